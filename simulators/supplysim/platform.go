@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/crossdock/crossdock/pkg/money"
 )
 
 // Config is the platform and its faults.
@@ -132,6 +134,8 @@ type Platform struct {
 	byRef  map[string]*Order
 	// calls counts successful placements by account (repeats excluded).
 	placed map[string]int
+	// places is the currency's decimals, which its prices are written with.
+	places int
 }
 
 // New returns an empty platform.
@@ -158,8 +162,13 @@ func New(cfg Config) *Platform {
 	if cfg.Accounts == nil {
 		cfg.Accounts = map[string]string{}
 	}
+	places, err := money.Exponent(cfg.Currency)
+	if err != nil {
+		places = 2 // the command refuses an unknown currency at start
+	}
 	return &Platform{cfg: cfg, rnd: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5eed)),
-		prod: map[string]*Product{}, sku: map[string]string{}, orders: map[string]*Order{}, byRef: map[string]*Order{}, placed: map[string]int{}}
+		prod: map[string]*Product{}, sku: map[string]string{}, orders: map[string]*Order{}, byRef: map[string]*Order{}, placed: map[string]int{},
+		places: places}
 }
 
 func (p *Platform) now() time.Time { return p.cfg.Now().UTC() }
@@ -186,8 +195,9 @@ func (p *Platform) PutProduct(in Product) (Product, error) {
 		if owner, ok := p.sku[s.Code]; s.Code == "" || (ok && owner != in.ID) {
 			return Product{}, errors.New("SKU code " + strconv.Quote(s.Code) + " is empty or belongs to another product")
 		}
-		if _, err := parseMinor(s.Price); err != nil || s.Stock < 0 {
-			return Product{}, errors.New("SKU " + s.Code + ": the price must be a decimal with at most 2 places and the stock not negative")
+		if _, err := parseMinor(s.Price, p.places); err != nil || s.Stock < 0 {
+			return Product{}, errors.New("SKU " + s.Code + ": the price must be a decimal with at most " + strconv.Itoa(p.places) +
+				" places (" + p.cfg.Currency + ") and the stock not negative")
 		}
 	}
 	now := p.now()
@@ -288,7 +298,7 @@ func (p *Platform) place(account, ref string, lines []Line) (Order, bool, error)
 		case s.Stock < wanted[l.SKU]:
 			return Order{}, false, ErrOutOfStock
 		}
-		price, _ := parseMinor(s.Price)
+		price, _ := parseMinor(s.Price, p.places)
 		total += price * l.Quantity
 	}
 	for _, l := range lines {
@@ -298,7 +308,7 @@ func (p *Platform) place(account, ref string, lines []Line) (Order, bool, error)
 	}
 	p.seq++
 	o := &Order{ID: fmt.Sprintf("PO%s%06d", p.cfg.RunNumber, p.seq), Reference: ref, AccountID: account, Status: StatusPlaced,
-		Lines: append([]Line(nil), lines...), Currency: p.cfg.Currency, Total: formatMinor(total), CreatedAt: p.now()}
+		Lines: append([]Line(nil), lines...), Currency: p.cfg.Currency, Total: formatMinor(total, p.places), CreatedAt: p.now()}
 	p.orders[o.ID], p.byRef[ref] = o, o
 	p.placed[account]++
 	return p.view(o), true, nil

@@ -21,6 +21,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/logging"
+	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/simulators/jsonapi"
 	"github.com/crossdock/crossdock/simulators/supplysim"
 )
@@ -85,6 +86,11 @@ func (c Config) Validate() error {
 	}
 	if _, err := c.accounts(); err != nil {
 		errs = append(errs, err)
+	}
+	if places, err := money.Exponent(c.Currency); err != nil {
+		errs = append(errs, fmt.Errorf("SUPPLY_SIM_CURRENCY: %w", err))
+	} else if c.Demo && places != 2 {
+		errs = append(errs, fmt.Errorf("the demo catalogue is priced with 2 decimals; SUPPLY_SIM_CURRENCY %s has %d (set SUPPLY_SIM_DEMO=false)", c.Currency, places))
 	}
 	return errors.Join(errs...)
 }

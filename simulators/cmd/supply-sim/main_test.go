@@ -48,8 +48,29 @@ func TestServe(t *testing.T) {
 // Bad accounts are refused at start without quoting a key.
 func TestAccountsValidated(t *testing.T) {
 	for _, spec := range []string{"", "acc", "acc:", ":key", "a:k,b"} {
-		if err := (Config{Accounts: spec}).Validate(); err == nil {
+		if err := (Config{Accounts: spec, Currency: "CNY"}).Validate(); err == nil {
 			t.Errorf("%q accepted", spec)
+		}
+	}
+}
+
+// The currency must be one with known decimals, and the demo catalogue,
+// priced with two, needs a currency that has two.
+func TestCurrencyValidated(t *testing.T) {
+	for _, tc := range []struct {
+		currency string
+		demo     bool
+		ok       bool
+	}{
+		{"CNY", true, true},
+		{"JPY", false, true},
+		{"JPY", true, false},
+		{"XYZ", false, false},
+		{"", false, false},
+	} {
+		err := (Config{Accounts: "acc:key", Currency: tc.currency, Demo: tc.demo}).Validate()
+		if (err == nil) != tc.ok {
+			t.Errorf("currency %q, demo %v: %v, want ok %v", tc.currency, tc.demo, err, tc.ok)
 		}
 	}
 }
