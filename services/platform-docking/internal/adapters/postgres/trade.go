@@ -196,10 +196,19 @@ func (s Trade) SetListingStates(ctx context.Context, partnerID uuid.UUID, states
 		if reasons == nil {
 			reasons = []string{}
 		}
+		// By the SKU the marker names, so the primary key finds the row:
+		// matched on the marker, each update read every pending listing of
+		// the partner (a first push holds tens of thousands). A marker that
+		// is not ours names no listing of ours.
+		sku, ok := domain.SKUOfMarker(st.Marker)
+		skuID, err := uuid.Parse(sku)
+		if !ok || err != nil {
+			continue
+		}
 		// A listing withdrawn or re-queued meanwhile keeps its own state.
 		b.Queue(`UPDATE listings SET status = $3, reasons = $4, partner_listing_id = COALESCE(NULLIF($5, ''), partner_listing_id), updated_at = $6
-			WHERE partner_id = $1 AND marker = $2 AND status = 'pending' AND $3 <> 'pending'`,
-			partnerID, st.Marker, st.Status, reasons, st.PartnerListingID, at)
+			WHERE partner_id = $1 AND sku_id = $2 AND status = 'pending' AND $3 <> 'pending'`,
+			partnerID, skuID, st.Status, reasons, st.PartnerListingID, at)
 	}
 	return s.pool.SendBatch(ctx, b).Close()
 }
