@@ -42,7 +42,7 @@ func gatewayRoutes(t testing.TB, service string) []string {
 
 // publicRoutes take no token; every other route must refuse an anonymous call.
 var publicRoutes = []string{
-	"POST /v1/auth/signup", "POST /v1/auth/login", "POST /v1/auth/refresh", "GET /.well-known/jwks.json",
+	"POST /v1/auth/signup", "POST /v1/auth/login", "POST /v1/auth/refresh", "POST /v1/auth/logout", "GET /.well-known/jwks.json",
 }
 
 // The authorization matrix of the users service: for every REST route, each

@@ -83,6 +83,12 @@ func TestIdentityJourneyThroughTheGateway(t *testing.T) {
 	c.do("POST", "/v1/auth/refresh", "", map[string]any{"refreshToken": buyer.Refresh}).must(t, 401, "reuse of a spent refresh token")
 	c.do("POST", "/v1/auth/refresh", "", map[string]any{"refreshToken": nextRefresh}).must(t, 401, "the family is revoked after reuse")
 
+	// Signing out takes the refresh token alone: an app whose access token
+	// expired still ends its session.
+	_, leaving := c.login(buyer.Email, testPassword)
+	c.do("POST", "/v1/auth/logout", "", map[string]any{"refreshToken": leaving}).must(t, 200, "log out without an access token")
+	c.do("POST", "/v1/auth/refresh", "", map[string]any{"refreshToken": leaving}).must(t, 401, "refresh after logging out")
+
 	stranger, err := auth.NewSigningKey()
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ var credentialTemplates = []string{
 	"POST /v1/auth/signup",
 	"POST /v1/auth/login",
 	"POST /v1/auth/refresh",
+	"POST /v1/auth/logout",
 }
 
 // cacheableTemplates are the public routes that answer the same to everyone

@@ -163,9 +163,15 @@ func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) 
 // revocation (RFC 7009) it succeeds for a token that is unknown, already
 // revoked or not the caller's, revoking nothing and revealing nothing.
 func (s *Service) Logout(ctx context.Context, caller auth.Caller, token string) error {
-	id, err := userID(caller)
-	if err != nil {
-		return err
+	// Signed in, only the caller's own tokens; not signed in (the access
+	// token expired), whoever holds the refresh token may end its session,
+	// as whoever holds it may refresh it.
+	var id uuid.UUID
+	if caller.Kind != "" {
+		var err error
+		if id, err = userID(caller); err != nil {
+			return err
+		}
 	}
 	hash, ok := hashRefreshToken(token)
 	if !ok {
@@ -176,7 +182,7 @@ func (s *Service) Logout(ctx context.Context, caller auth.Caller, token string) 
 		if apperr.IsKind(err, apperr.KindNotFound) {
 			return nil
 		}
-		if err != nil || t.UserID != id {
+		if err != nil || (id != uuid.Nil && t.UserID != id) {
 			return err
 		}
 		return revokeSession(ctx, r, t, revokedLogout, s.clock())

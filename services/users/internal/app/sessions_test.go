@@ -78,6 +78,14 @@ func TestSignUpLoginRefreshLogout(t *testing.T) {
 	if _, err := f.svc.Refresh(ctx, c2.RefreshToken); err != nil {
 		t.Errorf("another user's logout revoked my token: %v", err)
 	}
+	// Signed out with the refresh token alone (the access token expired):
+	// its holder ends the session, as its holder could refresh it.
+	if err := f.svc.Logout(ctx, auth.Caller{}, c2.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Refresh(ctx, c2.RefreshToken); !apperr.IsKind(err, apperr.KindUnauthenticated) {
+		t.Errorf("refresh after a logout without an access token = %v, want refused", err)
+	}
 }
 
 func TestRefreshTokenExpiresAndGarbageIsRefused(t *testing.T) {

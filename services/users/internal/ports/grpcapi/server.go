@@ -22,6 +22,7 @@ var PublicMethods = []string{
 	usersv1.UsersService_SignUp_FullMethodName,
 	usersv1.UsersService_Login_FullMethodName,
 	usersv1.UsersService_Refresh_FullMethodName,
+	usersv1.UsersService_Logout_FullMethodName,
 	usersv1.UsersService_GetJwks_FullMethodName,
 	usersv1.UsersService_IssueServiceToken_FullMethodName,
 }
