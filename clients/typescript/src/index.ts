@@ -42,11 +42,24 @@ function bearer(accessToken: () => string | undefined | Promise<string | undefin
   };
 }
 
-/** The fields a 400 answer names as wrong, with why: {"parcel.weightG": "must be positive"}. */
-export function fieldViolations(error: ApiError): Record<string, string> {
+/**
+ * Whether a call's error is the API's error body. An answer that is not (an HTML
+ * 502 from a proxy while the gateway restarts, say) reaches `error` as its raw text,
+ * whatever the types say.
+ */
+export function isApiError(error: unknown): error is ApiError {
+  return typeof error === "object" && error !== null && Array.isArray((error as { details?: unknown }).details);
+}
+
+/**
+ * The fields a 400 answer names as wrong, with why: {"parcel.weightG": "must be
+ * positive"}; none for an error that is not the API's error body.
+ */
+export function fieldViolations(error: ApiError | unknown): Record<string, string> {
   const out: Record<string, string> = {};
+  if (!isApiError(error)) return out;
   for (const detail of error.details) {
-    if ("fieldViolations" in detail && Array.isArray(detail.fieldViolations)) {
+    if (typeof detail === "object" && detail !== null && "fieldViolations" in detail && Array.isArray(detail.fieldViolations)) {
       for (const v of detail.fieldViolations) out[v.field] = v.description;
     }
   }

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createCrossdockClient, fieldViolations } from "../src/index.js";
+import { createCrossdockClient, fieldViolations, isApiError } from "../src/index.js";
 
 const baseUrl = process.env.CROSSDOCK_GATEWAY_URL ?? "";
 const skip = baseUrl === "" ? "CROSSDOCK_GATEWAY_URL is not set (run through the e2e test TestTypeScriptClient)" : false;
@@ -52,6 +52,19 @@ test("bad input answers 400 with the field named", { skip }, async () => {
   assert.equal(login.response.status, 400);
   assert.ok(login.error, "a 400 carries the error body");
   assert.ok(Object.keys(fieldViolations(login.error)).length > 0, JSON.stringify(login.error));
+});
+
+test("an error that is not the API's body names no field", () => {
+  assert.deepEqual(fieldViolations("<html><body>502 Bad Gateway</body></html>"), {});
+  assert.deepEqual(fieldViolations(null), {});
+  assert.equal(isApiError("<html>"), false);
+  const body = {
+    code: 3,
+    message: "bad input",
+    details: [{ "@type": "type.googleapis.com/google.rpc.BadRequest", fieldViolations: [{ field: "parcel.weightG", description: "must be positive" }] }],
+  };
+  assert.equal(isApiError(body), true);
+  assert.deepEqual(fieldViolations(body), { "parcel.weightG": "must be positive" });
 });
 
 test("calls without a token answer 401", { skip }, async () => {
