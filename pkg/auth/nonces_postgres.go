@@ -39,7 +39,8 @@ func MigrateNonces(ctx context.Context, pool *pgxpool.Pool) error {
 // primary key makes expired-but-present rows harmless in between.
 const pruneEvery = time.Minute
 
-// pruneBatch bounds one prune, so it never holds locks for long.
+// pruneBatch bounds one prune, so it never holds locks for long; a prune
+// that fills it is followed by another at the next request.
 const pruneBatch = 5000
 
 const (
@@ -98,7 +99,15 @@ func (p *pgNonces) maybePrune(ctx context.Context) {
 	if now < next || !p.nextPrune.CompareAndSwap(next, now+int64(pruneEvery)) {
 		return
 	}
-	if _, err := p.pool.Exec(ctx, pruneSQL, pruneBatch); err != nil {
+	tag, err := p.pool.Exec(ctx, pruneSQL, pruneBatch)
+	if err != nil {
 		p.log.WarnContext(ctx, "auth: prune expired request nonces", "err", err)
+		return
+	}
+	if tag.RowsAffected() >= pruneBatch {
+		// More expired than one batch: signed requests come faster than a
+		// batch a minute clears, so the next request prunes again rather
+		// than letting the table grow for good.
+		p.nextPrune.Store(now)
 	}
 }
