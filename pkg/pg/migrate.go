@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -45,12 +47,33 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, migrations fs.FS) error {
 	return nil
 }
 
+// MigrationLockTimeout is the longest a migration's statement waits for a
+// table's lock (PostgreSQL's lock_timeout) before the migration fails.
+var MigrationLockTimeout = 10 * time.Second
+
 // MigrateSet applies one set of goose migrations that keeps its versions in its
 // own table, under the advisory lock lockID: for a library's tables that live
 // beside a service's (the kit's outbox and inbox, the request nonces) without
 // sharing its version numbers.
+//
+// The migrations run on connections of their own whose statements wait at
+// most MigrationLockTimeout for a lock: an ALTER queued behind a long query
+// would queue every later query of its table behind it, an outage of the
+// service while the migration waits. Refused instead, the start fails and
+// is tried again (the runtime retries migrations with back-off).
 func MigrateSet(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, table string, lockID int64) error {
-	db := stdlib.OpenDBFromPool(pool)
+	cfg := pool.Config()
+	cfg.MinConns, cfg.MaxConns = 0, 2
+	if cfg.ConnConfig.RuntimeParams == nil {
+		cfg.ConnConfig.RuntimeParams = map[string]string{}
+	}
+	cfg.ConnConfig.RuntimeParams["lock_timeout"] = strconv.FormatInt(MigrationLockTimeout.Milliseconds(), 10)
+	own, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer own.Close()
+	db := stdlib.OpenDBFromPool(own)
 	defer db.Close()
 	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID), lock.WithLockTimeout(1, 300))
 	if err != nil {

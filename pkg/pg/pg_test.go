@@ -60,6 +60,49 @@ func TestMigrateConcurrentReplicasMigrateOnce(t *testing.T) {
 	}
 }
 
+// A migration that cannot get its table's lock (a long query holds it)
+// fails after MigrationLockTimeout instead of waiting, with every later
+// query of the table queued behind it; once the table is free it applies.
+func TestMigrationGivesUpOnABusyTable(t *testing.T) {
+	pool := testkit.Database(t, testkit.Migrations{Name: "pg-busy", FS: serviceMigrations})
+	ctx := context.Background()
+	defer func(was time.Duration) { pg.MigrationLockTimeout = was }(pg.MigrationLockTimeout)
+	pg.MigrationLockTimeout = 200 * time.Millisecond
+	next := fstest.MapFS{
+		"00001_things.sql": serviceMigrations["00001_things.sql"],
+		"00002_more.sql":   {Data: []byte("-- +goose Up\nALTER TABLE things ADD COLUMN m int;\n-- +goose Down\nALTER TABLE things DROP COLUMN m;\n")},
+	}
+	reading, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = reading.Rollback(ctx) }()
+	if _, err := reading.Exec(ctx, `SELECT count(*) FROM things`); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- pg.Migrate(ctx, pool, next) }()
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the migration still waits for the table a query holds")
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "55P03" {
+		t.Fatalf("migrating a table a query holds: %v, want lock_not_available", err)
+	}
+	if err := reading.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := pg.Migrate(ctx, pool, next); err != nil {
+		t.Fatalf("the table free: %v", err)
+	}
+	var timeout string
+	if err := pool.QueryRow(ctx, `SHOW lock_timeout`).Scan(&timeout); err != nil || timeout != "0" {
+		t.Errorf("the service's own connections wait %q for locks (%v), want them left as they were", timeout, err)
+	}
+}
+
 func TestInTxRetriesSerializationFailures(t *testing.T) {
 	pool := testkit.Database(t, testkit.Migrations{Name: "pg-things", FS: serviceMigrations})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
