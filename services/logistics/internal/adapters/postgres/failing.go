@@ -33,7 +33,14 @@ func (s *Store) FailingLegs(ctx context.Context) ([]service.FailingSteps, error)
 // since the refusal: an operator's). All but the refusals are done at once
 // when the peers answer, and retried until they do.
 func (s *Store) FailingShipments(ctx context.Context) ([]service.FailingSteps, error) {
-	return service.QueryFailingSteps(ctx, s.q, `
+	return service.QueryFailingSteps(ctx, s.q, failingShipments, app.CarrierCancelGrace.Seconds())
+}
+
+// failingShipments is FailingShipments' query: run at every scrape by
+// every replica, each of its counts reads a partial index (a refused
+// onward booking only waits at the central warehouse, which
+// shipments_at_central holds), never the whole table.
+const failingShipments = `
 		SELECT 'booking', count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8
 		  FROM shipments WHERE waybill IS NULL AND status <> 'cancelled' HAVING count(*) > 0
 		UNION ALL
@@ -52,6 +59,6 @@ func (s *Store) FailingShipments(ctx context.Context) ([]service.FailingSteps, e
 		  FROM shipments WHERE carrier_cancel_refusal <> '' HAVING count(*) > 0
 		UNION ALL
 		SELECT 'onward_refused', count(*), coalesce(extract(epoch FROM now() - min(at_central_at)), 0)::float8
-		  FROM shipments WHERE onward_retry_at IS NOT NULL AND onward_waybill IS NULL AND status <> 'cancelled'
-		HAVING count(*) > 0`, app.CarrierCancelGrace.Seconds())
-}
+		  FROM shipments WHERE stage = 1 AND at_central_at IS NOT NULL AND onward_waybill IS NULL
+		   AND onward_retry_at IS NOT NULL AND status <> 'cancelled'
+		HAVING count(*) > 0`
