@@ -453,6 +453,16 @@ func (s *Service) refundReturn(ctx context.Context, id uuid.UUID) error {
 			if res.Waiting {
 				return errNotYet{until: s.clock().Add(time.Minute)}
 			}
+		} else {
+			// Nothing to refund (a platform coupon took the goods' whole
+			// price off) asks finance for no refund; whether the escrow was
+			// settled is asked instead: if so the supplier was paid the
+			// coupon's share for goods it has back, and gives it back.
+			esc, err := s.Finance.Escrow(ctx, a.SubOrderID)
+			if err != nil {
+				return err
+			}
+			res.ClawBack = esc != nil && esc.Settled
 		}
 	}
 	why := "refunded " + a.Refund.String()
@@ -463,11 +473,7 @@ func (s *Service) refundReturn(ctx context.Context, id uuid.UUID) error {
 	_, err = s.moveAfterSale(ctx, id, domain.AfterSaleRefunded, system, why,
 		func(_ Repository, a *domain.AfterSale, o *domain.Order, now time.Time) ([]Task, error) {
 			sub := o.SubOrder(a.SubOrderID)
-			// Nothing to refund (a platform coupon took the goods' whole
-			// price off) asks finance nothing, so the sub-order says
-			// whether it was settled: if so the supplier was paid the
-			// coupon's share for goods it has back, and gives it back.
-			a.ClawBack = res.ClawBack || (a.Refund.Amount == 0 && !o.External() && sub.Status == domain.Completed)
+			a.ClawBack = res.ClawBack
 			switch {
 			case !a.ClawBack:
 				sub.Refunded += a.Refund.Amount

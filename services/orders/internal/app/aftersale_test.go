@@ -966,6 +966,35 @@ func TestSettlementWaitsForADueRefundPastTheWait(t *testing.T) {
 	}
 }
 
+// An expired exchange's replacement that the carrier picked up before its
+// cancellation reached it is noted on the exchange's sub-order for an
+// operator, and the step ends (it is under the request's id, not a
+// sub-order's: before, the note found no sub-order and nothing was said).
+func TestAnExpiredExchangesReplacementPickedUpFirstIsNoted(t *testing.T) {
+	s := newSaga(t)
+	ann, o, a := s.approvedExchange(t)
+	s.at = s.at.Add(15 * 24 * time.Hour)
+	s.run(t)
+	if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleExpired {
+		t.Fatalf("the exchange is %s, want expired", got.Status)
+	}
+	sh, _ := s.w.Ship(ctx, app.ShipInput{SubOrder: domain.SubOrder{ID: a.ID}, PlatformPays: true})
+	s.w.parcels[a.ID].pickedUp = true
+	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentBooked(ctx, r, a.ID, sh) }); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	if _, ok := s.due(t, app.TaskCancelShipment, a.ID); ok {
+		t.Error("the replacement's cancellation is still a step to retry")
+	}
+	changes, _ := s.svc.ListOrderChanges(ctx, ann, o.ID)
+	if !slices.ContainsFunc(changes, func(c domain.Change) bool {
+		return c.SubOrderID == a.SubOrderID && strings.Contains(c.Reason, "replacement's parcel was picked up")
+	}) {
+		t.Error("nothing in the order's log tells an operator")
+	}
+}
+
 // A request that expires while its parcel is being booked (the supplier
 // shipping a replacement, or the return parcel's booking slow, as the
 // expiry runs) does not keep the parcel: the replacement is cancelled once

@@ -277,9 +277,6 @@ func (s *Service) commitStock(ctx context.Context, orderID, subID uuid.UUID) err
 	return s.noteForOperator(ctx, orderID, subID, "stock not committed, inventory's count needs an operator: "+apperr.Summary(refusal))
 }
 
-// noteForOperator notes in a sub-order's change log, without moving it,
-// something only an operator can put right: the change log is where they
-// look.
 // cancelShipment cancels the parcel booked for a cancelled sub-order (or
 // an expired exchange's replacement). One the carrier picked up first can
 // no longer be: its goods travel to a buyer who was refunded, which only an
@@ -288,13 +285,24 @@ func (s *Service) commitStock(ctx context.Context, orderID, subID uuid.UUID) err
 func (s *Service) cancelShipment(ctx context.Context, orderID, subject uuid.UUID) error {
 	err := s.Logistics.Cancel(ctx, subject, "order cancelled")
 	var e *apperr.Error
-	if errors.As(err, &e) && e.Kind == apperr.KindFailedPrecondition && e.Reason == "ALREADY_PICKED_UP" {
-		return s.noteForOperator(ctx, orderID, subject,
-			"its parcel was picked up before it could be cancelled: the goods travel on; needs an operator")
+	if !errors.As(err, &e) || e.Kind != apperr.KindFailedPrecondition || e.Reason != "ALREADY_PICKED_UP" {
+		return err
 	}
-	return err
+	sub, what := subject, "its parcel"
+	switch a, err := s.store.GetAfterSale(ctx, subject, false); {
+	case err == nil:
+		// An expired exchange's replacement, under its request's id.
+		sub, what = a.SubOrderID, "exchange "+a.ID.String()+": its replacement's parcel"
+	case !apperr.IsKind(err, apperr.KindNotFound):
+		return err
+	}
+	return s.noteForOperator(ctx, orderID, sub,
+		what+" was picked up before it could be cancelled: the goods travel on; needs an operator")
 }
 
+// noteForOperator notes in a sub-order's change log, without moving it,
+// something only an operator can put right: the change log is where they
+// look.
 func (s *Service) noteForOperator(ctx context.Context, orderID, subID uuid.UUID, reason string) error {
 	return s.store.InTx(ctx, func(r Repository) error {
 		o, err := r.GetOrder(ctx, orderID, true)
