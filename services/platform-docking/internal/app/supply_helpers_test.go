@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -58,6 +59,10 @@ type supplyFixture struct {
 	// placed, without the simulator seeing it; placeCalls counts those.
 	placingDown atomic.Bool
 	placeCalls  atomic.Int32
+	// trackingGone makes the platform answer 404 to every purchase order
+	// read back; trackCalls counts those.
+	trackingGone atomic.Bool
+	trackCalls   atomic.Int32
 }
 
 // stepClock is docking's clock, stepped by the tests past backoffs and
@@ -94,6 +99,13 @@ func newSupplyFixture(t *testing.T, faults supplysim.Faults) *supplyFixture {
 		if r.Method == http.MethodPost && r.URL.Path == "/v1/purchase-orders" && f.placingDown.Load() {
 			f.placeCalls.Add(1)
 			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/purchase-orders/") && f.trackingGone.Load() {
+			f.trackCalls.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = w.Write([]byte(`{"error":{"type":"invalid_request_error","code":"order_not_found","message":"no such order"}}`))
 			return
 		}
 		api.ServeHTTP(w, r)

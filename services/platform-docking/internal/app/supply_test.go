@@ -241,6 +241,29 @@ func TestSupplyPlatformDownIsAskedOnceARound(t *testing.T) {
 	}
 }
 
+// One purchase order the platform no longer finds is that order's trouble:
+// the platform's other orders are still read back in the round (before the
+// first such answer quieted the platform for the rest of it).
+func TestSupplyOrderNotFoundQuietsNoOtherOrder(t *testing.T) {
+	f := newSupplyFixture(t, supplysim.Faults{})
+	f.seed(t, "P01", "5.00", 1000, "P01-A")
+	f.rounds(t, 1)
+	const placed = 3
+	for range placed {
+		ev, _ := f.paidOrder(uuid.Nil, f.supplier, "P01-A")
+		f.paid(t, ev)
+	}
+	f.rounds(t, 1)
+	if n := len(f.sim.Orders()); n != placed {
+		t.Fatalf("%d purchase orders placed, want %d", n, placed)
+	}
+	f.trackingGone.Store(true)
+	f.rounds(t, 1)
+	if n := f.trackCalls.Load(); n != placed {
+		t.Fatalf("%d of %d placed orders read back in a round whose first answered not found, want all", n, placed)
+	}
+}
+
 // A placed order is read back under its account until the platform ships
 // it; then the local sub-order is shipped with the platform's carrier and
 // waybill, as the platform's supplier, and only then is the purchase order

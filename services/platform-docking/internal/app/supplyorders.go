@@ -236,15 +236,20 @@ func (s *Supply) backoff(attempts int, err error) time.Duration {
 	return min(d, maxSupplyBackoff)
 }
 
-// forNow is what a call the platform failed for now, recorded on its
-// order, tells the round: a rate limit as it is (it quiets the platform
-// for as long as it asked), any other (down, timing out) errPlatformAway,
-// which quiets it for the rest of the round.
+// forNow is what a failed call to the platform, recorded on its order,
+// tells the round: a rate limit as it is (it quiets the platform for as
+// long as it asked), a failure for now (down, timing out) errPlatformAway,
+// which quiets it for the rest of the round, and anything else (this
+// order's own: not found, refused) nothing, so one order's trouble
+// quiets nobody else's.
 func forNow(err error) error {
 	if _, ok := RetryAfter(err); ok {
 		return err
 	}
-	return errPlatformAway
+	if retryable(err) {
+		return errPlatformAway
+	}
+	return nil
 }
 
 // errPlatformAway marks a supply platform failing for now; the failure

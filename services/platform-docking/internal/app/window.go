@@ -35,16 +35,16 @@ type windowRead[T any] struct {
 // window read again from its start at a partner failing a share of its
 // calls may never be read whole).
 //
-// A read follows at most maxWindowPages pages: a partner answering a next
-// page for ever (the same token again, empty pages that claim more) would
-// otherwise hold the partner's lock and the jobs' goroutine, every other
-// partner's work with it, until a restart.
+// A partner answering a next page for ever would otherwise hold the
+// partner's lock and the jobs' goroutine, every other partner's work with
+// it, until a restart: a read follows at most maxWindowPages pages without
+// moving on in time (empty pages that claim more, a partner listing newest
+// first), and a page whose next is itself ends it at once.
 func (r windowRead[T]) read(ctx context.Context, w domain.Window) error {
 	read, page := w, ""
 	for pages := 1; ; pages++ {
 		if pages > maxWindowPages {
-			return apperr.FailedPrecondition(fmt.Sprintf("the partner's pages did not end after %d of them", maxWindowPages)).
-				WithReason("PARTNER_BAD_ANSWER")
+			return partnerPagesNeverEnd(fmt.Sprintf("the partner's pages did not end after %d of them", maxWindowPages))
 		}
 		records, next, err := r.list(ctx, read, page)
 		if err != nil {
@@ -61,16 +61,25 @@ func (r windowRead[T]) read(ctx context.Context, w domain.Window) error {
 			if err := r.reading(ctx, rest); err != nil {
 				return err
 			}
-			read, page = rest, ""
+			read, page, pages = rest, "", 0 // moved on: the count starts again
 			continue
+		}
+		if next == page {
+			return partnerPagesNeverEnd("the partner's next page is the page it answered")
 		}
 		page = next
 	}
 }
 
-// maxWindowPages bounds the pages one read of a window follows: 100,000
-// records at the partners' page of 100, beyond any round's catch-up (the
-// records taken stay taken, and the next round reads on from them).
+// partnerPagesNeverEnd is a window's read given up on a partner's paging.
+func partnerPagesNeverEnd(why string) error {
+	return apperr.FailedPrecondition(why).WithReason("PARTNER_BAD_ANSWER")
+}
+
+// maxWindowPages bounds the pages one read of a window follows without
+// moving on in time: 100,000 records at the partners' page of 100, beyond
+// any round's catch-up (the records taken stay taken, and the next round
+// reads on from them).
 const maxWindowPages = 1000
 
 // readOnFrom is where the window's next read starts instead of following

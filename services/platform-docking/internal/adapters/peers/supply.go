@@ -21,7 +21,9 @@ import (
 // services. Every call is signed as the platform's ERP API client (pkg/auth
 // request signing), so the services see that supplier's ERP and check
 // ownership as they do for any supplier's: docking holds no supplier
-// rights of its own.
+// rights of its own. Their errors come back as the services said them
+// (grpcerr.FromError, not FromPeer): an Unauthenticated is the platform's
+// ERP client refused, an operator's to mend, not docking's own token.
 type SupplyCatalog struct {
 	Catalog   grpc.ClientConnInterface
 	Inventory grpc.ClientConnInterface
@@ -100,7 +102,7 @@ func (c SupplyCatalog) CreateProduct(ctx context.Context, erp app.SupplyERP, d d
 	resp, err := cat.CreateProduct(ctx, &catalogv1.CreateProductRequest{ModelId: d.ModelID, Type: catalogv1.ProductType_PRODUCT_TYPE_PHYSICAL,
 		Origin: &catalogv1.Origin{CountryCode: d.OriginCountry, RegionCode: d.OriginRegion}, DefaultLocale: d.Locale, Content: content(d, p, nil)})
 	if err != nil {
-		return app.CatalogImport{}, grpcerr.FromPeer(err)
+		return app.CatalogImport{}, grpcerr.FromError(err)
 	}
 	return imported(resp.GetProduct())
 }
@@ -116,7 +118,7 @@ func (c SupplyCatalog) FindProduct(ctx context.Context, erp app.SupplyERP, skuCo
 	for {
 		resp, err := cat.ListSupplierProducts(ctx, &catalogv1.ListSupplierProductsRequest{Page: &commonv1.PageRequest{PageSize: 100, PageToken: page}})
 		if err != nil {
-			return app.CatalogImport{}, false, grpcerr.FromPeer(err)
+			return app.CatalogImport{}, false, grpcerr.FromError(err)
 		}
 		for _, p := range resp.GetProducts() {
 			imp, err := imported(p)
@@ -142,7 +144,7 @@ func (c SupplyCatalog) UpdateProduct(ctx context.Context, erp app.SupplyERP, id 
 	}
 	cur, err := cat.GetProduct(ctx, &catalogv1.GetProductRequest{ProductId: id.String()})
 	if err != nil {
-		return app.CatalogImport{}, grpcerr.FromPeer(err)
+		return app.CatalogImport{}, grpcerr.FromError(err)
 	}
 	have, err := imported(cur.GetProduct())
 	if err != nil {
@@ -154,7 +156,7 @@ func (c SupplyCatalog) UpdateProduct(ctx context.Context, erp app.SupplyERP, id 
 	}
 	resp, err := cat.UpdateProduct(ctx, &catalogv1.UpdateProductRequest{ProductId: id.String(), Content: content(d, p, ids)})
 	if err != nil {
-		return app.CatalogImport{}, grpcerr.FromPeer(err)
+		return app.CatalogImport{}, grpcerr.FromError(err)
 	}
 	return imported(resp.GetProduct())
 }
@@ -168,7 +170,7 @@ func (c SupplyCatalog) PendingRevision(ctx context.Context, erp app.SupplyERP, i
 	}
 	resp, err := cat.GetProduct(ctx, &catalogv1.GetProductRequest{ProductId: id.String()})
 	if err != nil {
-		return app.PendingRevision{}, grpcerr.FromPeer(err)
+		return app.PendingRevision{}, grpcerr.FromError(err)
 	}
 	rev := resp.GetProduct().GetPending()
 	if rev == nil {
@@ -197,7 +199,7 @@ func (c SupplyCatalog) SubmitProduct(ctx context.Context, erp app.SupplyERP, id 
 		return err
 	}
 	_, err = cat.SubmitProduct(ctx, &catalogv1.SubmitProductRequest{ProductId: id.String()})
-	return grpcerr.FromPeer(err)
+	return grpcerr.FromError(err)
 }
 
 // ProductApproved reads whether the product passed review.
@@ -208,7 +210,7 @@ func (c SupplyCatalog) ProductApproved(ctx context.Context, erp app.SupplyERP, i
 	}
 	resp, err := cat.GetProduct(ctx, &catalogv1.GetProductRequest{ProductId: id.String()})
 	if err != nil {
-		return false, false, grpcerr.FromPeer(err)
+		return false, false, grpcerr.FromError(err)
 	}
 	switch resp.GetProduct().GetStatus() {
 	case catalogv1.ProductStatus_PRODUCT_STATUS_APPROVED:
@@ -226,7 +228,7 @@ func (c SupplyCatalog) ListProduct(ctx context.Context, erp app.SupplyERP, id uu
 		return err
 	}
 	_, err = cat.ListProduct(ctx, &catalogv1.ListProductRequest{ProductId: id.String()})
-	return grpcerr.FromPeer(err)
+	return grpcerr.FromError(err)
 }
 
 // SyncStock sets absolute on-hand levels by the supplier's SKU codes.
@@ -240,5 +242,5 @@ func (c SupplyCatalog) SyncStock(ctx context.Context, erp app.SupplyERP, syncID,
 		req.Lines = append(req.Lines, &inventoryv1.SyncLine{SkuCode: code, OnHand: n})
 	}
 	_, err = inventoryv1.NewInventoryServiceClient(conn).SyncStock(ctx, req)
-	return grpcerr.FromPeer(err)
+	return grpcerr.FromError(err)
 }

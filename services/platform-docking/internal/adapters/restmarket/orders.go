@@ -1,6 +1,7 @@
 package restmarket
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -169,17 +170,45 @@ func undecodedTrade(raw json.RawMessage, cause error) (domain.PartnerOrder, erro
 	if modified, err := parseTime(jsonScalar(loose.Modified)); err == nil {
 		o.UpdatedAt = modified
 	}
-	var lines []map[string]json.RawMessage
-	_ = json.Unmarshal(loose.Orders, &lines) // lines that do not decode carry no marker to read
-	for _, l := range lines {
+	var lines []json.RawMessage
+	_ = json.Unmarshal(loose.Orders, &lines)
+	for _, line := range lines {
+		var l map[string]json.RawMessage
+		if json.Unmarshal(line, &l) != nil {
+			continue
+		}
 		if marker := jsonScalar(l["outer_iid"]); marker != "" {
 			if _, ours := domain.SKUOfMarker(marker); ours {
 				o.Items = append(o.Items, domain.OrderItem{ItemID: jsonScalar(l["oid"]), ListingID: jsonScalar(l["num_iid"]), Marker: marker})
 			}
 		}
 	}
+	if len(o.Items) == 0 {
+		// No line could be read for a marker, yet one of ours is in the
+		// trade somewhere (lines in another shape): it is held with it, not
+		// passed over as another seller's.
+		if marker, ok := markerIn(raw); ok {
+			o.Items = append(o.Items, domain.OrderItem{Marker: marker})
+		}
+	}
 	o.MarkUnreadable(problems)
 	return o, nil
+}
+
+// markerIn finds a marker of ours anywhere in raw: the prefix and the SKU
+// id after it, up to the end of the JSON string or word it is in.
+func markerIn(raw []byte) (string, bool) {
+	i := bytes.Index(raw, []byte(domain.MarkerPrefix))
+	if i < 0 {
+		return "", false
+	}
+	rest := raw[i+len(domain.MarkerPrefix):]
+	if end := bytes.IndexAny(rest, "\"\\ \t\r\n,:;{}[]"); end >= 0 {
+		rest = rest[:end]
+	}
+	marker := domain.MarkerPrefix + string(rest[:min(len(rest), 64)])
+	_, ok := domain.SKUOfMarker(marker)
+	return marker, ok
 }
 
 // jsonScalar is a JSON string's text or a number's digits, and "" for

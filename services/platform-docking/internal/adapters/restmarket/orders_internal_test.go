@@ -32,6 +32,11 @@ func TestATradeNotReadWholeIsKeptNotFatal(t *testing.T) {
 		// whole page failed, every round.
 		{"our line's quantity a string", trade(`{"oid":"1","outer_iid":"`+ours+`","num":"1","price":"19.99"}`, "2026-03-01 10:00:00"), true, domain.Hold},
 		{"another seller's price a number", trade(`{"oid":"1","outer_iid":"theirs","num":1,"price":19.99}`, "2026-03-01 10:00:00"), true, domain.Ignore},
+		{"the lines in another shape, ours among them", strings.Replace(trade(`{"oid":"1","outer_iid":"`+ours+`","num":1,"price":"19.99"}`,
+			"2026-03-01 10:00:00"), `"orders":[`, `"orders":{"order":[`, 1) + "}", true, domain.Hold},
+		{"a line that is a string naming ours", trade(`"`+ours+` x1"`, "2026-03-01 10:00:00"), true, domain.Hold},
+		{"the lines in another shape, none ours", strings.Replace(trade(`{"oid":"1","outer_iid":"theirs","num":1,"price":"19.99"}`,
+			"2026-03-01 10:00:00"), `"orders":[`, `"orders":{"order":[`, 1) + "}", true, domain.Ignore},
 		{"the status a string, the tid a number", strings.Replace(strings.Replace(trade(`{"oid":"1","outer_iid":"`+ours+`","num":1,"price":"19.99"}`,
 			"2026-03-01 10:00:00"), `"status":20`, `"status":"20"`, 1), `"tid":"T1"`, `"tid":1`, 1), true, domain.Hold},
 	}
