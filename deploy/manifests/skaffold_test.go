@@ -110,10 +110,13 @@ func TestSkaffoldBuildsEveryService(t *testing.T) {
 
 func TestSkaffoldRendersOverlays(t *testing.T) {
 	c := readSkaffold(t)
-	want := map[string][]string{"": {"deploy/k8s/overlays/dev"}, "prod": {"deploy/k8s/overlays/prod"}}
+	// No profile deploys production: it runs a release's pinned images, and
+	// skaffold would put the working tree's in their place.
+	want := map[string][]string{"": {"deploy/k8s/overlays/dev"}}
 	got := map[string][]string{"": c.Manifests.Kustomize.Paths}
 	for _, p := range c.Profiles {
 		got[p.Name] = p.Manifests.Kustomize.Paths
+		t.Errorf("profile %q renders %v: production is not deployed from a working tree", p.Name, p.Manifests.Kustomize.Paths)
 	}
 	for profile, paths := range want {
 		if !slices.Equal(got[profile], paths) {
