@@ -14,10 +14,15 @@ import (
 // service: superusers, the operator, backups, monitoring.
 const reservedConnections = 10
 
+// migrationConnections are the connections a starting pod opens beside its
+// pool to run its migrations (pkg/pg MigrateSet), closed once they ran.
+const migrationConnections = 2
+
 // checkConnectionBudget: the most pods a service can run at once (its
 // autoscaler's maximum or its replica count, plus the rolling update's
-// surge), each with a pool of DATABASE_MAX_CONNS, stay under its database's
-// max_connections less the reserved ones.
+// surge), each with a pool of DATABASE_MAX_CONNS and, while it starts, its
+// migrations' connections, stay under its database's max_connections less
+// the reserved ones.
 func checkConnectionBudget(s *Set, e Expectations) []Violation {
 	var out []Violation
 	for _, d := range s.Deployments() {
@@ -36,9 +41,9 @@ func checkConnectionBudget(s *Set, e Expectations) []Violation {
 			continue
 		}
 		pods := maxPods(s, d)
-		if pods*pool > limit-reservedConnections {
-			out = append(out, Violation{r, fmt.Sprintf("%d pods × DATABASE_MAX_CONNS %d = %d connections, above max_connections %d less %d reserved",
-				pods, pool, pods*pool, limit, reservedConnections)})
+		if pods*(pool+migrationConnections) > limit-reservedConnections {
+			out = append(out, Violation{r, fmt.Sprintf("%d pods × (DATABASE_MAX_CONNS %d + %d for migrations) = %d connections, above max_connections %d less %d reserved",
+				pods, pool, migrationConnections, pods*(pool+migrationConnections), limit, reservedConnections)})
 		}
 	}
 	return out

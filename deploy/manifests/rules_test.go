@@ -405,6 +405,9 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"connection-budget", "prod", "pools above max_connections", func(t *testing.T, s *manifests.Set) {
 			setConfig(t, s, "finance-config", "DATABASE_MAX_CONNS", "20")
 		}},
+		{"connection-budget", "prod", "pools and the migrations' connections above max_connections", func(t *testing.T, s *manifests.Set) {
+			setConfig(t, s, "finance-config", "DATABASE_MAX_CONNS", "11")
+		}},
 		{"connection-budget", "dev", "no pool size", func(t *testing.T, s *manifests.Set) {
 			setConfig(t, s, "mesh-settings", "DATABASE_MAX_CONNS", "")
 		}},

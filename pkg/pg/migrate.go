@@ -49,7 +49,7 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, migrations fs.FS) error {
 
 // MigrationLockTimeout is the longest a migration's statement waits for a
 // table's lock (PostgreSQL's lock_timeout) before the migration fails.
-var MigrationLockTimeout = 10 * time.Second
+var MigrationLockTimeout = 3 * time.Second
 
 // MigrateSet applies one set of goose migrations that keeps its versions in its
 // own table, under the advisory lock lockID: for a library's tables that live

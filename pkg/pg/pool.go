@@ -19,7 +19,8 @@ import (
 type Config struct {
 	URL string `env:"DATABASE_URL,required" secret:"true"`
 	// MaxConns caps the pool. Every replica of a service opens up to this
-	// many connections, so replicas × MaxConns must stay under the
+	// many connections, and two more while its migrations run at start
+	// (MigrateSet), so replicas × (MaxConns + 2) must stay under the
 	// database's max_connections (a manifest rule checks it); pgx's own
 	// default follows the node's CPU count, which a pod does not control.
 	MaxConns int32 `env:"DATABASE_MAX_CONNS" envDefault:"10"`
