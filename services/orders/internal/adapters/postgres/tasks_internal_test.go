@@ -27,21 +27,7 @@ func TestClaimingStepsDoesNotScanTheTable(t *testing.T) {
 	if _, err := pool.Exec(ctx, `ANALYZE saga_tasks`); err != nil {
 		t.Fatal(err)
 	}
-	var plan string
-	rows, err := pool.Query(ctx, `EXPLAIN `+claimTasks, now, now.Add(time.Minute), 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			t.Fatal(err)
-		}
-		plan += line + "\n"
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+	plan := testkit.Explain(t, pool, false, claimTasks, now, now.Add(time.Minute), 100)
 	if strings.Contains(plan, "Seq Scan") {
 		t.Errorf("the claim scans the table:\n%s", plan)
 	}
