@@ -978,21 +978,7 @@ func TestAnExpiredExchangesReplacementPickedUpFirstIsNoted(t *testing.T) {
 	if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleExpired {
 		t.Fatalf("the exchange is %s, want expired", got.Status)
 	}
-	sh, _ := s.w.Ship(ctx, app.ShipInput{SubOrder: domain.SubOrder{ID: a.ID}, PlatformPays: true})
-	s.w.parcels[a.ID].pickedUp = true
-	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentBooked(ctx, r, a.ID, sh) }); err != nil {
-		t.Fatal(err)
-	}
-	s.run(t)
-	if _, ok := s.due(t, app.TaskCancelShipment, a.ID); ok {
-		t.Error("the replacement's cancellation is still a step to retry")
-	}
-	changes, _ := s.svc.ListOrderChanges(ctx, ann, o.ID)
-	if !slices.ContainsFunc(changes, func(c domain.Change) bool {
-		return c.SubOrderID == a.SubOrderID && strings.Contains(c.Reason, "replacement's parcel was picked up")
-	}) {
-		t.Error("nothing in the order's log tells an operator")
-	}
+	s.bookedPickedUpAndNoted(t, ann, o.ID, a.ID, a.SubOrderID, "replacement's parcel was picked up")
 }
 
 // A request that expires while its parcel is being booked (the supplier

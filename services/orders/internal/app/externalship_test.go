@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
 )
@@ -231,18 +232,27 @@ func TestACancelledSubOrdersParcelPickedUpFirstIsNotedNotRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.run(t)
-	booked, _ := s.w.Ship(ctx, app.ShipInput{SubOrder: phone})
-	s.w.parcels[phone.ID].pickedUp = true
-	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentBooked(ctx, r, phone.ID, booked) }); err != nil {
+	s.bookedPickedUpAndNoted(t, ann, o.ID, phone.ID, phone.ID, "its parcel was picked up")
+}
+
+// bookedPickedUpAndNoted has logistics report a parcel booked under
+// subject (a sub-order's id, or an exchange's for its replacement) that the
+// carrier has picked up already, runs the steps, and checks that the
+// cancellation step ended with a note for an operator on sub.
+func (s *saga) bookedPickedUpAndNoted(t *testing.T, buyer auth.Caller, orderID, subject, sub uuid.UUID, note string) {
+	t.Helper()
+	booked, _ := s.w.Ship(ctx, app.ShipInput{SubOrder: domain.SubOrder{ID: subject}, PlatformPays: subject != sub})
+	s.w.parcels[subject].pickedUp = true
+	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentBooked(ctx, r, subject, booked) }); err != nil {
 		t.Fatal(err)
 	}
 	s.run(t)
-	if _, ok := s.due(t, app.TaskCancelShipment, phone.ID); ok {
+	if _, ok := s.due(t, app.TaskCancelShipment, subject); ok {
 		t.Error("the parcel's cancellation is still a step to retry")
 	}
-	changes, _ := s.svc.ListOrderChanges(ctx, ann, o.ID)
+	changes, _ := s.svc.ListOrderChanges(ctx, buyer, orderID)
 	if !slices.ContainsFunc(changes, func(c domain.Change) bool {
-		return c.SubOrderID == phone.ID && strings.Contains(c.Reason, "needs an operator")
+		return c.SubOrderID == sub && strings.Contains(c.Reason, note) && strings.Contains(c.Reason, "needs an operator")
 	}) {
 		t.Error("nothing in the order's log tells an operator")
 	}
