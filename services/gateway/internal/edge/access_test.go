@@ -2,6 +2,7 @@ package edge_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -79,6 +80,33 @@ func TestAccessAuthenticatesPrivateRoutes(t *testing.T) {
 				t.Errorf("got %d subject %q, want %d %q (%s)", rec.Code, rec.Header().Get("X-Subject"), tt.want, tt.subject, rec.Body)
 			}
 		})
+	}
+
+	// The edge's refusals name their reason as the services' errors do
+	// (google.rpc.ErrorInfo), so a client tells a missing token from an
+	// expired one without reading the message.
+	for authz, want := range map[string]string{
+		"":                               edge.ReasonTokenMissing,
+		"Bearer " + sign(key, time.Hour): edge.ReasonTokenInvalid,
+		"Bearer " + service:              edge.ReasonTokenNotForThisAPI,
+	} {
+		req := httptest.NewRequest("GET", "/v1/me", nil)
+		if authz != "" {
+			req.Header.Set("Authorization", authz)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var body struct {
+			Details []struct {
+				Type   string `json:"@type"`
+				Reason string `json:"reason"`
+				Domain string `json:"domain"`
+			} `json:"details"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || len(body.Details) != 1 ||
+			body.Details[0].Type != "type.googleapis.com/google.rpc.ErrorInfo" || body.Details[0].Reason != want || body.Details[0].Domain != "crossdock" {
+			t.Errorf("refusal %s: %s, want an ErrorInfo with reason %s", want, rec.Body, want)
+		}
 	}
 }
 

@@ -75,7 +75,7 @@ func (a *Access) Middleware(next http.Handler) http.Handler {
 		}
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="crossdock"`)
-			WriteError(w, http.StatusUnauthorized, codes.Unauthenticated, "missing bearer token")
+			writeErrorReason(w, http.StatusUnauthorized, codes.Unauthenticated, ReasonTokenMissing, "missing bearer token")
 			return
 		}
 		caller, err := a.Verifier.Verify(r.Context(), token)
@@ -87,7 +87,7 @@ func (a *Access) Middleware(next http.Handler) http.Handler {
 		}
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="crossdock", error="invalid_token"`)
-			WriteError(w, http.StatusUnauthorized, codes.Unauthenticated, "invalid or expired token")
+			writeErrorReason(w, http.StatusUnauthorized, codes.Unauthenticated, ReasonTokenInvalid, "invalid or expired token")
 			return
 		}
 		if caller.Kind != auth.KindUser {
@@ -108,7 +108,7 @@ func (a *Access) Middleware(next http.Handler) http.Handler {
 // not open them from the internet.
 func notForThePublicAPI(w http.ResponseWriter) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="crossdock", error="insufficient_scope"`)
-	WriteError(w, http.StatusForbidden, codes.PermissionDenied, "this token is not for the public API; sign in as a user")
+	writeErrorReason(w, http.StatusForbidden, codes.PermissionDenied, ReasonTokenNotForThisAPI, "this token is not for the public API; sign in as a user")
 }
 
 // bearer reads the request's bearer token, and leaves the request's

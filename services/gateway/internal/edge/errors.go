@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	"google.golang.org/grpc/codes"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
 )
 
 // errorBody is the JSON shape of errors the gateway itself produces: the same
@@ -20,6 +22,22 @@ type errorBody struct {
 func WriteError(w http.ResponseWriter, httpStatus int, code codes.Code, message string) {
 	writeStatus(w, httpStatus, errorBody{Code: code, Message: message, Details: []any{}})
 }
+
+// writeErrorReason writes a status-shaped JSON error with a
+// google.rpc.ErrorInfo naming its reason, as the services' errors carry
+// theirs: a client tells a missing token from an expired one by it, not by
+// the message, which is for people.
+func writeErrorReason(w http.ResponseWriter, httpStatus int, code codes.Code, reason, message string) {
+	info := map[string]any{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason, "domain": apperr.Domain}
+	writeStatus(w, httpStatus, errorBody{Code: code, Message: message, Details: []any{info}})
+}
+
+// The reasons of the edge's own refusals of a request's token.
+const (
+	ReasonTokenMissing       = "TOKEN_MISSING"
+	ReasonTokenInvalid       = "TOKEN_INVALID"
+	ReasonTokenNotForThisAPI = "TOKEN_NOT_FOR_PUBLIC_API"
+)
 
 // WriteBadRequest writes 400 with one field violation, shaped as
 // google.rpc.BadRequest is when a service rejects a field.
