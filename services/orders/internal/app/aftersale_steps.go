@@ -437,7 +437,8 @@ func (s *Service) refundReturn(ctx context.Context, id uuid.UUID) error {
 		return err
 	}
 	if !o.External() {
-		if sub := o.SubOrder(a.SubOrderID); sub != nil && sub.Status == domain.AwaitingTopUp {
+		sub := o.SubOrder(a.SubOrderID)
+		if sub != nil && sub.Status == domain.AwaitingTopUp {
 			// Settled without the request (it stayed open past the
 			// wait) and short: finance's top-up request is for the goods
 			// as they were, and a refund out of the escrow now would
@@ -445,6 +446,14 @@ func (s *Service) refundReturn(ctx context.Context, id uuid.UUID) error {
 			// and the sub-order completes, the refund is clawed back
 			// from the supplier's payable.
 			return errNotYet{until: s.clock().Add(time.Hour)}
+		}
+		if sub != nil && sub.Status == domain.Delivered && sub.SettlingAt != nil {
+			// Settlement began without the request (received after it
+			// read the requests under the order's lock): its amounts are
+			// fixed, and a refund out of the escrow now would be settled
+			// as goods kept. Once the sub-order completes, the refund is
+			// clawed back from the supplier's payable.
+			return errNotYet{until: s.clock().Add(time.Minute)}
 		}
 		if a.Refund.Amount > 0 {
 			if res, a, err = s.payReturn(ctx, o, a); err != nil {

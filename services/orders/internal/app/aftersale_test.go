@@ -13,11 +13,9 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
-	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
-	"github.com/crossdock/crossdock/services/orders/migrations"
 )
 
 var operator = auth.Caller{Subject: "ops-1", Kind: auth.KindUser, Roles: []string{auth.RoleAdmin}}
@@ -884,8 +882,7 @@ func TestASettlementReadingAcrossARefundSettlesOnlyTheGoodsKept(t *testing.T) {
 		}
 		s.run(t) // the refund, on another replica
 	}}
-	settling := app.New(racing, s.w.peers(), app.Config{PaymentTimeout: timeout, AutoComplete: 7 * 24 * time.Hour, PaymentSettle: time.Minute})
-	settling.SetClock(func() time.Time { return s.at })
+	settling := s.replica(racing)
 	if _, err := settling.RunTasks(ctx, 100, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
@@ -898,6 +895,75 @@ func TestASettlementReadingAcrossARefundSettlesOnlyTheGoodsKept(t *testing.T) {
 	}
 	if paid := s.w.escrows[sub.ID].supplierPaid; paid != 3000 {
 		t.Errorf("the supplier was paid %d, want the 3000 of the goods kept", paid)
+	}
+}
+
+// A return received and refunded on another replica while the settle
+// step runs, past the wait for open returns: settlement pays the supplier
+// only the goods kept, and the buyer gets the refund and the unused
+// freight back once each, whether the refund lands before settlement
+// began (as logistics records the bill: it is settled as refunded) or
+// after (as finance settles: it is clawed back once the sub-order
+// completes). Before, settlement used what it had read before its remote
+// calls: the refund out of the escrow was settled as goods kept, and the
+// buyer asked to top up what it had just been refunded.
+func TestAReturnRefundedAsItsSubOrderSettlesIsCountedOnce(t *testing.T) {
+	for _, at := range []string{"completing", "settling"} {
+		t.Run(at, func(t *testing.T) {
+			s := newSaga(t)
+			ann, o := s.delivered(t, line(s.scarf, 3))
+			sub := o.SubOrders[0]
+			linen := supplierOf(s.linen)
+			a := s.file(t, ann, sub.ID, domain.Return, back(s.scarf, 1))
+			if _, err := s.svc.DecideAfterSale(ctx, linen, a.ID, true, ""); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.svc.ConfirmReceipt(ctx, ann, sub.ID); err != nil {
+				t.Fatal(err)
+			}
+			s.run(t)
+			s.w.returns[a.ID].pickedUp = true // on its way, slowly
+			s.at = s.at.Add(domain.AfterSaleWindow + 31*24*time.Hour)
+			wallet := s.w.wallets[ann.Subject]
+			var ran atomic.Bool
+			receiveAndRefund := func() {
+				if !ran.CompareAndSwap(false, true) {
+					return
+				}
+				if _, err := s.svc.ReceiveReturn(ctx, linen, a.ID, false, nil); err != nil {
+					t.Error(err)
+				}
+				s.run(t) // on another replica
+			}
+			if at == "completing" {
+				s.w.completing = func(uuid.UUID) { receiveAndRefund() }
+			} else {
+				s.w.beforeSettle = func(uuid.UUID) { receiveAndRefund() }
+			}
+			if _, err := s.replica(s.store).RunTasks(ctx, 100, slog.New(slog.DiscardHandler)); err != nil {
+				t.Fatal(err)
+			}
+			if !ran.Load() {
+				t.Fatal("the settle step never reached the hook")
+			}
+			for range 3 {
+				s.at = s.at.Add(2 * time.Minute)
+				s.run(t)
+			}
+			if got := s.subOrder(t, o.ID, sub.ID); got.Status != domain.Completed {
+				t.Fatalf("the sub-order is %s, want completed", got.Status)
+			}
+			e := s.w.escrows[sub.ID]
+			if kept := e.supplierPaid - e.clawedBack; kept != 6000 {
+				t.Errorf("the supplier was paid %d and gave back %d: %d for the two scarves kept (6000)", e.supplierPaid, e.clawedBack, kept)
+			}
+			if back := s.w.wallets[ann.Subject] - wallet; back != 3500 {
+				t.Errorf("the buyer got %d back, want the scarf's 3000 and the freight's 500", back)
+			}
+			if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleRefunded || got.ClawBack != (at == "settling") {
+				t.Errorf("the return is %s, claw-back %v", got.Status, got.ClawBack)
+			}
+		})
 	}
 }
 
@@ -1258,24 +1324,16 @@ func TestAShippedReplacementIsLookedUpUntilItsEventComes(t *testing.T) {
 // migration that brings it (one may have come back unseen); nothing else
 // does.
 func TestTheMigrationLooksUpReplacementsAlreadyShipped(t *testing.T) {
-	pool := testkit.Database(t, testkit.MigrationsBefore(t, "orders_before_replacement_checks", migrations.FS, "00015"))
-	// Today's code reads and writes the column 00015 adds: it stands in
-	// while the old schema runs, and is dropped before the migration.
-	if _, err := pool.Exec(ctx, `ALTER TABLE after_sales ADD COLUMN original_kept boolean NOT NULL DEFAULT false`); err != nil {
-		t.Fatal(err)
-	}
-	s := newSagaOn(t, pool)
+	s, migrateRest := newSagaBefore(t, "orders_before_replacement_checks", "00015")
 	_, _, shipped := s.approvedExchange(t)
 	_, _, waiting := s.approvedExchange(t)
 	if _, err := s.svc.ShipReplacement(ctx, supplierOf(s.linen), shipped.ID, uuid.New(), warehouse); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pool.Exec(ctx, `DELETE FROM saga_tasks WHERE kind = 'check_replacement'; ALTER TABLE after_sales DROP COLUMN original_kept`); err != nil {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM saga_tasks WHERE kind = 'check_replacement'`); err != nil {
 		t.Fatal(err)
 	}
-	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
-		t.Fatal(err)
-	}
+	migrateRest()
 	if _, ok := s.due(t, app.TaskCheckReplacement, shipped.ID); !ok {
 		t.Error("the replacement shipped before has no look-up")
 	}
@@ -1348,8 +1406,7 @@ func TestStepsRacingTheConversionFinishItAsAReturn(t *testing.T) {
 					t.Error(err)
 				}
 			}}
-			svc := app.New(racing, s.w.peers(), app.Config{PaymentTimeout: timeout, AutoComplete: 7 * 24 * time.Hour, PaymentSettle: time.Minute})
-			svc.SetClock(func() time.Time { return s.at })
+			svc := s.replica(racing)
 			wallet := s.w.wallets[ann.Subject]
 			tc.step(t, s, svc, a)
 			if racing.reads.Load() < tc.read {
@@ -1464,26 +1521,23 @@ func TestAnExchangesPickedUpOriginalIsLookedUp(t *testing.T) {
 // noted so only in the change log, are marked kept by the migration that
 // follows it; an exchange whose original is still awaited is not.
 func TestTheMigrationMarksOriginalsKeptBefore(t *testing.T) {
-	pool := testkit.Database(t, testkit.MigrationsBefore(t, "orders_before_kept_originals", migrations.FS, "00016"))
-	s := newSagaOn(t, pool)
+	s, migrateRest := newSagaBefore(t, "orders_before_kept_originals", "00016")
 	_, kept := s.exchanged(t)
 	_, awaited := s.exchanged(t)
 	s.w.returns[awaited.ID].pickedUp = true
 	s.at = s.at.Add(15 * 24 * time.Hour) // past ReturnSendBy: kept's parcel cancelled, noted
 	s.run(t)
 	// As the code before 00015 left them: noted, not flagged.
-	if _, err := pool.Exec(ctx, `UPDATE after_sales SET original_kept = false`); err != nil {
+	if _, err := s.pool.Exec(ctx, `UPDATE after_sales SET original_kept = false`); err != nil {
 		t.Fatal(err)
 	}
-	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
-		t.Fatal(err)
-	}
+	migrateRest()
 	for _, tc := range []struct {
 		id   uuid.UUID
 		want bool
 	}{{kept.ID, true}, {awaited.ID, false}} {
 		var got bool
-		if err := pool.QueryRow(ctx, `SELECT original_kept FROM after_sales WHERE id = $1`, tc.id).Scan(&got); err != nil {
+		if err := s.pool.QueryRow(ctx, `SELECT original_kept FROM after_sales WHERE id = $1`, tc.id).Scan(&got); err != nil {
 			t.Fatal(err)
 		}
 		if got != tc.want {

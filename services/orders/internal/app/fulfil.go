@@ -324,10 +324,9 @@ func (s *Service) returnsAwaitedUntil(sub domain.SubOrder) time.Time {
 // short, the sub-order awaits the buyer's top-up. A partner channel's
 // sub-order has no escrow: its money comes with the partner's settlement.
 func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
-	// The requests first, then the order: a request read as refunded
-	// committed its refund to the sub-order with it, so the order read
-	// after counts it (read the other way round, a refund committing in
-	// between would be settled as goods kept).
+	// A first look, unlocked, at whether settlement waits (startSettling
+	// looks again under the order's lock): the requests first, then the
+	// order, so a request read as refunded is counted by the order read.
 	afterSales, err := s.store.AfterSalesOf(ctx, subID)
 	if err != nil {
 		return err
@@ -340,23 +339,9 @@ func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
 	if sub == nil || sub.Status != domain.Delivered {
 		return nil
 	}
-	if slices.ContainsFunc(afterSales, func(a domain.AfterSale) bool { return a.Status.Open() }) {
-		// A return refunded from escrow lowers what settles: wait for it,
-		// but not for ever (goods never sent back, a dispute nobody
-		// decides): past the wait the supplier is paid, and a request
-		// refunded later is clawed back from it.
-		if until := s.returnsAwaitedUntil(*sub); s.clock().Before(until) {
-			return errNotYet{until: s.clock().Add(time.Minute)}
-		}
+	if err := s.settleWait(*sub, afterSales); err != nil {
+		return err
 	}
-	if slices.ContainsFunc(afterSales, refundDue) {
-		// Even past the wait: a return whose goods are back is being
-		// refunded from escrow now (its refund may be paid and not yet
-		// recorded), and settling the goods whole would ask the buyer to
-		// top up what was just refunded.
-		return errNotYet{until: s.clock().Add(time.Minute)}
-	}
-	returned := sub.ReturnedDiscount(afterSales)
 	if sub.Type == domain.Physical && sub.ShipmentID != nil {
 		p, err := s.Logistics.Parcel(ctx, subID)
 		if err != nil {
@@ -369,11 +354,19 @@ func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
 			return err
 		}
 	}
+	o, afterSales, err = s.startSettling(ctx, orderID, subID)
+	if err != nil {
+		return err
+	}
+	if sub = o.SubOrder(subID); sub.Status != domain.Delivered {
+		return nil
+	}
+	returned := sub.ReturnedDiscount(afterSales)
 	if !o.External() && sub.DiscountFundedBy == domain.FundedByPlatform && sub.CouponID != "" {
 		// The platform's coupon pays its discount in, so the supplier is
-		// settled on the full goods. The funding is set, not added: a
-		// retry after returns were refunded sets it lower, to nothing when
-		// every discounted good came back.
+		// settled on the full goods, less the discount of the goods that
+		// came back (to nothing when all did). The funding is set, not
+		// added, so a retry sets the same.
 		f := money.Money{Amount: sub.PlatformFunding(returned), Currency: sub.Goods.Currency}
 		if err := s.Finance.FundCoupon(ctx, subID, sub.CouponID, f); err != nil {
 			return err
@@ -398,6 +391,66 @@ func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
 	}
 	_, err = s.complete(ctx, orderID, subID, "settled")
 	return err
+}
+
+// settleWait is errNotYet while a delivered sub-order's settlement waits
+// for its requests: an open one (for so long), a return being refunded
+// (for good). Once settling began it waits for none: the requests read
+// then are the ones it counts, and a refund after it is clawed back.
+func (s *Service) settleWait(sub domain.SubOrder, afterSales []domain.AfterSale) error {
+	if sub.SettlingAt != nil {
+		return nil
+	}
+	if slices.ContainsFunc(afterSales, func(a domain.AfterSale) bool { return a.Status.Open() }) {
+		// A return refunded from escrow lowers what settles: wait for it,
+		// but not for ever (goods never sent back, a dispute nobody
+		// decides): past the wait the supplier is paid, and a request
+		// refunded later is clawed back from it.
+		if until := s.returnsAwaitedUntil(sub); s.clock().Before(until) {
+			return errNotYet{until: s.clock().Add(time.Minute)}
+		}
+	}
+	if slices.ContainsFunc(afterSales, refundDue) {
+		// Even past the wait: a return whose goods are back is being
+		// refunded from escrow now (its refund may be paid and not yet
+		// recorded), and settling the goods whole would ask the buyer to
+		// top up what was just refunded.
+		return errNotYet{until: s.clock().Add(time.Minute)}
+	}
+	return nil
+}
+
+// startSettling marks a delivered sub-order settling under its order's
+// lock, its requests read and waited for again under it, and returns the
+// order and the requests settlement counts. The after-sale moves take the
+// same lock, so a return is either received before (and waited for) or
+// refunded after settlement (refundReturn waits for the mark to clear).
+// Before, a refund from escrow landing between the settle step's reads and
+// finance's settlement was settled as goods kept, or asked of the buyer
+// again as a top-up. A sub-order no longer delivered is returned as it is.
+func (s *Service) startSettling(ctx context.Context, orderID, subID uuid.UUID) (domain.Order, []domain.AfterSale, error) {
+	var o domain.Order
+	var afterSales []domain.AfterSale
+	err := s.store.InTx(ctx, func(r Repository) error {
+		var err error
+		if o, err = r.GetOrder(ctx, orderID, true); err != nil {
+			return err
+		}
+		sub := o.SubOrder(subID)
+		if sub == nil {
+			return notFoundSubOrder(subID)
+		}
+		if afterSales, err = r.AfterSalesOf(ctx, subID); err != nil || sub.Status != domain.Delivered || sub.SettlingAt != nil {
+			return err
+		}
+		if err := s.settleWait(*sub, afterSales); err != nil {
+			return err
+		}
+		now := s.clock()
+		sub.SettlingAt = &now
+		return r.SaveOrder(ctx, o)
+	})
+	return o, afterSales, err
 }
 
 // refundDue reports a return whose goods the supplier has back and whose

@@ -10,11 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/crossdock/crossdock/pkg/auth"
-	"github.com/crossdock/crossdock/pkg/pg"
-	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
-	"github.com/crossdock/crossdock/services/orders/migrations"
 )
 
 // works is where the suppliers' parcels leave from.
@@ -371,15 +368,7 @@ func shipByEvent(s *saga, t *testing.T, sub domain.SubOrder) {
 // migration that comes with it schedules their checks, and the shipped
 // parcels' holds, so they too cannot be stuck by a lost event.
 func TestTheMigrationSchedulesTheChecksOfSubOrdersAlreadyWaiting(t *testing.T) {
-	pool := testkit.Database(t, testkit.MigrationsBefore(t, "orders_before_reconcile", migrations.FS, "00009"))
-	// Today's code writes the line discounts and reads the kept originals
-	// later migrations (00013, 00015) add: the columns stand in for them
-	// while the old schema runs, and are dropped before the migrations run.
-	if _, err := pool.Exec(ctx, `ALTER TABLE sub_order_lines ADD COLUMN discount_minor bigint NOT NULL DEFAULT 0;
-		ALTER TABLE after_sales ADD COLUMN original_kept boolean NOT NULL DEFAULT false`); err != nil {
-		t.Fatal(err)
-	}
-	s := newSagaOn(t, pool)
+	s, migrateRest := newSagaBefore(t, "orders_before_reconcile", "00009")
 	ann, o, scarf := s.deliveredScarf(t)
 	if _, err := s.svc.ConfirmReceipt(ctx, ann, scarf.ID); err != nil {
 		t.Fatal(err)
@@ -396,17 +385,12 @@ func TestTheMigrationSchedulesTheChecksOfSubOrdersAlreadyWaiting(t *testing.T) {
 		t.Fatalf("the scarf is %s, want awaiting its top-up", st)
 	}
 	// As the version before left them: none of these steps.
-	if _, err := pool.Exec(ctx, `DELETE FROM saga_tasks WHERE kind = ANY($1)`,
+	if _, err := s.pool.Exec(ctx, `DELETE FROM saga_tasks WHERE kind = ANY($1)`,
 		[]string{string(app.TaskCheckTopUp), string(app.TaskCheckDelivery), string(app.TaskHoldStock)}); err != nil {
 		t.Fatal(err)
 	}
 
-	if _, err := pool.Exec(ctx, `ALTER TABLE sub_order_lines DROP COLUMN discount_minor; ALTER TABLE after_sales DROP COLUMN original_kept`); err != nil {
-		t.Fatal(err)
-	}
-	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
-		t.Fatal(err)
-	}
+	migrateRest()
 	for _, want := range []struct {
 		kind app.TaskKind
 		sub  uuid.UUID
@@ -416,7 +400,7 @@ func TestTheMigrationSchedulesTheChecksOfSubOrdersAlreadyWaiting(t *testing.T) {
 		}
 	}
 	var others int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM saga_tasks WHERE kind = ANY($1) AND NOT subject = ANY($2)`,
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM saga_tasks WHERE kind = ANY($1) AND NOT subject = ANY($2)`,
 		[]string{string(app.TaskCheckTopUp), string(app.TaskCheckDelivery), string(app.TaskHoldStock)}, []uuid.UUID{scarf.ID, phone.ID}).Scan(&others); err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/orders/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
@@ -58,9 +59,54 @@ func newSagaOn(t *testing.T, pool *pgxpool.Pool) *saga {
 	}
 	s.w.now = func() time.Time { return s.at }
 	s.store, s.pool = postgres.New(pool), pool
-	s.svc = app.New(s.store, s.w.peers(), app.Config{PaymentTimeout: timeout, AutoComplete: 7 * 24 * time.Hour, PaymentSettle: time.Minute})
-	s.svc.SetClock(func() time.Time { return s.at })
+	s.svc = s.replica(s.store)
 	return s
+}
+
+// laterColumns are the columns later migrations add that today's code
+// reads and writes, by the migration adding each: on an older schema they
+// stand in while today's code runs, and are dropped before the migrations.
+var laterColumns = []struct{ migration, table, column, definition string }{
+	{"00013", "sub_order_lines", "discount_minor", "bigint NOT NULL DEFAULT 0"},
+	{"00015", "after_sales", "original_kept", "boolean NOT NULL DEFAULT false"},
+	{"00018", "sub_orders", "settling_at", "timestamptz"},
+}
+
+// newSagaBefore is a saga on a database migrated up to version (not
+// including it), with today's columns standing in; migrateRest runs the
+// rest. A migration's test runs today's code on the schema it finds.
+func newSagaBefore(t *testing.T, name, version string) (s *saga, migrateRest func()) {
+	t.Helper()
+	pool := testkit.Database(t, testkit.MigrationsBefore(t, name, migrations.FS, version))
+	later := func(sql func(table, column, definition string) string) {
+		t.Helper()
+		for _, c := range laterColumns {
+			if c.migration < version {
+				continue
+			}
+			if _, err := pool.Exec(ctx, sql(c.table, c.column, c.definition)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	later(func(table, column, definition string) string {
+		return "ALTER TABLE " + table + " ADD COLUMN " + column + " " + definition
+	})
+	return newSagaOn(t, pool), func() {
+		t.Helper()
+		later(func(table, column, _ string) string { return "ALTER TABLE " + table + " DROP COLUMN " + column })
+		if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// replica is another orders replica on store (the saga's, or one wrapping
+// it to interleave), against the same world and clock.
+func (s *saga) replica(store app.Store) *app.Service {
+	svc := app.New(store, s.w.peers(), app.Config{PaymentTimeout: timeout, AutoComplete: 7 * 24 * time.Hour, PaymentSettle: time.Minute})
+	svc.SetClock(func() time.Time { return s.at })
+	return svc
 }
 
 // buyer signs up a buyer with a default address and money in the wallet.

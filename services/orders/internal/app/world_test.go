@@ -68,6 +68,11 @@ type world struct {
 	// records the answer (outside the world's lock): the buyer paying a
 	// top-up at once, say.
 	settling func(sub uuid.UUID, topUp *app.TopUpRequest)
+	// beforeSettle, when set, runs as Settle is called, before finance
+	// settles; completing as Complete is called, before logistics records
+	// the bill (both outside the world's lock).
+	beforeSettle func(sub uuid.UUID)
+	completing   func(shipment uuid.UUID)
 	// failPay makes PayCheckout take the money and then fail, as when its
 	// answer is lost.
 	failPay bool
@@ -389,6 +394,9 @@ func (w *world) refund(sub uuid.UUID, id string, amount money.Money) (app.Refund
 }
 
 func (w *world) Settle(_ context.Context, sub uuid.UUID, goods money.Money) (*app.TopUpRequest, error) {
+	if w.beforeSettle != nil {
+		w.beforeSettle(sub)
+	}
 	topUp, err := w.settle(sub, goods)
 	if err == nil && w.settling != nil {
 		w.settling(sub, topUp)
@@ -607,6 +615,9 @@ func (w *world) CancelReturn(_ context.Context, id uuid.UUID, _ string) (bool, e
 }
 
 func (w *world) Complete(_ context.Context, id uuid.UUID) error {
+	if w.completing != nil {
+		w.completing(id)
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, p := range w.parcels {

@@ -90,6 +90,10 @@ type SubOrder struct {
 	// Refunded is what returns refunded from escrow before settlement:
 	// the goods settle less it.
 	Refunded int64
+	// SettlingAt is when settlement began: the requests it counted were
+	// read under the order's lock then, and a return received later is
+	// refunded once it completes, by a claw-back.
+	SettlingAt *time.Time
 	// Set while awaiting a top-up.
 	TopUpRequestID string
 	TopUp          int64

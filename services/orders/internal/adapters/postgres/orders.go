@@ -26,7 +26,7 @@ const orderRead = orderColumns + `, version`
 
 const subOrderColumns = `id, order_id, position, supplier_id, type, status, currency, goods_minor, freight_minor, buyer_minor, rate,
 	freight_breakdown, address, weight_g, volume_cm3, shipment_id, waybill, carrier_code, method_id, top_up_request_id, top_up_minor,
-	paid_at, shipped_at, delivered_at, completes_at, completed_at, updated_at, discount_minor, coupon_id, discount_funded_by, refunded_minor`
+	paid_at, shipped_at, delivered_at, completes_at, completed_at, updated_at, discount_minor, coupon_id, discount_funded_by, refunded_minor, settling_at`
 
 func (r repo) InsertOrder(ctx context.Context, o domain.Order) (bool, error) {
 	quotes, err := json.Marshal(o.Quotes)
@@ -47,10 +47,10 @@ func (r repo) InsertOrder(ctx context.Context, o domain.Order) (bool, error) {
 			return false, err
 		}
 		b.Queue(`INSERT INTO sub_orders (`+subOrderColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-			$16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31)`,
+			$16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)`,
 			s.ID, s.OrderID, s.Position, s.SupplierID, s.Type, s.Status, s.Goods.Currency, s.Goods.Amount, s.Freight.Amount, s.BuyerAmount, s.Rate,
 			breakdown, address, s.WeightG, s.VolumeCM3, s.ShipmentID, s.Waybill, s.CarrierCode, s.MethodID, s.TopUpRequestID, s.TopUp,
-			s.PaidAt, s.ShippedAt, s.DeliveredAt, s.CompletesAt, s.CompletedAt, s.UpdatedAt, s.Discount, s.CouponID, s.DiscountFundedBy, s.Refunded)
+			s.PaidAt, s.ShippedAt, s.DeliveredAt, s.CompletesAt, s.CompletedAt, s.UpdatedAt, s.Discount, s.CouponID, s.DiscountFundedBy, s.Refunded, s.SettlingAt)
 	}
 	queueLines(b, o.SubOrders)
 	return true, r.q.SendBatch(ctx, b).Close()
@@ -125,9 +125,9 @@ func queueSaveOrder(b *pgx.Batch, o domain.Order) {
 	for _, s := range o.SubOrders {
 		b.Queue(`UPDATE sub_orders SET status = $2, shipment_id = $3, waybill = $4, carrier_code = $5, method_id = $6,
 			top_up_request_id = $7, top_up_minor = $8, paid_at = $9, shipped_at = $10, delivered_at = $11, completes_at = $12,
-			completed_at = $13, updated_at = $14, refunded_minor = $15 WHERE id = $1`,
+			completed_at = $13, updated_at = $14, refunded_minor = $15, settling_at = $16 WHERE id = $1`,
 			s.ID, s.Status, s.ShipmentID, s.Waybill, s.CarrierCode, s.MethodID, s.TopUpRequestID, s.TopUp,
-			s.PaidAt, s.ShippedAt, s.DeliveredAt, s.CompletesAt, s.CompletedAt, s.UpdatedAt, s.Refunded)
+			s.PaidAt, s.ShippedAt, s.DeliveredAt, s.CompletesAt, s.CompletedAt, s.UpdatedAt, s.Refunded, s.SettlingAt)
 	}
 }
 
@@ -292,7 +292,7 @@ func scanSubOrder(row pgx.CollectableRow) (domain.SubOrder, error) {
 	err := row.Scan(&s.ID, &s.OrderID, &s.Position, &s.SupplierID, &s.Type, &s.Status, &currency, &s.Goods.Amount, &s.Freight.Amount,
 		&s.BuyerAmount, &s.Rate, &breakdown, &address, &s.WeightG, &s.VolumeCM3, &s.ShipmentID, &s.Waybill, &s.CarrierCode, &s.MethodID,
 		&s.TopUpRequestID, &s.TopUp, &s.PaidAt, &s.ShippedAt, &s.DeliveredAt, &s.CompletesAt, &s.CompletedAt, &s.UpdatedAt,
-		&s.Discount, &s.CouponID, &s.DiscountFundedBy, &s.Refunded)
+		&s.Discount, &s.CouponID, &s.DiscountFundedBy, &s.Refunded, &s.SettlingAt)
 	if err != nil {
 		return s, err
 	}
