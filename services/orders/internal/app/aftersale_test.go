@@ -660,24 +660,34 @@ func TestReturnDeliveredBackIsReceivedWithoutTheSupplier(t *testing.T) {
 	}
 }
 
-// An approved return whose goods never come back holds the sub-order's
-// settlement only so long: 30 days past the after-sale window the supplier
-// is paid, and the return, should its goods come back after all, is
-// clawed back from the supplier.
-func TestSettlementWaitsForAnOpenReturnOnlySoLong(t *testing.T) {
-	s := newSaga(t)
+// returnOnItsWay is a delivered order of three scarves whose receipt the
+// buyer confirmed, with an approved return of one whose parcel the carrier
+// has picked up (and may never deliver).
+func (s *saga) returnOnItsWay(t *testing.T) (auth.Caller, domain.Order, domain.AfterSale) {
+	t.Helper()
 	ann, o := s.delivered(t, line(s.scarf, 3))
 	sub := o.SubOrders[0]
-	linen := supplierOf(s.linen)
 	a := s.file(t, ann, sub.ID, domain.Return, back(s.scarf, 1))
-	if _, err := s.svc.DecideAfterSale(ctx, linen, a.ID, true, ""); err != nil {
+	if _, err := s.svc.DecideAfterSale(ctx, supplierOf(s.linen), a.ID, true, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.svc.ConfirmReceipt(ctx, ann, sub.ID); err != nil {
 		t.Fatal(err)
 	}
 	s.run(t)
-	s.w.returns[a.ID].pickedUp = true // and lost on the way
+	s.w.returns[a.ID].pickedUp = true
+	return ann, o, a
+}
+
+// An approved return whose goods never come back holds the sub-order's
+// settlement only so long: 30 days past the after-sale window the supplier
+// is paid, and the return, should its goods come back after all, is
+// clawed back from the supplier.
+func TestSettlementWaitsForAnOpenReturnOnlySoLong(t *testing.T) {
+	s := newSaga(t)
+	ann, o, a := s.returnOnItsWay(t)
+	sub := o.SubOrders[0]
+	linen := supplierOf(s.linen)
 	s.at = s.at.Add(40 * 24 * time.Hour)
 	s.run(t)
 	if st := s.subOrder(t, o.ID, sub.ID).Status; st != domain.Delivered {
@@ -911,18 +921,9 @@ func TestAReturnRefundedAsItsSubOrderSettlesIsCountedOnce(t *testing.T) {
 	for _, at := range []string{"completing", "settling"} {
 		t.Run(at, func(t *testing.T) {
 			s := newSaga(t)
-			ann, o := s.delivered(t, line(s.scarf, 3))
+			ann, o, a := s.returnOnItsWay(t)
 			sub := o.SubOrders[0]
 			linen := supplierOf(s.linen)
-			a := s.file(t, ann, sub.ID, domain.Return, back(s.scarf, 1))
-			if _, err := s.svc.DecideAfterSale(ctx, linen, a.ID, true, ""); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.svc.ConfirmReceipt(ctx, ann, sub.ID); err != nil {
-				t.Fatal(err)
-			}
-			s.run(t)
-			s.w.returns[a.ID].pickedUp = true // on its way, slowly
 			s.at = s.at.Add(domain.AfterSaleWindow + 31*24*time.Hour)
 			wallet := s.w.wallets[ann.Subject]
 			var ran atomic.Bool

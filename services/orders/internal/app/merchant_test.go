@@ -42,6 +42,20 @@ func (s *saga) coupon(t *testing.T, c domain.Campaign, holder domain.Holder) (do
 	return made, iss.CouponIDs[0].String()
 }
 
+// merchantWithCoupon is a merchant (org, with a member m and an address)
+// holding a platform-funded coupon of discount minor units for merchant
+// orders, its deposit holding deposit.
+func (s *saga) merchantWithCoupon(t *testing.T, discount, deposit int64) (org uuid.UUID, m auth.Caller, couponID string) {
+	t.Helper()
+	org = uuid.New()
+	m = merchantOf(org)
+	s.w.addresses[m.Subject] = &domain.Address{Recipient: "Shop", Country: "PT", City: "Porto", Lines: []string{"Rua 1"}}
+	_, couponID = s.coupon(t, domain.Campaign{Amount: money.MustNew(discount, "USD"), FundedBy: domain.FundedByPlatform, Channel: domain.MerchantChannel},
+		domain.Holder{Kind: domain.HolderOrganization, ID: org})
+	s.w.wallets[depositOf(org)] = deposit
+	return org, m, couponID
+}
+
 // A merchant buys at its tier's cost price and pays from its deposit at
 // once, with a platform-funded coupon: the deposit pays the goods less the
 // discount plus freight; at settlement the platform pays the discount into
@@ -49,14 +63,8 @@ func (s *saga) coupon(t *testing.T, c domain.Campaign, holder domain.Holder) (do
 // refused with nothing held and the order cancelled; the coupon comes back.
 func TestMerchantBuysAtCostFromItsDepositWithACoupon(t *testing.T) {
 	s := newSaga(t)
-	org := uuid.New()
-	m := merchantOf(org)
-	s.w.addresses[m.Subject] = &domain.Address{Recipient: "Shop", Country: "PT", City: "Porto", Lines: []string{"Rua 1"}}
-	_, couponID := s.coupon(t, domain.Campaign{Amount: money.MustNew(500, "USD"), FundedBy: domain.FundedByPlatform, Channel: domain.MerchantChannel},
-		domain.Holder{Kind: domain.HolderOrganization, ID: org})
-
 	// Short deposit: refused, nothing held, the coupon still available.
-	s.w.wallets[depositOf(org)] = 1000
+	org, m, couponID := s.merchantWithCoupon(t, 500, 1000)
 	stock := s.w.stock[s.scarf.ID]
 	_, _, err := s.svc.Checkout(ctx, m, app.CheckoutInput{CheckoutID: "m-1", Lines: []domain.CartLine{line(s.scarf, 2)}, Currency: "USD", CouponID: couponID})
 	wantKind(t, err, apperr.KindFailedPrecondition, "INSUFFICIENT_FUNDS")
@@ -211,12 +219,7 @@ func (s *saga) scarfReturned(t *testing.T, caller auth.Caller, sub domain.SubOrd
 // the supplier kept it.
 func TestReturnWithNothingToRefundAfterSettlementTakesTheCouponBack(t *testing.T) {
 	s := newSaga(t)
-	org := uuid.New()
-	m := merchantOf(org)
-	s.w.addresses[m.Subject] = &domain.Address{Recipient: "Shop", Country: "PT", City: "Porto", Lines: []string{"Rua 1"}}
-	_, couponID := s.coupon(t, domain.Campaign{Amount: money.MustNew(2100, "USD"), FundedBy: domain.FundedByPlatform, Channel: domain.MerchantChannel},
-		domain.Holder{Kind: domain.HolderOrganization, ID: org})
-	s.w.wallets[depositOf(org)] = 10_000
+	org, m, couponID := s.merchantWithCoupon(t, 2100, 10_000)
 	o, _, err := s.svc.Checkout(ctx, m, app.CheckoutInput{CheckoutID: "m-1", Lines: []domain.CartLine{line(s.scarf, 1)}, Currency: "USD", CouponID: couponID})
 	if err != nil {
 		t.Fatal(err)
