@@ -101,11 +101,7 @@ func TestFailingWaybillsAndSupplyOrdersCountFromTheFirstFailure(t *testing.T) {
 	}
 
 	// A paid partner order docking could not place, first pulled an hour ago.
-	partner := uuid.New()
-	if _, err := pool.Exec(ctx, `INSERT INTO partners (partner_id, code, name, protocol, endpoint, locales, commission_bps, status, created_at, updated_at)
-		VALUES ($1, 'm', 'M', 'standard_grpc', 'http://m', '{en}', 500, 'unverified', now(), now())`, partner); err != nil {
-		t.Fatal(err)
-	}
+	partner := partnerRow(t, pool, "unverified")
 	for state, seen := range map[string]time.Duration{"held": time.Hour, "waiting": 3 * time.Hour} {
 		if _, err := pool.Exec(ctx, `INSERT INTO partner_orders (partner_id, partner_order_id, state, partner_status, raw, partner_updated_at,
 			first_seen_at, updated_at) VALUES ($1, $2, $2, 'x', '{}', now(), now() - $3::interval, now())`, partner, state, seen.String()); err != nil {
@@ -126,16 +122,7 @@ func TestFailingPartnerJobsPushesPullsAndPayoutsAreCounted(t *testing.T) {
 	ctx := context.Background()
 	pool := testkit.Database(t, testkit.Migrations{Name: "platform-docking", FS: migrations.FS})
 	trade := postgres.NewTrade(pool)
-	partner := func(status string) uuid.UUID {
-		id := uuid.New()
-		if _, err := pool.Exec(ctx, `INSERT INTO partners (partner_id, code, name, protocol, endpoint, locales, commission_bps, status,
-			verified_at, created_at, updated_at) VALUES ($1, $2, 'M', 'standard_grpc', 'http://m', '{en}', 500, $3, now(), now(), now())`,
-			id, id.String()[:8], status); err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
-	market, suspended := partner("verified"), partner("suspended")
+	market, suspended := partnerRow(t, pool, "verified"), partnerRow(t, pool, "suspended")
 	ran := func(p uuid.UUID, failed, succeeded []string) {
 		t.Helper()
 		if err := trade.JobsRan(ctx, p, failed, succeeded); err != nil {

@@ -22,11 +22,7 @@ func TestListingVerdictsFindTheirListingBySKU(t *testing.T) {
 	ctx := context.Background()
 	pool := testkit.Database(t, testkit.Migrations{Name: "platform-docking", FS: migrations.FS})
 	trade := postgres.NewTrade(pool)
-	partner := uuid.New()
-	if _, err := pool.Exec(ctx, `INSERT INTO partners (partner_id, code, name, protocol, endpoint, locales, commission_bps, status,
-		verified_at, created_at, updated_at) VALUES ($1, 'm', 'M', 'standard_grpc', 'http://m', '{en}', 500, 'verified', now(), now(), now())`, partner); err != nil {
-		t.Fatal(err)
-	}
+	partner := partnerRow(t, pool, "verified")
 	pending, withdrawn := uuid.New(), uuid.New()
 	for sku, status := range map[uuid.UUID]string{pending: "pending", withdrawn: "withdrawn"} {
 		if _, err := pool.Exec(ctx, `INSERT INTO listings (partner_id, sku_id, product_id, supplier_id, marker, status, locale, currency,
