@@ -384,6 +384,57 @@ func TestAStockChangeDuringAFirstPushReachesThePartner(t *testing.T) {
 	}
 }
 
+// A round whose pushes are slow starts no product once half the lease on
+// its batch is spent: the products left are pushed once their lease runs
+// out. Before, a round went on past its lease, and another replica taking
+// the same products then pushed them at the same time.
+func TestASlowPushRoundStopsBeforeItsLeaseRunsOut(t *testing.T) {
+	conn := &staleConn{}
+	catalog := &readCatalog{read: map[uuid.UUID]int{}}
+	tr, store, _ := staleTradeOf(t, conn, newOrderBook(), true, catalog)
+	now := time.Now()
+	tr.SetClock(func() time.Time { return now })
+	conn.duringUpsert = func() { now = now.Add(3 * time.Minute) } // a partner slow to answer
+	ctx := context.Background()
+	first, second := uuid.New(), uuid.New()
+	if err := store.QueueProducts(ctx, []uuid.UUID{first, second}, now.Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	_ = tr.Round(ctx)
+	left := second
+	if catalog.read[second] == 1 {
+		left = first
+	}
+	if catalog.read[first]+catalog.read[second] != 1 {
+		t.Fatalf("pushed %d and %d times in a round whose first push took 3 of its lease's 5 minutes, want one of them once",
+			catalog.read[first], catalog.read[second])
+	}
+	conn.duringUpsert = nil
+	_ = tr.Round(ctx)
+	if catalog.read[left] != 0 {
+		t.Fatal("the product left was pushed while its lease held")
+	}
+	now = now.Add(3 * time.Minute) // past the lease
+	_ = tr.Round(ctx)
+	if catalog.read[left] != 1 {
+		t.Errorf("the product left was pushed %d times once its lease ran out, want 1", catalog.read[left])
+	}
+}
+
+// readCatalog is staleCatalog counting the reads of each product.
+type readCatalog struct {
+	staleCatalog
+	mu   sync.Mutex
+	read map[uuid.UUID]int
+}
+
+func (c *readCatalog) Product(ctx context.Context, id uuid.UUID) (app.CatalogProduct, error) {
+	c.mu.Lock()
+	c.read[id]++
+	c.mu.Unlock()
+	return c.staleCatalog.Product(ctx, id)
+}
+
 // pushRound returns a round that pushes one product, queued anew each
 // time.
 func pushRound(t *testing.T, tr *app.Trade, store postgres.Trade) func() {

@@ -15,9 +15,12 @@ import (
 // pushBatch bounds the products one round pushes.
 const pushBatch = 50
 
-// pushLease is how long a round holds the products it pushes: longer than
-// a round of pushBatch products takes, so no other replica pushes them at
-// the same time (the later of two reads of a stock level arriving first).
+// pushLease is how long a round holds the products it pushes, so no other
+// replica pushes them at the same time (the later of two reads of a stock
+// level arriving first). A round starts no product once half of it is
+// spent (partners slow to answer): the products left keep their lease and
+// come back when it runs out, rather than be pushed here while another
+// replica, taking them then, pushes them too.
 const pushLease = 5 * time.Minute
 
 // pushRound pushes the queued products to every verified partner that
@@ -34,7 +37,11 @@ func (t *Trade) pushRound(ctx context.Context, partners []domain.Partner, quietU
 		return err
 	}
 	limited := map[uuid.UUID]time.Time{} // partners that rate limited a push of this round, until when
+	started := t.clock()
 	for _, q := range due {
+		if t.clock().Sub(started) >= pushLease/2 {
+			return nil
+		}
 		if err := t.pushProduct(ctx, partners, limited, q.ProductID); err != nil {
 			if errors.Is(err, context.Canceled) {
 				return err
