@@ -28,6 +28,13 @@ func (r repo) LastCounted(ctx context.Context, keys []domain.StockKey) (map[doma
 	return out, err
 }
 
+// onHandMovedSince sums the journal's on-hand moves of stock rows after a
+// moment, but for counts: read by time (stock_journal_by_stock_at), not
+// through each row's whole history.
+const onHandMovedSince = `SELECT sku_id, warehouse_id, sum(on_hand_delta)::bigint FROM stock_journal
+	WHERE (sku_id, warehouse_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[])) AND at > $3 AND kind <> $4
+	GROUP BY sku_id, warehouse_id`
+
 // OnHandMovedSince returns how much goods moved each of keys' on-hand in
 // the journal after since (shipped, received, adjusted); levels that did
 // not move are left out. Counts applied since are not goods moving: each
@@ -35,9 +42,7 @@ func (r repo) LastCounted(ctx context.Context, keys []domain.StockKey) (map[doma
 // after it (and the caller's is stale).
 func (r repo) OnHandMovedSince(ctx context.Context, keys []domain.StockKey, since time.Time) (map[domain.StockKey]int64, error) {
 	skus, warehouses := splitKeys(keys)
-	rows, err := r.q.Query(ctx, `SELECT sku_id, warehouse_id, sum(on_hand_delta)::bigint FROM stock_journal
-		WHERE (sku_id, warehouse_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[])) AND at > $3 AND kind <> $4
-		GROUP BY sku_id, warehouse_id`, skus, warehouses, since, domain.MoveSync)
+	rows, err := r.q.Query(ctx, onHandMovedSince, skus, warehouses, since, domain.MoveSync)
 	if err != nil {
 		return nil, err
 	}

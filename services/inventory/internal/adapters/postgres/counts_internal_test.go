@@ -1,0 +1,25 @@
+package postgres
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/inventory/internal/domain"
+	"github.com/crossdock/crossdock/services/inventory/migrations"
+)
+
+// A timed count's read of the moves since it was counted, run under the
+// stock rows' locks, reads the journal by time: the index's condition
+// bounds the moment, so it reads the day since at most, not the stock's
+// whole history (before, only the SKU and warehouse bounded it).
+func TestMovesSinceACountAreReadByTime(t *testing.T) {
+	pool := testkit.Database(t, testkit.Migrations{Name: "inventory", FS: migrations.FS})
+	plan := testkit.Explain(t, pool, true, onHandMovedSince, []uuid.UUID{uuid.New()}, []uuid.UUID{uuid.New()}, time.Now().Add(-time.Hour), domain.MoveSync)
+	if !strings.Contains(plan, "stock_journal_by_stock_at") || !strings.Contains(plan, "(at >") {
+		t.Errorf("the moves since a count are not read by time:\n%s", plan)
+	}
+}
