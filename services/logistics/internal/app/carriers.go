@@ -108,7 +108,7 @@ func (s *Service) UpdateMethod(ctx context.Context, c auth.Caller, id uuid.UUID,
 	}
 	var out domain.Method
 	err := s.store.InTx(ctx, func(r Repository) error {
-		m, err := r.GetMethod(ctx, id)
+		m, err := r.LockMethod(ctx, id) // another admin's change is read, not written over
 		if err != nil {
 			return err
 		}

@@ -228,6 +228,11 @@ func (r repo) GetMethod(ctx context.Context, id uuid.UUID) (domain.Method, error
 	return m, pg.NoRows(err, apperr.NotFound("shipping method", id.String()))
 }
 
+func (r repo) LockMethod(ctx context.Context, id uuid.UUID) (domain.Method, error) {
+	m, err := scanMethod(r.q.QueryRow(ctx, `SELECT `+methodColumns+` FROM shipping_methods WHERE method_id = $1 FOR UPDATE`, id))
+	return m, pg.NoRows(err, apperr.NotFound("shipping method", id.String()))
+}
+
 func (r repo) ListMethods(ctx context.Context, includeInactive bool) ([]domain.Method, error) {
 	rows, err := r.q.Query(ctx, `SELECT `+prefixed("m.", methodColumns)+` FROM shipping_methods m JOIN carriers c USING (carrier_id)
 		WHERE $1 OR (m.active AND c.active) ORDER BY m.created_at, m.method_id`, includeInactive)
