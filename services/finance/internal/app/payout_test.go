@@ -752,12 +752,48 @@ func TestAPayoutUnansweredForADayIsNotSentAgain(t *testing.T) {
 	if err != nil || got.State != wallet.PayoutReserved {
 		t.Fatalf("payout = %+v, %v; want it still reserved", got, err)
 	}
-	// Within the day it is sent again, as before.
-	if _, err := e.w.RetryPayouts(ctx, 0, 10); err != nil {
+	// Within the day it is sent again, as before (the round a day later
+	// touched it: a day later it is due).
+	if _, err := e.w.RetryPayouts(ctx, -25*time.Hour, 10); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := postgres.NewWallets(postgres.New(e.pool)).Payout(ctx, p.ID); got.State != wallet.PayoutSent {
 		t.Errorf("payout retried within the day is %s, want sent", got.State)
+	}
+	e.assertBooksBalance(t)
+}
+
+// Payouts left for an operator (unanswered longer than the provider keeps
+// their key) go to the back of the worker's queue each round: however many
+// there are, the payouts behind them are still sent. Before, they kept
+// their place at its head, and once they filled a round nothing else was
+// ever sent, polled or voided.
+func TestPayoutsLeftForAnOperatorDoNotHoldTheWorker(t *testing.T) {
+	e := newWallets(t)
+	org, owner := e.fundedSupplier(t, 5_000)
+	e.provider.unavailable = 2
+	for _, key := range []string{"a", "b"} {
+		if p, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 1_000, Currency: "EUR", Destination: "DE89 3704", IdempotencyKey: key}); err != nil || p.State != wallet.PayoutReserved {
+			t.Fatalf("payout %s = %+v, %v; want it reserved", key, p, err)
+		}
+	}
+	now := t0.Add(25 * time.Hour)
+	late := app.NewWallets(postgres.NewWallets(postgres.New(e.pool)), e.ledger, e.provider,
+		app.WithWalletsClock(func() time.Time { return now }))
+	e.provider.unavailable = 1
+	behind, err := late.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 1_000, Currency: "EUR", Destination: "DE89 3704", IdempotencyKey: "c"})
+	if err != nil || behind.State != wallet.PayoutReserved {
+		t.Fatalf("payout behind = %+v, %v; want it reserved", behind, err)
+	}
+	for range 2 {
+		now = now.Add(time.Minute)
+		if _, err := late.RetryPayouts(ctx, 0, 2); err == nil || !strings.Contains(err.Error(), "idempotency key") {
+			t.Errorf("worker round = %v, want the payouts left for an operator reported", err)
+		}
+	}
+	got, err := postgres.NewWallets(postgres.New(e.pool)).Payout(ctx, behind.ID)
+	if err != nil || got.State != wallet.PayoutSent {
+		t.Fatalf("the payout behind two left for an operator is %s (%v) after two rounds of two, want sent", got.State, err)
 	}
 	e.assertBooksBalance(t)
 }
