@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -50,7 +51,7 @@ func (w *Wallets) CheckTopUps(ctx context.Context, age time.Duration, limit int)
 func (w *Wallets) checkTopUp(ctx context.Context, t wallet.TopUp, now time.Time) (bool, error) {
 	in, err := w.provider.GetIntent(ctx, t.IntentID)
 	if err != nil {
-		return false, err
+		return false, w.askedAfterRefusal(ctx, t, now, err)
 	}
 	var typ string
 	switch {
@@ -63,7 +64,25 @@ func (w *Wallets) checkTopUp(ctx context.Context, t wallet.TopUp, now time.Time)
 	}
 	in.Reference = t.ID
 	_, err = w.applyIntentEvent(ctx, ProviderEventRecord{ID: "check:" + in.ID + ":" + string(in.Status), Type: typ, Reference: t.ID, ReceivedAt: now}, in)
-	return err == nil, err
+	if err != nil {
+		return false, w.askedAfterRefusal(ctx, t, now, err)
+	}
+	return true, nil
+}
+
+// askedAfterRefusal returns err, a top-up's check failing, having marked
+// the top-up asked when err is a refusal (the provider no longer knows the
+// intent, its answer does not match the top-up): it is asked again later,
+// as a pending one is, rather than first in every round while the top-ups
+// behind it wait. A passing failure (the provider down) marks nothing.
+func (w *Wallets) askedAfterRefusal(ctx context.Context, t wallet.TopUp, now time.Time, err error) error {
+	if !isRefusal(err) {
+		return err
+	}
+	if merr := w.store.MarkTopUpChecked(ctx, t.ID, now); merr != nil {
+		return errors.Join(err, merr)
+	}
+	return err
 }
 
 // RunTopUpChecks calls CheckTopUps every interval until ctx ends, for the

@@ -127,3 +127,40 @@ func TestATopUpDeclinedThenPaidWithoutItsWebhookIsCredited(t *testing.T) {
 	}
 	e.assertBooksBalance(t)
 }
+
+// Top-ups the provider no longer knows (its account switched, the sandbox
+// restarted) are reported and asked again later, as a pending one is,
+// rather than first every round: the top-ups behind them are still asked
+// about, and a payment whose webhook was lost is credited. Before, a round's
+// worth of them held the head of the queue for good.
+func TestTopUpsTheProviderForgotDoNotHoldTheChecks(t *testing.T) {
+	e := newWallets(t)
+	var forgotten []string
+	for _, id := range []string{"forgotten-1", "forgotten-2"} {
+		tu, _ := e.topUp(t, buyer, id, 100)
+		forgotten = append(forgotten, tu.ID)
+		e.provider.mu.Lock()
+		for k, it := range e.provider.intents {
+			if it.ID == tu.IntentID {
+				delete(e.provider.intents, k)
+			}
+		}
+		e.provider.mu.Unlock()
+	}
+	if _, err := e.pool.Exec(ctx, `UPDATE top_ups SET created_at = created_at - interval '1 minute' WHERE id = ANY($1)`, forgotten); err != nil {
+		t.Fatal(err)
+	}
+	paid, _ := e.topUp(t, buyer, "paid", 5000)
+	e.provider.settleIntent(paid.IntentID, app.IntentSucceeded)
+	now := t0.Add(2 * time.Minute)
+	checker := app.NewWallets(postgres.NewWallets(postgres.New(e.pool)), e.ledger, e.provider, app.WithWalletsClock(func() time.Time { return now }))
+	if _, err := checker.CheckTopUps(ctx, time.Minute, 2); err == nil {
+		t.Error("a round asking about top-ups the provider forgot reported nothing")
+	}
+	now = now.Add(time.Second)
+	_, _ = checker.CheckTopUps(ctx, time.Minute, 2)
+	if net, _ := e.balance(t, walletRef(buyer.Subject, "USD")); net != 5000 {
+		t.Errorf("the wallet holds %d after two rounds of two behind two top-ups the provider forgot, want the 5000 paid", net)
+	}
+	e.assertBooksBalance(t)
+}
