@@ -297,7 +297,9 @@ func checkCurrency(r escrow.Record, currency string) error {
 // closed, the platform bears it), or one larger than all the escrow still
 // holds: that one the platform advances, and the sub-order's settlement
 // bills it with the goods (advanced_freight). A retry pays from where the
-// first payment came, so the key always replays.
+// first payment came, so the key always replays; so does a call whose key a
+// concurrent call for the leg took paying it from the other account (the
+// escrow short or settled for one of them).
 func (e *Escrows) PayFreightLeg(ctx context.Context, caller auth.Caller, leg escrow.FreightLeg) (ledger.Result, error) {
 	if _, err := requireService(caller); err != nil {
 		return ledger.Result{}, err
@@ -309,6 +311,16 @@ func (e *Escrows) PayFreightLeg(ctx context.Context, caller auth.Caller, leg esc
 	if leg.FromPlatform {
 		return e.payPlatformFreight(ctx, leg, specs)
 	}
+	res, err := e.payLeg(ctx, leg, specs)
+	if errors.Is(err, ledger.ErrIdempotencyKeyReused) {
+		res, err = e.payLeg(ctx, leg, specs)
+	}
+	return res, err
+}
+
+// payLeg pays a sub-order's leg from where it was paid before, else from
+// its escrow, else (short or settled) from the platform's freight expense.
+func (e *Escrows) payLeg(ctx context.Context, leg escrow.FreightLeg, specs []ledger.TransferSpec) (ledger.Result, error) {
 	switch from, err := e.legPaidFrom(ctx, leg.LegID); {
 	case err != nil:
 		return ledger.Result{}, err

@@ -522,6 +522,29 @@ func (l *racingCall) Execute(ctx context.Context, cmd ledger.Command, events ...
 	return l.Ledger.Execute(ctx, cmd, events...)
 }
 
+// A leg paid by the platform in a concurrent call for it (the escrow short
+// for that one, as this one read it in time to pay) is that call's answer
+// too: this one replays the platform's payment. Before, its command from
+// the escrow found the leg's key taken by another plan, and the carrier's
+// side took ALREADY_EXISTS for a refusal of a leg that was paid.
+func TestALegPaidByTheOtherAccountInARacingCallIsItsAnswer(t *testing.T) {
+	k := newEscrowKit(t)
+	k.fund(t, "buyer-1", "USD", 5000, "fund-1")
+	k.payUSD(t, "o-1", "s-1", 2000)
+	leg := escrow.FreightLeg{SubOrderID: "s-1", LegID: "leg-1", CarrierID: "carrier-1", Amount: 1500, Currency: "USD"}
+	e := app.NewEscrows(k.fin, &racingCall{Ledger: k.ledger, prefix: "leg:", replan: func(ts []ledger.TransferSpec) {
+		ts[0].Debit = escrow.FreightExpense("USD")
+	}}, postgres.New(k.pool), escrow.DefaultCommissionBps)
+	if _, err := e.PayFreightLeg(ctx, svcs, leg); err != nil {
+		t.Fatalf("a leg the platform paid in a racing call = %v, want its payment answered", err)
+	}
+	if k.net(t, escrow.CarrierPayable("carrier-1", "USD")) != 1500 || k.net(t, escrow.Escrow("s-1", "USD")) != 2000 {
+		t.Errorf("carrier %d, escrow %d; want the leg paid once, by the platform", k.net(t, escrow.CarrierPayable("carrier-1", "USD")),
+			k.net(t, escrow.Escrow("s-1", "USD")))
+	}
+	k.balanced(t)
+}
+
 // A settlement whose command finds its key taken by the same settlement
 // planned otherwise (a racing retry, today's rate moved) answers that
 // settlement, as recorded by the ledger. Before, the caller was told its
