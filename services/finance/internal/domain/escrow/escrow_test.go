@@ -474,6 +474,18 @@ func TestPlanFreightLegAndCoupon(t *testing.T) {
 	if _, err := escrow.PlanFreightLeg(escrow.FreightLeg{Currency: "EUR"}); len(testkit.Fields(t, err)) != 4 {
 		t.Errorf("empty leg: %v", err)
 	}
+	// A carrier's charge beyond any real one is refused: paid from the
+	// platform's freight expense (escrow short), it would take that shared
+	// account to the limit of int64 and every later leg in the currency
+	// would be refused for overflow.
+	huge := escrow.FreightLeg{SubOrderID: "s-1", LegID: "leg-4", CarrierID: "c-1", Amount: escrow.MaxAmount + 1, Currency: "USD", FromPlatform: true}
+	if fields := testkit.Fields(t, func() error { _, err := escrow.PlanFreightLeg(huge); return err }()); len(fields) != 1 || fields[0] != "amount_minor" {
+		t.Errorf("a leg of %d: fields %v, want amount_minor", huge.Amount, fields)
+	}
+	huge.Amount = escrow.MaxAmount
+	if _, err := escrow.PlanFreightLeg(huge); err != nil {
+		t.Errorf("a leg of the most one move may be: %v", err)
+	}
 	// A return parcel's leg is the platform's: from escrow it is refused.
 	for _, bad := range []escrow.FreightLeg{
 		{SubOrderID: "s-1", LegID: "leg-3", CarrierID: "c-1", Amount: 900, Currency: "USD", AfterSaleID: "as-1"},

@@ -120,9 +120,21 @@ func transactable(v *apperr.Violations, field, currency string) {
 	}
 }
 
+// MaxAmount bounds, in minor units, an amount an outside party names to an
+// escrow command (a carrier's charge, a partner's settlement line or
+// withdrawal): many pass through one shared account per currency (the
+// platform's freight expense, the payouts'), which one absurd amount would
+// take to the limit of int64, every later move through it in that currency
+// then refused for overflow. Far above any real amount (10^15: 625 million
+// dollars in rupiah), it leaves room for thousands of the largest.
+const MaxAmount = 1_000_000_000_000_000
+
 func positive(v *apperr.Violations, field string, n int64) {
-	if n <= 0 {
+	switch {
+	case n <= 0:
 		v.Add(field, "must be greater than zero")
+	case n > MaxAmount:
+		v.Add(field, "must be at most "+strconv.FormatInt(MaxAmount, 10))
 	}
 }
 
