@@ -15,6 +15,18 @@ import (
 	"github.com/crossdock/crossdock/services/finance/internal/domain/escrow"
 )
 
+// refundClaimReturns reads, under the escrow row's lock, what a sub-order's
+// buyer paid in by top-ups and was refunded ($1 the sub-order, $2 the top-up
+// payments' key prefix, $3 the refund claiming): by the sub-order's indexes,
+// not a scan of every top-up request there is while the lock is held.
+const refundClaimReturns = `WITH self AS (SELECT claim_seq FROM escrow_refunds WHERE refund_id = $3)
+	SELECT
+		coalesce((SELECT sum(t.amount_minor) FROM topup_requests t WHERE t.sub_order_id = $1 AND (t.state = 'paid'
+			OR EXISTS (SELECT 1 FROM ledger_commands k WHERE k.idempotency_key = $2 || t.id::text))), 0),
+		coalesce((SELECT sum(amount_minor) FROM escrow_refunds WHERE sub_order_id = $1 AND refund_id <> $3), 0),
+		coalesce((SELECT sum(amount_minor) FROM escrow_refunds WHERE sub_order_id = $1 AND refund_id <> $3
+			AND claim_seq < coalesce((SELECT claim_seq FROM self), 9223372036854775807)), 0)`
+
 // ClaimRefund records a refund before its ledger command, under the lock
 // of its sub-order's escrow row, so concurrent refunds of one sub-order
 // are checked one after the other (the ledger's group commit has no hook
@@ -37,14 +49,7 @@ func (s *Store) ClaimRefund(ctx context.Context, c escrow.RefundClaim, topUpKeyP
 			// under this lock (claim_seq): all the others for a new claim,
 			// those numbered lower for one taken over.
 			var topUps, refunds, earlier int64
-			if err := tx.QueryRow(ctx, `WITH self AS (SELECT claim_seq FROM escrow_refunds WHERE refund_id = $3)
-				SELECT
-					coalesce((SELECT sum(t.amount_minor) FROM topup_requests t WHERE t.sub_order_id = $1 AND (t.state = 'paid'
-						OR EXISTS (SELECT 1 FROM ledger_commands k WHERE k.idempotency_key = $2 || t.id::text))), 0),
-					coalesce((SELECT sum(amount_minor) FROM escrow_refunds WHERE sub_order_id = $1 AND refund_id <> $3), 0),
-					coalesce((SELECT sum(amount_minor) FROM escrow_refunds WHERE sub_order_id = $1 AND refund_id <> $3
-						AND claim_seq < coalesce((SELECT claim_seq FROM self), 9223372036854775807)), 0)`,
-				c.SubOrderID, topUpKeyPrefix, c.RefundID).Scan(&topUps, &refunds, &earlier); err != nil {
+			if err := tx.QueryRow(ctx, refundClaimReturns, c.SubOrderID, topUpKeyPrefix, c.RefundID).Scan(&topUps, &refunds, &earlier); err != nil {
 				return 0, fmt.Errorf("returns of %s: %w", c.SubOrderID, err)
 			}
 			return decide(escrow.Returns{Paid: locked.escrowed + topUps, Returned: locked.remainder + refunds, CommissionReturned: locked.commissionReturned,
