@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -136,7 +137,24 @@ func (r repo) saveRevisions(ctx context.Context, p domain.Product) error {
 
 // GetProduct reads one product with its revisions and translations.
 func (r repo) GetProduct(ctx context.Context, id uuid.UUID) (domain.Product, error) {
-	return r.getProduct(ctx, id, "")
+	return untorn(func() (domain.Product, error) { return r.getProduct(ctx, id, "") })
+}
+
+// errTornRead is a product whose row names a revision that the read of its
+// revisions, a statement later, did not find under it: an approval (the
+// pending revision made live) committed between the two reads, each
+// statement seeing its own snapshot. Taken as it was, the product would
+// look not on sale (no live revision) for that one read, and a buyer's
+// listing or checkout refused. The read is done again.
+var errTornRead = errors.New("a product changed between the reads of its row and its revisions")
+
+// untorn runs read, and again (a few times) while it is torn.
+func untorn[T any](read func() (T, error)) (T, error) {
+	v, err := read()
+	for i := 0; i < 3 && errors.Is(err, errTornRead); i++ {
+		v, err = read()
+	}
+	return v, err
 }
 
 func (r repo) getProduct(ctx context.Context, id uuid.UUID, lock string) (domain.Product, error) {
@@ -153,6 +171,10 @@ func (r repo) getProduct(ctx context.Context, id uuid.UUID, lock string) (domain
 
 // ListProducts returns one page of products (see app.ProductQuery).
 func (r repo) ListProducts(ctx context.Context, q app.ProductQuery) ([]domain.Product, error) {
+	return untorn(func() ([]domain.Product, error) { return r.listProducts(ctx, q) })
+}
+
+func (r repo) listProducts(ctx context.Context, q app.ProductQuery) ([]domain.Product, error) {
 	var afterAt *time.Time
 	var afterID *uuid.UUID
 	if q.After != nil {
@@ -254,6 +276,11 @@ func fillContent(br pgx.BatchResults, rows []productRow) ([]domain.Product, erro
 	}
 	if err := revs.Err(); err != nil {
 		return nil, err
+	}
+	for i, row := range rows {
+		if (row.live != nil && out[i].Live == nil) || (row.pending != nil && out[i].Pending == nil) {
+			return nil, errTornRead
+		}
 	}
 	trs, err := br.Query()
 	if err != nil {

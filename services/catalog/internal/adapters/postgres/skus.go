@@ -44,6 +44,10 @@ func (r repo) CreateSKUs(ctx context.Context, supplierID, productID uuid.UUID, s
 // from the live revision, else the pending one, else the latest revision
 // that still had it.
 func (r repo) SKUs(ctx context.Context, ids []uuid.UUID) ([]app.SKURecord, error) {
+	return untorn(func() ([]app.SKURecord, error) { return r.skus(ctx, ids) })
+}
+
+func (r repo) skus(ctx context.Context, ids []uuid.UUID) ([]app.SKURecord, error) {
 	// The SKUs, their products and the products' revisions and
 	// translations in one round trip: the later reads find the products
 	// through the SKUs themselves.
