@@ -26,6 +26,9 @@ type Config struct {
 	SigningKeyRotation time.Duration `env:"SIGNING_KEY_ROTATION" envDefault:"720h"`
 	// RefreshTokenTTL is the lifetime of each refresh token.
 	RefreshTokenTTL time.Duration `env:"REFRESH_TOKEN_TTL" envDefault:"720h"`
+	// PasswordHashes is how many password hashes run at once (each holds
+	// 19 MiB); more wait up to 2 s for a slot, then are refused as busy.
+	PasswordHashes int `env:"PASSWORD_HASHES" envDefault:"4"`
 	// BootstrapAdminEmail and BootstrapAdminPassword create the first admin
 	// when no admin exists.
 	BootstrapAdminEmail    string `env:"BOOTSTRAP_ADMIN_EMAIL"`
@@ -48,6 +51,9 @@ func (c Config) Validate() error {
 	}
 	if c.RefreshTokenTTL < time.Hour {
 		errs = append(errs, errors.New("REFRESH_TOKEN_TTL must be at least 1h"))
+	}
+	if c.PasswordHashes < 1 {
+		errs = append(errs, errors.New("PASSWORD_HASHES must be at least 1"))
 	}
 	if (c.BootstrapAdminEmail == "") != (c.BootstrapAdminPassword == "") {
 		errs = append(errs, errors.New("BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD are set together"))
@@ -103,6 +109,7 @@ func run(ctx context.Context) error {
 	appCfg := app.DefaultConfig()
 	appCfg.SigningKeyRotation = cfg.SigningKeyRotation
 	appCfg.RefreshTokenTTL = cfg.RefreshTokenTTL
+	appCfg.PasswordHashes = cfg.PasswordHashes
 	if svc, err = app.New(postgres.New(rt.Pool, keys), appCfg); err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (domain.User, *dom
 	if err := s.signUps.check(ctx, acct.Email, client, now); err != nil {
 		return domain.User{}, nil, err
 	}
-	hash, err := s.cfg.Password.Hash(acct.Password)
+	hash, err := s.hashPassword(ctx, acct.Password)
 	if err != nil {
 		return domain.User{}, nil, err
 	}
@@ -111,7 +111,7 @@ func (s *Service) CreateOperator(ctx context.Context, caller auth.Caller, in dom
 	if err := apperr.JoinInvalid(err, roleErr); err != nil {
 		return domain.User{}, err
 	}
-	hash, err := s.cfg.Password.Hash(acct.Password)
+	hash, err := s.hashPassword(ctx, acct.Password)
 	if err != nil {
 		return domain.User{}, err
 	}
@@ -132,7 +132,7 @@ func (s *Service) AddOrganizationMember(ctx context.Context, caller auth.Caller,
 	if err != nil {
 		return domain.User{}, err
 	}
-	hash, err := s.cfg.Password.Hash(acct.Password)
+	hash, err := s.hashPassword(ctx, acct.Password)
 	if err != nil {
 		return domain.User{}, err
 	}

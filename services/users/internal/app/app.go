@@ -31,6 +31,10 @@ type Config struct {
 	Password argon2id.Params
 	// Throttle limits failed logins and service-token requests.
 	Throttle ThrottlePolicy
+	// PasswordHashes is how many password hashes run at once
+	// (DefaultPasswordHashes); more wait for a slot, or are refused
+	// (ErrPasswordChecksBusy).
+	PasswordHashes int
 }
 
 // DefaultConfig returns the production settings.
@@ -42,6 +46,7 @@ func DefaultConfig() Config {
 		KeyPublishLead:     15 * time.Minute,
 		Password:           argon2id.OWASP,
 		Throttle:           DefaultThrottlePolicy(),
+		PasswordHashes:     DefaultPasswordHashes,
 	}
 }
 
@@ -56,6 +61,10 @@ type Service struct {
 	// logins and serviceTokens throttle failed credential checks; signUps
 	// the sign-ups answered EMAIL_TAKEN.
 	logins, serviceTokens, signUps throttle
+	// hashSlots holds one token per password hash running (withHashSlot);
+	// a check waits hashWait at most for one.
+	hashSlots chan struct{}
+	hashWait  time.Duration
 }
 
 // Option changes a Service's defaults.
@@ -72,6 +81,8 @@ func New(store Store, cfg Config, opts ...Option) (*Service, error) {
 		logins:        throttle{scope: "login", policy: cfg.Throttle, log: store},
 		serviceTokens: throttle{scope: "service-token", policy: cfg.Throttle, log: store},
 		signUps:       throttle{scope: "sign-up", policy: cfg.Throttle, log: store},
+		hashSlots:     make(chan struct{}, max(cfg.PasswordHashes, 1)),
+		hashWait:      hashWait,
 	}
 	for _, o := range opts {
 		o(s)

@@ -44,7 +44,7 @@ func (s *Service) BootstrapAdmin(ctx context.Context, email, password string) (c
 	if err != nil {
 		return false, fmt.Errorf("bootstrap admin: %w", err)
 	}
-	hash, err := s.cfg.Password.Hash(acct.Password)
+	hash, err := s.hashPassword(ctx, acct.Password)
 	if err != nil {
 		return false, err
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
-	"github.com/crossdock/crossdock/services/users/internal/argon2id"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
 
@@ -46,7 +45,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (TokenPair,
 	}
 	var rehash string
 	if s.cfg.Password.NeedsRehash(u.PasswordHash) {
-		if rehash, err = s.cfg.Password.Hash(password); err != nil {
+		if rehash, err = s.hashPassword(ctx, password); err != nil {
 			return TokenPair{}, err
 		}
 	}
@@ -72,7 +71,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (TokenPair,
 			// Changed meanwhile: by another login's rehash (the same
 			// password, hashed anew) or by a new password. Checked again
 			// against what is stored now.
-			ok, err := argon2id.Verify(password, now.PasswordHash)
+			ok, err := s.verifyPassword(ctx, password, now.PasswordHash)
 			if err != nil {
 				return err
 			}
@@ -237,18 +236,22 @@ func revokeUserSessions(ctx context.Context, r Repository, userID uuid.UUID, rea
 // false.
 func (s *Service) checkPassword(ctx context.Context, email, password string, wellFormed bool) (domain.User, bool, error) {
 	if !wellFormed {
-		_, _ = argon2id.Verify(password, s.dummyHash)
+		if _, err := s.verifyPassword(ctx, password, s.dummyHash); err != nil {
+			return domain.User{}, false, err
+		}
 		return domain.User{}, false, nil
 	}
 	u, err := s.store.GetUserByEmail(ctx, email)
 	if apperr.IsKind(err, apperr.KindNotFound) {
-		_, _ = argon2id.Verify(password, s.dummyHash)
+		if _, err := s.verifyPassword(ctx, password, s.dummyHash); err != nil {
+			return domain.User{}, false, err
+		}
 		return domain.User{}, false, nil
 	}
 	if err != nil {
 		return domain.User{}, false, err
 	}
-	ok, err := argon2id.Verify(password, u.PasswordHash)
+	ok, err := s.verifyPassword(ctx, password, u.PasswordHash)
 	if err != nil {
 		return domain.User{}, false, err
 	}
