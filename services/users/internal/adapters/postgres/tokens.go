@@ -55,10 +55,15 @@ func (r repo) MarkRefreshTokenUsed(ctx context.Context, hash []byte, at time.Tim
 	return err
 }
 
+// familyRevoked asks whether any token of a family is revoked, by the
+// revoked tokens alone (refresh_tokens_revoked_by_family), not every token
+// the family was given.
+const familyRevoked = `SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NOT NULL)`
+
 // RefreshFamilyRevoked reports whether any token of a family is revoked.
 func (r repo) RefreshFamilyRevoked(ctx context.Context, familyID uuid.UUID) (bool, error) {
 	var revoked bool
-	err := r.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NOT NULL)`, familyID).Scan(&revoked)
+	err := r.q.QueryRow(ctx, familyRevoked, familyID).Scan(&revoked)
 	return revoked, err
 }
 
