@@ -103,6 +103,60 @@ func TestMigrationGivesUpOnABusyTable(t *testing.T) {
 	}
 }
 
+// An index built concurrently in a migration without a transaction (the
+// pattern ADR 0004 gives, lock_timeout lifted for the build) waits for a
+// transaction writing its table for as long as that takes, rather than
+// failing at MigrationLockTimeout and building again from the start at
+// every retry; it applies once the writer ends, and the index is valid.
+func TestAConcurrentIndexMigrationWaitsForOlderWriters(t *testing.T) {
+	pool := testkit.Database(t, testkit.Migrations{Name: "pg-concurrent-index", FS: serviceMigrations})
+	ctx := context.Background()
+	defer func(was time.Duration) { pg.MigrationLockTimeout = was }(pg.MigrationLockTimeout)
+	pg.MigrationLockTimeout = 200 * time.Millisecond
+	next := fstest.MapFS{
+		"00001_things.sql": serviceMigrations["00001_things.sql"],
+		"00002_things_index.sql": {Data: []byte(`-- +goose NO TRANSACTION
+-- +goose Up
+SET lock_timeout = 0;
+DROP INDEX CONCURRENTLY IF EXISTS things_by_n;
+CREATE INDEX CONCURRENTLY things_by_n ON things (n);
+RESET lock_timeout;
+-- +goose Down
+DROP INDEX CONCURRENTLY IF EXISTS things_by_n;
+`)},
+	}
+	writing, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = writing.Rollback(ctx) }()
+	if _, err := writing.Exec(ctx, `INSERT INTO things VALUES (7, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- pg.Migrate(ctx, pool, next) }()
+	select {
+	case err := <-done:
+		t.Fatalf("the concurrent build ended (%v) while an older writer was open, want it waiting", err)
+	case <-time.After(5 * pg.MigrationLockTimeout):
+	}
+	if err := writing.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the concurrent build once the writer ended: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the concurrent build still waits after the writer ended")
+	}
+	var valid bool
+	if err := pool.QueryRow(ctx, `SELECT indisvalid FROM pg_index WHERE indexrelid = 'things_by_n'::regclass`).Scan(&valid); err != nil || !valid {
+		t.Errorf("the index is valid %v (%v), want a valid index", valid, err)
+	}
+}
+
 func TestInTxRetriesSerializationFailures(t *testing.T) {
 	pool := testkit.Database(t, testkit.Migrations{Name: "pg-things", FS: serviceMigrations})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
