@@ -422,6 +422,11 @@ func (s *Service) restock(ctx context.Context, id uuid.UUID) error {
 	return s.Inventory.Restock(ctx, *a.WarehouseID, "after-sale:"+a.ID.String(), a.Lines)
 }
 
+// settlingOverdue is how long a return received after its sub-order's
+// settlement began waits quietly for the settlement to finish; a minute or
+// two when all is well.
+const settlingOverdue = time.Hour
+
 // refundReturn refunds a received return: finance pays it from the
 // sub-order's escrow before settlement (the goods then settle less it) or
 // claws it back from the supplier's payable after it. A claw-back the
@@ -452,7 +457,14 @@ func (s *Service) refundReturn(ctx context.Context, id uuid.UUID) error {
 			// read the requests under the order's lock): its amounts are
 			// fixed, and a refund out of the escrow now would be settled
 			// as goods kept. Once the sub-order completes, the refund is
-			// clawed back from the supplier's payable.
+			// clawed back from the supplier's payable. A settlement that
+			// does not finish (its step failing) holds the buyer's refund:
+			// past settlingOverdue the refund's step fails too, so it is
+			// counted among the failing steps for an operator.
+			if since := s.clock().Sub(*sub.SettlingAt); since > settlingOverdue {
+				return apperr.Unavailable(fmt.Sprintf("the sub-order's settlement began %s ago and has not finished; the refund is clawed back once it has",
+					since.Round(time.Minute)))
+			}
 			return errNotYet{until: s.clock().Add(time.Minute)}
 		}
 		if a.Refund.Amount > 0 {

@@ -968,6 +968,56 @@ func TestAReturnRefundedAsItsSubOrderSettlesIsCountedOnce(t *testing.T) {
 	}
 }
 
+// A return received while its sub-order's settlement is stuck (begun, then
+// failing at finance) waits quietly for an hour, then its refund's step
+// fails too, counted among the failing steps for an operator; once the
+// settlement goes through, the refund is clawed back.
+func TestARefundWaitingOnAStuckSettlementIsReportedFailing(t *testing.T) {
+	s := newSaga(t)
+	ann, o, a := s.returnOnItsWay(t)
+	sub := o.SubOrders[0]
+	s.at = s.at.Add(domain.AfterSaleWindow + 31*24*time.Hour)
+	s.w.settleDown = true
+	s.run(t)
+	if got := s.subOrder(t, o.ID, sub.ID); got.Status != domain.Delivered || got.SettlingAt == nil {
+		t.Fatalf("a settlement failing at finance: %s, settling since %v; want delivered, settling", got.Status, got.SettlingAt)
+	}
+	if _, err := s.svc.ReceiveReturn(ctx, supplierOf(s.linen), a.ID, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	failing := func() bool {
+		t.Helper()
+		var n int
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM saga_tasks WHERE kind = $1 AND subject = $2 AND failing_since IS NOT NULL`,
+			app.TaskReturnRefund, a.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n > 0
+	}
+	if failing() {
+		t.Fatal("the refund's step counts as failing as soon as it waits")
+	}
+	s.at = s.at.Add(2 * time.Hour)
+	s.run(t)
+	if !failing() {
+		t.Error("the refund has waited two hours on a settlement that does not finish, and its step is not failing")
+	}
+	wallet := s.w.wallets[ann.Subject]
+	s.w.settleDown = false
+	for range 6 {
+		s.at = s.at.Add(15 * time.Minute)
+		s.run(t)
+	}
+	got, _ := s.svc.GetAfterSale(ctx, ann, a.ID)
+	if st := s.subOrder(t, o.ID, sub.ID).Status; st != domain.Completed || got.Status != domain.AfterSaleRefunded || !got.ClawBack {
+		t.Fatalf("once finance settles: sub-order %s, return %s (claw-back %v); want completed, refunded by a claw-back", st, got.Status, got.ClawBack)
+	}
+	if back := s.w.wallets[ann.Subject] - wallet; back != 3500 {
+		t.Errorf("the buyer got %d back, want the scarf's 3000 and the freight's 500", back)
+	}
+}
+
 // A return parcel the carrier took back to the buyer, undelivered, closes
 // its request as one whose goods never left: the request expires, an
 // exchange's replacement is given back, the buyer is not refunded, and may

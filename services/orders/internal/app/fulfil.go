@@ -424,7 +424,8 @@ func (s *Service) settleWait(sub domain.SubOrder, afterSales []domain.AfterSale)
 // lock, its requests read and waited for again under it, and returns the
 // order and the requests settlement counts. The after-sale moves take the
 // same lock, so a return is either received before (and waited for) or
-// refunded after settlement (refundReturn waits for the mark to clear).
+// refunded after settlement (refundReturn waits for the sub-order to
+// complete, and clawed back then).
 // Before, a refund from escrow landing between the settle step's reads and
 // finance's settlement was settled as goods kept, or asked of the buyer
 // again as a top-up. A sub-order no longer delivered is returned as it is.

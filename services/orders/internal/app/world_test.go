@@ -73,6 +73,9 @@ type world struct {
 	// the bill (both outside the world's lock).
 	beforeSettle func(sub uuid.UUID)
 	completing   func(shipment uuid.UUID)
+	// settleDown makes Settle fail before settling, as a finance that
+	// keeps failing the settlement would.
+	settleDown bool
 	// failPay makes PayCheckout take the money and then fail, as when its
 	// answer is lost.
 	failPay bool
@@ -396,6 +399,9 @@ func (w *world) refund(sub uuid.UUID, id string, amount money.Money) (app.Refund
 func (w *world) Settle(_ context.Context, sub uuid.UUID, goods money.Money) (*app.TopUpRequest, error) {
 	if w.beforeSettle != nil {
 		w.beforeSettle(sub)
+	}
+	if w.settleDown {
+		return nil, apperr.Unavailable("finance cannot settle now")
 	}
 	topUp, err := w.settle(sub, goods)
 	if err == nil && w.settling != nil {
