@@ -155,14 +155,14 @@ func (w *Wallets) advancePayout(ctx context.Context, p wallet.Payout) (wallet.Pa
 		// An earlier call's outcome is unknown and the provider may have
 		// forgotten its key: sent again, it could pay the supplier twice.
 		// Touched, it goes behind the payouts the worker can still move.
-		p, err := w.store.UpdatePayout(ctx, p.ID, func(p *wallet.Payout) ([]outbox.Message, error) {
+		touched, err := w.store.UpdatePayout(ctx, p.ID, func(p *wallet.Payout) ([]outbox.Message, error) {
 			p.UpdatedAt = w.clock()
 			return nil, nil
 		})
 		if err != nil {
 			return p, err
 		}
-		return p, fmt.Errorf("payout %s: %w", p.ID, errProviderKeyExpired)
+		return touched, fmt.Errorf("payout %s: %w", p.ID, errProviderKeyExpired)
 	}
 	sent, err := w.provider.CreatePayout(ctx, PayoutRequest{
 		IdempotencyKey: "payout:" + p.ID, Amount: p.Amount, Currency: p.Currency, Reference: p.ID, Destination: p.Destination,

@@ -52,8 +52,9 @@ type Carriers interface {
 	CreateMethod(ctx context.Context, m domain.Method) error
 	SaveMethod(ctx context.Context, m domain.Method) error
 	GetMethod(ctx context.Context, id uuid.UUID) (domain.Method, error)
-	// LockMethod is GetMethod holding the row until the transaction ends,
-	// as LockCarrier is.
+	// LockMethod is GetMethod holding the row until the transaction ends
+	// (FOR NO KEY UPDATE: parcels booked on the method meanwhile are not
+	// held up by their foreign key's check).
 	LockMethod(ctx context.Context, id uuid.UUID) (domain.Method, error)
 	// ListMethods lists methods oldest first: active ones of active
 	// carriers, or all.

@@ -24,7 +24,8 @@ func WithHashWait(d time.Duration) Option {
 	return func(s *Service) { s.hashWait = d }
 }
 
-// ErrPasswordChecksBusy refuses a sign-in, sign-up or password change while
+// ErrPasswordChecksBusy refuses a login, a sign-up or an account made by an
+// admin or an organization's owner (each hashes a password) while
 // every hash slot stayed taken for hashWait: the hashes running are what
 // holds the process's memory, and more at once would take it past its
 // limit (every login, even one naming an unknown e-mail, costs a hash).

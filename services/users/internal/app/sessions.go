@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -45,7 +46,11 @@ func (s *Service) Login(ctx context.Context, email, password string) (TokenPair,
 	}
 	var rehash string
 	if s.cfg.Password.NeedsRehash(u.PasswordHash) {
-		if rehash, err = s.hashPassword(ctx, password); err != nil {
+		// The upgrade waits for a login with a hash slot free: this one's
+		// password checked, it is not refused for want of one.
+		if rehash, err = s.hashPassword(ctx, password); errors.Is(err, ErrPasswordChecksBusy) {
+			rehash = ""
+		} else if err != nil {
 			return TokenPair{}, err
 		}
 	}

@@ -229,7 +229,7 @@ func (r repo) GetMethod(ctx context.Context, id uuid.UUID) (domain.Method, error
 }
 
 func (r repo) LockMethod(ctx context.Context, id uuid.UUID) (domain.Method, error) {
-	m, err := scanMethod(r.q.QueryRow(ctx, `SELECT `+methodColumns+` FROM shipping_methods WHERE method_id = $1 FOR UPDATE`, id))
+	m, err := scanMethod(r.q.QueryRow(ctx, `SELECT `+methodColumns+` FROM shipping_methods WHERE method_id = $1 FOR NO KEY UPDATE`, id))
 	return m, pg.NoRows(err, apperr.NotFound("shipping method", id.String()))
 }
 
