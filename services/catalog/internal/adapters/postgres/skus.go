@@ -44,7 +44,7 @@ func (r repo) CreateSKUs(ctx context.Context, supplierID, productID uuid.UUID, s
 // from the live revision, else the pending one, else the latest revision
 // that still had it.
 func (r repo) SKUs(ctx context.Context, ids []uuid.UUID) ([]app.SKURecord, error) {
-	return untorn(func() ([]app.SKURecord, error) { return r.skus(ctx, ids) })
+	return untorn(r, func(r repo) ([]app.SKURecord, error) { return r.skus(ctx, ids) })
 }
 
 func (r repo) skus(ctx context.Context, ids []uuid.UUID) ([]app.SKURecord, error) {
@@ -82,7 +82,7 @@ func (r repo) skus(ctx context.Context, ids []uuid.UUID) ([]app.SKURecord, error
 	if err != nil {
 		return nil, err
 	}
-	products, err := fillContent(br, found)
+	products, err := fillContent(br, found, r.acceptTorn)
 	if err != nil {
 		return nil, err
 	}

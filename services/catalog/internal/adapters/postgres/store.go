@@ -36,6 +36,10 @@ func New(pool *pgxpool.Pool) *Store {
 type repo struct {
 	q  pg.Querier
 	tx pgx.Tx // nil outside a transaction
+	// acceptTorn takes a product whose row names a revision its read did
+	// not find as it is (untorn's last read, and reads under the row's
+	// lock, which cannot tear).
+	acceptTorn bool
 }
 
 // Emit writes the event to the outbox in the current transaction.
