@@ -421,6 +421,37 @@ func TestASlowPushRoundStopsBeforeItsLeaseRunsOut(t *testing.T) {
 	}
 }
 
+// A push still running when the round's budget (inside the lease on its
+// products) runs out is cut short, and the round starts no other: the
+// products keep their lease and are pushed once it has run out. Before,
+// only starting a product was bounded, and one started late could run past
+// the lease while another replica pushed it too.
+func TestAPushRoundsCallsEndInsideTheLease(t *testing.T) {
+	conn := &staleConn{}
+	catalog := &readCatalog{read: map[uuid.UUID]int{}}
+	tr, store, _ := staleTradeOf(t, conn, newOrderBook(), true, catalog)
+	now := time.Now()
+	tr.SetClock(func() time.Time { return now })
+	tr.SetPushBudget(50 * time.Millisecond)
+	conn.duringUpsert = func() { time.Sleep(100 * time.Millisecond) } // slow, within its own timeout
+	ctx := context.Background()
+	first, second := uuid.New(), uuid.New()
+	if err := store.QueueProducts(ctx, []uuid.UUID{first, second}, now.Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	_ = tr.Round(ctx)
+	if got := catalog.read[first] + catalog.read[second]; got != 1 {
+		t.Fatalf("%d products pushed in a round whose first push outran its budget, want 1 cut short", got)
+	}
+	conn.duringUpsert = nil
+	tr.SetPushBudget(time.Minute)
+	now = now.Add(6 * time.Minute) // past the lease
+	_ = tr.Round(ctx)
+	if catalog.read[first] < 1 || catalog.read[second] < 1 || catalog.read[first]+catalog.read[second] < 3 {
+		t.Errorf("pushed %d and %d times once the lease ran out; want the one cut short again and the other", catalog.read[first], catalog.read[second])
+	}
+}
+
 // readCatalog is staleCatalog counting the reads of each product.
 type readCatalog struct {
 	staleCatalog

@@ -18,9 +18,10 @@ const pushBatch = 50
 // pushLease is how long a round holds the products it pushes, so no other
 // replica pushes them at the same time (the later of two reads of a stock
 // level arriving first). A round starts no product once half of it is
-// spent (partners slow to answer): the products left keep their lease and
-// come back when it runs out, rather than be pushed here while another
-// replica, taking them then, pushes them too.
+// spent (partners slow to answer), and its calls end before it does (the
+// round's push budget, nine tenths of it): the products left, or cut
+// short, keep their lease and are pushed again when it runs out, rather
+// than here while another replica, taking them then, pushes them too.
 const pushLease = 5 * time.Minute
 
 // pushRound pushes the queued products to every verified partner that
@@ -38,13 +39,20 @@ func (t *Trade) pushRound(ctx context.Context, partners []domain.Partner, quietU
 	}
 	limited := map[uuid.UUID]time.Time{} // partners that rate limited a push of this round, until when
 	started := t.clock()
+	pushing, stop := context.WithTimeout(ctx, t.pushBudget)
+	defer stop()
 	for _, q := range due {
 		if t.clock().Sub(started) >= pushLease/2 {
 			return nil
 		}
-		if err := t.pushProduct(ctx, partners, limited, q.ProductID); err != nil {
-			if errors.Is(err, context.Canceled) {
-				return err
+		if err := t.pushProduct(pushing, partners, limited, q.ProductID); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if pushing.Err() != nil {
+				// Cut short before the lease ends: pushed again, whole
+				// (pushing is idempotent), once it has.
+				return nil
 			}
 			t.log.Warn("pushing a product to partners failed; it is retried", "product_id", q.ProductID, "error", err)
 			if err := t.store.DeferProduct(ctx, q.ProductID, t.clock().Add(t.retryAfter(err))); err != nil {

@@ -546,6 +546,9 @@ type Trade struct {
 	sleep func(context.Context, time.Duration) error
 	// wake nudges the jobs to run a round now.
 	wake chan struct{}
+	// pushBudget is how long a push round's calls may run, inside the
+	// lease on its products (pushLease).
+	pushBudget time.Duration
 	// supply docks the supply platforms in the same rounds (nil: none).
 	supply *Supply
 	// dockable is the verified partners of the last round with their push
@@ -564,8 +567,11 @@ func (t *Trade) Supply() *Supply { return t.supply }
 // NewTrade returns the jobs over their stores, connectors and peers.
 func NewTrade(partners Store, store TradeStore, connectors map[domain.Protocol]Connector, catalog Catalog, orders Orders, finance Finance, timing Timing, log *slog.Logger) *Trade {
 	return &Trade{partners: partners, store: store, connectors: connectors, catalog: catalog, orders: orders, finance: finance,
-		timing: timing, log: log, now: time.Now, sleep: sleepFor, wake: make(chan struct{}, 1)}
+		timing: timing, log: log, now: time.Now, sleep: sleepFor, wake: make(chan struct{}, 1), pushBudget: pushLease - pushLease/10}
 }
+
+// SetPushBudget replaces how long a push round's calls may run (tests).
+func (t *Trade) SetPushBudget(d time.Duration) { t.pushBudget = d }
 
 // SetClock replaces the clock (tests).
 func (t *Trade) SetClock(now func() time.Time) { t.now = now }
