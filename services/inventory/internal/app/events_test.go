@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,5 +152,38 @@ func TestExpiryEmitsReservationExpired(t *testing.T) {
 	if err := f.pool.QueryRow(ctx, "SELECT actor_id, reason FROM stock_journal WHERE kind = 'expiry'").Scan(&actor, &reason); err != nil ||
 		actor != app.SystemActor || reason == "" {
 		t.Errorf("expiry journal: %q %q %v", actor, reason, err)
+	}
+}
+
+// A reservation whose expiry fails (its stock's reserved level put below
+// it by hand) is passed over and reported, and the reservations due after
+// it still expire. Before, the sweep stopped at it, and, the most overdue,
+// it was taken first by every sweep: nothing expired any more.
+func TestAReservationThatCannotExpireDoesNotHoldTheSweep(t *testing.T) {
+	f := newFixture(t, 4)
+	sup := supplier()
+	broken, fine := f.sku(t, sup, "A"), f.sku(t, sup, "B")
+	w := f.warehouse(t, sup)
+	f.stock(t, sup, w, broken, 3)
+	f.stock(t, sup, w, fine, 3)
+	stuck, err := f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: "stuck", Lines: []domain.OrderLine{line(broken, 2)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Minute)
+	if _, err := f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: "later", Lines: []domain.OrderLine{line(fine, 1)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.pool.Exec(ctx, `UPDATE stock SET reserved = 0 WHERE sku_id = $1`, broken); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(31 * time.Minute)
+	n, err := f.svc.ExpireDue(ctx, 10)
+	if n != 1 || err == nil || !strings.Contains(err.Error(), stuck.ID.String()) {
+		t.Fatalf("ExpireDue = %d, %v; want the later reservation expired and the stuck one reported", n, err)
+	}
+	var status string
+	if err := f.pool.QueryRow(ctx, `SELECT status FROM reservations WHERE order_id = 'later'`).Scan(&status); err != nil || status != "expired" {
+		t.Errorf("the reservation due after the stuck one is %q (%v), want expired", status, err)
 	}
 }

@@ -140,9 +140,9 @@ type Reservations interface {
 	// change changes nothing.
 	UpdateReservation(ctx context.Context, orderID string, change func(*domain.Reservation) ([]outbox.Message, error)) (domain.Reservation, error)
 	// UpdateDueReservation is UpdateReservation of the most overdue active
-	// reservation at now that no other transaction holds; ok is false (and
-	// change is not called) when there is none.
-	UpdateDueReservation(ctx context.Context, now time.Time, change func(*domain.Reservation) ([]outbox.Message, error)) (r domain.Reservation, ok bool, err error)
+	// reservation at now that no other transaction holds, but for those in
+	// skip; ok is false (and change is not called) when there is none.
+	UpdateDueReservation(ctx context.Context, now time.Time, skip []uuid.UUID, change func(*domain.Reservation) ([]outbox.Message, error)) (r domain.Reservation, ok bool, err error)
 }
 
 // PurchaseOrders stores purchase orders and their lines.

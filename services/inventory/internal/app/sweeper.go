@@ -2,8 +2,12 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/google/uuid"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -16,15 +20,23 @@ import (
 // them, one transaction each, and returns how many it expired. Reservations
 // another transaction holds (being committed or released right now) are
 // skipped, so the sweeper never waits behind them and several replicas can
-// sweep at once.
+// sweep at once. One whose expiry fails (its stock levels put wrong by
+// hand) is passed over for the rest of the sweep and its error returned at
+// the end: before, being the most overdue, it was taken first by every
+// sweep of every replica, and no reservation expired any more.
 func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {
 	n := 0
+	var skip []uuid.UUID
+	var failed error
 	for n < limit {
 		found := false
+		var taken uuid.UUID
 		err := s.store.InTx(ctx, func(r Repository) error {
 			now := s.clock()
 			expired := false
-			res, ok, err := r.UpdateDueReservation(ctx, now, func(res *domain.Reservation) ([]outbox.Message, error) {
+			taken = uuid.Nil
+			res, ok, err := r.UpdateDueReservation(ctx, now, skip, func(res *domain.Reservation) ([]outbox.Message, error) {
+				taken = res.ID
 				if expired = res.Expire(SystemActor, now); !expired {
 					return nil, nil
 				}
@@ -41,15 +53,19 @@ func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {
 			}
 			return s.finish(ctx, r, res, domain.MoveExpiry, SystemActor, now)
 		})
+		if err != nil && (taken == uuid.Nil || ctx.Err() != nil) {
+			return n, errors.Join(failed, err)
+		}
 		if err != nil {
-			return n, err
+			skip, failed = append(skip, taken), errors.Join(failed, fmt.Errorf("reservation %s: %w", taken, err))
+			continue
 		}
 		if !found {
-			return n, nil
+			return n, failed
 		}
 		n++
 	}
-	return n, nil
+	return n, failed
 }
 
 // sweepBatch bounds the reservations one sweep expires before it yields.

@@ -215,10 +215,11 @@ var errNoneDue = errors.New("inventory: no reservation is due")
 // dueReservations is the read-modify-write of the most overdue active
 // reservation at a time. SKIP LOCKED: one being committed or released right
 // now is left to that transaction.
-var dueReservations = pg.Repository[time.Time, domain.Reservation]{
-	Lock: func(ctx context.Context, q pg.Querier, now time.Time) (domain.Reservation, error) {
+var dueReservations = pg.Repository[dueAt, domain.Reservation]{
+	Lock: func(ctx context.Context, q pg.Querier, due dueAt) (domain.Reservation, error) {
 		res, err := scanReservation(q.QueryRow(ctx, `SELECT `+reservationColumns+` FROM reservations
-			WHERE status = 'active' AND expires_at <= $1 ORDER BY expires_at LIMIT 1 FOR UPDATE SKIP LOCKED`, now))
+			WHERE status = 'active' AND expires_at <= $1 AND NOT id = ANY($2)
+			ORDER BY expires_at LIMIT 1 FOR UPDATE SKIP LOCKED`, due.now, due.skip))
 		if err != nil {
 			return domain.Reservation{}, pg.NoRows(err, errNoneDue)
 		}
@@ -233,10 +234,19 @@ func (r repo) UpdateReservation(ctx context.Context, orderID string, change func
 	return reservations.Update(ctx, r.q, orderID, change)
 }
 
+// dueAt is which reservations are due: expired by now, but for skip.
+type dueAt struct {
+	now  time.Time
+	skip []uuid.UUID
+}
+
 // UpdateDueReservation changes the most overdue active reservation nobody
-// else holds.
-func (r repo) UpdateDueReservation(ctx context.Context, now time.Time, change func(*domain.Reservation) ([]outbox.Message, error)) (domain.Reservation, bool, error) {
-	res, err := dueReservations.Update(ctx, r.q, now, change)
+// else holds, but for those in skip.
+func (r repo) UpdateDueReservation(ctx context.Context, now time.Time, skip []uuid.UUID, change func(*domain.Reservation) ([]outbox.Message, error)) (domain.Reservation, bool, error) {
+	if skip == nil {
+		skip = []uuid.UUID{}
+	}
+	res, err := dueReservations.Update(ctx, r.q, dueAt{now: now, skip: skip}, change)
 	if errors.Is(err, errNoneDue) {
 		return domain.Reservation{}, false, nil
 	}
