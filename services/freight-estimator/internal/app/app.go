@@ -7,6 +7,7 @@ package app
 
 import (
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/money"
@@ -23,6 +24,10 @@ type Service struct {
 	now     func() time.Time
 	// historyLimit bounds the records held in memory (0: no bound).
 	historyLimit int
+	// checked is closed once EnsureDefaults found the pinned base currency
+	// the configured one (baseChecked).
+	checked     chan struct{}
+	checkedOnce sync.Once
 }
 
 // Option changes a Service's defaults.
@@ -57,7 +62,7 @@ func New(store Store, base string, opts ...Option) (*Service, error) {
 	if !money.ValidCurrency(base) {
 		return nil, errors.New("base currency must be an ISO 4217 code such as USD")
 	}
-	s := &Service{store: store, base: base, now: time.Now}
+	s := &Service{store: store, base: base, now: time.Now, checked: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
 	}

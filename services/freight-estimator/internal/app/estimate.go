@@ -62,6 +62,9 @@ func (s *Service) Estimate(ctx context.Context, caller auth.Caller, req Estimate
 	if err := requireCaller(caller); err != nil {
 		return EstimateResult{}, err
 	}
+	if err := s.baseChecked(ctx, estimateWaitsForCheck); err != nil {
+		return EstimateResult{}, err
+	}
 	route, parcel, err := s.parcel(ctx, caller, req)
 	if err != nil {
 		return EstimateResult{}, err

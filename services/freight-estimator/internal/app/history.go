@@ -40,6 +40,9 @@ func (s *Service) ImportShipments(ctx context.Context, caller auth.Caller, recor
 	if _, err := requireAdmin(caller); err != nil {
 		return ImportResult{}, err
 	}
+	if err := s.baseChecked(ctx, 0); err != nil {
+		return ImportResult{}, err
+	}
 	if len(records) > MaxImportBatch {
 		return ImportResult{}, apperr.InvalidField("records", fmt.Sprintf("must list at most %d records per call", MaxImportBatch))
 	}
@@ -105,6 +108,9 @@ const (
 // a duplicate; bad data is refused, counted with its reason, and reported as
 // OutcomeRejected rather than as an error, since retrying cannot fix it.
 func (s *Service) RecordCompletedShipment(ctx context.Context, repo Repository, in domain.ShipmentInput) (Outcome, string, error) {
+	if err := s.baseChecked(ctx, 0); err != nil {
+		return 0, "", err // the event is delivered again
+	}
 	now := s.clock()
 	sh, err := domain.NewShipment(in, s.base, now)
 	if err != nil {

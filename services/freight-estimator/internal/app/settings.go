@@ -163,6 +163,9 @@ func (s *Service) SetRateCard(ctx context.Context, caller auth.Caller, in domain
 	if err != nil {
 		return domain.RateCard{}, err
 	}
+	if err := s.baseChecked(ctx, 0); err != nil {
+		return domain.RateCard{}, err
+	}
 	card, err := domain.NewRateCard(in, s.base, admin, s.clock())
 	if err != nil {
 		return domain.RateCard{}, err
@@ -189,6 +192,14 @@ var ErrBaseCurrencyChanged = apperr.FailedPrecondition("BASE_CURRENCY differs fr
 // one later) and records the default rate card when none exists, so that the
 // fallback answers from the first day. It is idempotent.
 func (s *Service) EnsureDefaults(ctx context.Context) error {
+	err := s.ensureDefaults(ctx)
+	if err == nil {
+		s.checkedOnce.Do(func() { close(s.checked) })
+	}
+	return err
+}
+
+func (s *Service) ensureDefaults(ctx context.Context) error {
 	return s.store.InTx(ctx, func(r Repository) error {
 		if err := r.LockSettings(ctx); err != nil {
 			return err

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -155,6 +156,23 @@ func TestBaseCurrencyIsPinned(t *testing.T) {
 	}
 	if err := other.EnsureDefaults(ctx); !errors.Is(err, app.ErrBaseCurrencyChanged) {
 		t.Fatalf("EnsureDefaults with EUR: %v", err)
+	}
+	// Until the process stops, the one started with EUR records and
+	// estimates nothing: the shipments it is fed are delivered again to a
+	// process that can take them. Before, its consumer and its estimates
+	// ran beside the check.
+	shipments := f.count(t, "shipments")
+	if _, _, err := other.RecordCompletedShipment(ctx, f.store, f.input(rec{vol: 1000, wt: 500, val: 2000, freight: 700})); !errors.Is(err, app.ErrBaseCurrencyUnchecked) {
+		t.Errorf("a shipment recorded by the process with EUR: %v, want it refused for now", err)
+	}
+	if n := f.count(t, "shipments"); n != shipments {
+		t.Errorf("%d shipments after it, want %d", n, shipments)
+	}
+	soon, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if _, err := other.Estimate(soon, buyer, app.EstimateRequest{Route: routeR, Parcel: &domain.ParcelInput{VolumeCM3: 1000, WeightG: 500,
+		DeclaredValue: money.MustNew(2000, "EUR")}}); err == nil {
+		t.Error("the process with EUR estimated")
 	}
 	if err := f.svc.EnsureDefaults(ctx); err != nil {
 		t.Fatalf("EnsureDefaults again: %v", err)
