@@ -66,8 +66,7 @@ func TestMigrateConcurrentReplicasMigrateOnce(t *testing.T) {
 func TestMigrationGivesUpOnABusyTable(t *testing.T) {
 	pool := testkit.Database(t, testkit.Migrations{Name: "pg-busy", FS: serviceMigrations})
 	ctx := context.Background()
-	defer func(was time.Duration) { pg.MigrationLockTimeout = was }(pg.MigrationLockTimeout)
-	pg.MigrationLockTimeout = 200 * time.Millisecond
+	shortMigrationLocks(t)
 	next := fstest.MapFS{
 		"00001_things.sql": serviceMigrations["00001_things.sql"],
 		"00002_more.sql":   {Data: []byte("-- +goose Up\nALTER TABLE things ADD COLUMN m int;\n-- +goose Down\nALTER TABLE things DROP COLUMN m;\n")},
@@ -111,8 +110,7 @@ func TestMigrationGivesUpOnABusyTable(t *testing.T) {
 func TestAConcurrentIndexMigrationWaitsForOlderWriters(t *testing.T) {
 	pool := testkit.Database(t, testkit.Migrations{Name: "pg-concurrent-index", FS: serviceMigrations})
 	ctx := context.Background()
-	defer func(was time.Duration) { pg.MigrationLockTimeout = was }(pg.MigrationLockTimeout)
-	pg.MigrationLockTimeout = 200 * time.Millisecond
+	shortMigrationLocks(t)
 	next := fstest.MapFS{
 		"00001_things.sql": serviceMigrations["00001_things.sql"],
 		"00002_things_index.sql": {Data: []byte(`-- +goose NO TRANSACTION
@@ -338,4 +336,13 @@ func TestPoolSize(t *testing.T) {
 	if _, err := pg.NewPool(context.Background(), pg.Config{URL: "postgres://u:secret@[bad"}); err == nil || strings.Contains(err.Error(), "secret") {
 		t.Errorf("bad URL: %v, want an error without the password", err)
 	}
+}
+
+// shortMigrationLocks makes migrations give up on a lock after 200 ms for
+// the rest of the test, so a test of the bound does not wait the real 3 s.
+func shortMigrationLocks(t *testing.T) {
+	t.Helper()
+	was := pg.MigrationLockTimeout
+	pg.MigrationLockTimeout = 200 * time.Millisecond
+	t.Cleanup(func() { pg.MigrationLockTimeout = was })
 }
