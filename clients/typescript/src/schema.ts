@@ -835,7 +835,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** SyncPartner asks docking to push every listing and pull orders and settlements from a VERIFIED partner now instead of at the next scheduled round. */
+        /** SyncPartner asks docking to push every listing and pull orders and settlements from a VERIFIED partner now instead of at the next scheduled round (the pull waits out a rate limit the partner asked for: see last_error in its activity). */
         post: operations["DockingService_SyncPartner"];
         delete?: never;
         options?: never;

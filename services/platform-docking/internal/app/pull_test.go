@@ -432,3 +432,30 @@ func TestPullFlagsOrdersSoldBelowOurListedPrice(t *testing.T) {
 		t.Errorf("every order: %d %v, want 3", len(all), err)
 	}
 }
+
+// An admin's sync makes the partner's next pull due at once, but not
+// before the end of a rate limit the partner asked for: before, the sync
+// cleared it, and the next round asked a partner that had said to wait.
+func TestASyncKeepsThePartnersRateLimit(t *testing.T) {
+	m, _, _ := marketWithUnpaid(t, 3)
+	f := newPullFixture(t, m, testTiming)
+	ctx := context.Background()
+	f.watermark(t) // the pull's state, as the first round leaves it
+	if err := f.store.RecordFailure(ctx, f.partner, "pull: rate limited", time.Now(), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.trade.Sync(ctx, admin, f.partner); err != nil {
+		t.Fatal(err)
+	}
+	_ = f.round(t)
+	if n := len(f.pulled(t)); n != 0 {
+		t.Errorf("%d orders pulled from a partner that asked to be left alone for an hour, want none", n)
+	}
+	st, err := f.store.PullState(ctx, f.partner, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.QuietUntil == nil || !st.QuietUntil.After(time.Now()) {
+		t.Errorf("the rate limit ends %v after the sync, want still an hour ahead", st.QuietUntil)
+	}
+}

@@ -17,11 +17,11 @@ const pushBatch = 50
 
 // pushLease is how long a round holds the products it pushes, so no other
 // replica pushes them at the same time (the later of two reads of a stock
-// level arriving first). A round starts no product once half of it is
-// spent (partners slow to answer), and its calls end before it does (the
-// round's push budget, nine tenths of it): the products left, or cut
-// short, keep their lease and are pushed again when it runs out, rather
-// than here while another replica, taking them then, pushes them too.
+// level arriving first). A round's calls end before it does (the round's
+// push budget, nine tenths of it, partners slow to answer): a product cut
+// short keeps its lease and is pushed again when it runs out, rather than
+// at once while its last calls may still be landing; the products the
+// round did not start are released for the next round.
 const pushLease = 5 * time.Minute
 
 // pushRound pushes the queued products to every verified partner that
@@ -38,21 +38,20 @@ func (t *Trade) pushRound(ctx context.Context, partners []domain.Partner, quietU
 		return err
 	}
 	limited := map[uuid.UUID]time.Time{} // partners that rate limited a push of this round, until when
-	started := t.clock()
 	pushing, stop := context.WithTimeout(ctx, t.pushBudget)
 	defer stop()
-	for _, q := range due {
-		if t.clock().Sub(started) >= pushLease/2 {
-			return nil
+	for i, q := range due {
+		if pushing.Err() != nil {
+			return t.release(ctx, due[i:])
 		}
 		if err := t.pushProduct(pushing, partners, limited, q.ProductID); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			if pushing.Err() != nil {
-				// Cut short before the lease ends: pushed again, whole
-				// (pushing is idempotent), once it has.
-				return nil
+				// Cut short: pushed again, whole (pushing is idempotent),
+				// once its lease has run out.
+				return t.release(ctx, due[i+1:])
 			}
 			t.log.Warn("pushing a product to partners failed; it is retried", "product_id", q.ProductID, "error", err)
 			if err := t.store.DeferProduct(ctx, q.ProductID, t.clock().Add(t.retryAfter(err))); err != nil {
@@ -71,6 +70,16 @@ func (t *Trade) pushRound(ctx context.Context, partners []domain.Partner, quietU
 		}
 	}
 	return nil
+}
+
+// release gives up the leases on the products a round ran out of time
+// for; should that fail, they come back when the leases run out.
+func (t *Trade) release(ctx context.Context, left []QueuedProduct) error {
+	if len(left) == 0 {
+		return nil
+	}
+	t.log.Info("a push round ran out of time; the products it did not start are left to the next", "left", len(left))
+	return t.store.ReleaseProducts(ctx, left)
 }
 
 // earliest is the first of until and the times in limited; zero when all

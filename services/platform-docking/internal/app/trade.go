@@ -30,6 +30,10 @@ type TradeStore interface {
 	DoneProduct(ctx context.Context, q QueuedProduct) error
 	// DeferProduct pushes a queued product's turn back to until.
 	DeferProduct(ctx context.Context, id uuid.UUID, until time.Time) error
+	// ReleaseProducts gives up the leases a round took and did not use, so
+	// the next round of any replica takes those turns; a lease that is no
+	// longer the one taken (run out and taken again) is left alone.
+	ReleaseProducts(ctx context.Context, qs []QueuedProduct) error
 
 	ListingsOfProduct(ctx context.Context, partnerID, productID uuid.UUID) ([]StoredListing, error)
 	SaveListing(ctx context.Context, l StoredListing) error
@@ -59,7 +63,8 @@ type TradeStore interface {
 	// PartnerJobKinds): those that failed are failing from their first
 	// failure on, those that succeeded no longer are.
 	JobsRan(ctx context.Context, partnerID uuid.UUID, failed, succeeded []string) error
-	// ClearOrderPull forgets the last pull time, so the next round pulls.
+	// ClearOrderPull forgets the last pull times, so the next round pulls,
+	// once any rate limit the partner asked for has ended.
 	ClearOrderPull(ctx context.Context, partnerID uuid.UUID) error
 
 	// RequestPull schedules a pull of one partner order (a partner's
@@ -167,6 +172,8 @@ type TradeStore interface {
 type QueuedProduct struct {
 	ProductID uuid.UUID
 	QueuedAt  time.Time
+	// LeasedUntil is when the lease this round took on the turn ends.
+	LeasedUntil time.Time
 }
 
 // StoredListing is a listing and what the partner said of it.

@@ -56,7 +56,22 @@ func TestAPushTurnIsLeasedToOneReplica(t *testing.T) {
 	if got := take(t0.Add(time.Minute)); len(got) != 0 {
 		t.Fatalf("taken within the lease: %v", got)
 	}
-	if got := take(t0.Add(3*time.Second + time.Minute)); len(got) != 1 {
-		t.Fatalf("after the lease ran out: %v, want the turn", got)
+	retaken := take(t0.Add(3*time.Second + time.Minute))
+	if len(retaken) != 1 {
+		t.Fatalf("after the lease ran out: %v, want the turn", retaken)
+	}
+	// The stopped replica's late release does not free the lease taken
+	// since; the holder's own does.
+	if err := store.ReleaseProducts(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	if got := take(t0.Add(4*time.Second + time.Minute)); len(got) != 0 {
+		t.Fatalf("a released lease that had run out freed the one taken since: %v taken", got)
+	}
+	if err := store.ReleaseProducts(ctx, retaken); err != nil {
+		t.Fatal(err)
+	}
+	if got := take(t0.Add(5*time.Second + time.Minute)); len(got) != 1 {
+		t.Fatalf("after its holder released it: %v, want the turn", got)
 	}
 }

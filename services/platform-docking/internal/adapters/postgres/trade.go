@@ -81,14 +81,29 @@ func (s Trade) DueProducts(ctx context.Context, now time.Time, lease time.Durati
 	rows, err := s.pool.Query(ctx, `UPDATE push_queue q SET leased_until = $1::timestamptz + $3::interval
 		FROM (SELECT product_id FROM push_queue WHERE due_at <= $1 AND (leased_until IS NULL OR leased_until <= $1)
 			ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED) due
-		WHERE q.product_id = due.product_id RETURNING q.product_id, q.queued_at`, now, limit, lease)
+		WHERE q.product_id = due.product_id RETURNING q.product_id, q.queued_at, q.leased_until`, now, limit, lease)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.QueuedProduct, error) {
 		var q app.QueuedProduct
-		return q, r.Scan(&q.ProductID, &q.QueuedAt)
+		return q, r.Scan(&q.ProductID, &q.QueuedAt, &q.LeasedUntil)
 	})
+}
+
+// ReleaseProducts ends the leases in qs that are still the ones taken.
+func (s Trade) ReleaseProducts(ctx context.Context, qs []app.QueuedProduct) error {
+	if len(qs) == 0 {
+		return nil
+	}
+	ids, until := make([]uuid.UUID, len(qs)), make([]time.Time, len(qs))
+	for i, q := range qs {
+		ids[i], until[i] = q.ProductID, q.LeasedUntil
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE push_queue q SET leased_until = NULL
+		FROM unnest($1::uuid[], $2::timestamptz[]) AS r(product_id, leased_until)
+		WHERE q.product_id = r.product_id AND q.leased_until = r.leased_until`, ids, until)
+	return err
 }
 
 // DoneProduct deletes the product's turn, or, when it was queued again
@@ -385,7 +400,7 @@ func (s Trade) FailingPartnerPayouts(ctx context.Context) ([]service.FailingStep
 }
 
 func (s Trade) ClearOrderPull(ctx context.Context, partnerID uuid.UUID) error {
-	_, err := s.pool.Exec(ctx, `UPDATE pull_state SET last_pull_at = NULL, last_settlement_pull_at = NULL, quiet_until = NULL WHERE partner_id = $1`, partnerID)
+	_, err := s.pool.Exec(ctx, `UPDATE pull_state SET last_pull_at = NULL, last_settlement_pull_at = NULL WHERE partner_id = $1`, partnerID)
 	return err
 }
 
