@@ -306,3 +306,44 @@ func TestAnotherEndpointsFeedIsReadFromItsStart(t *testing.T) {
 		t.Errorf("the parcel booked on the other system is %s, want delivered", v.Status)
 	}
 }
+
+// Two events of a booking from a carrier whose clock runs 20 minutes fast,
+// the later first: each is taken as received, and the earlier, arriving
+// after, joins the history only, the carrier's numbering saying it
+// happened first (kept with the parcel between the two). Before, the time
+// it arrived made it the latest, and the parcel moved back a stage.
+func TestAnEventTheCarrierNumbersEarlierDoesNotMoveTheParcelBack(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, LoseRate: 1, Seed: 5, UnservedCountries: []string{}}, 4)
+	sh := f.create(t, f.input(0, "express"))
+	f.waitQuiet(t, time.Minute)
+	var tracking []carrierapi.EventJSON
+	for _, e := range f.allSimEvents(t) {
+		if e.Reference == sh.ID.String() && e.Type == "tracking" && e.Status != "delivered" {
+			tracking = append(tracking, e)
+		}
+	}
+	var earlier, later *carrierapi.EventJSON
+	for i := 1; i < len(tracking) && later == nil; i++ {
+		if tracking[i].Status != tracking[0].Status && tracking[i].SeqInShipment > tracking[0].SeqInShipment {
+			earlier, later = &tracking[0], &tracking[i]
+		}
+	}
+	if later == nil {
+		t.Fatalf("the carrier reported no two tracking events of different statuses: %v", tracking)
+	}
+	for _, e := range []carrierapi.EventJSON{*later, *earlier} {
+		e.OccurredAt = time.Now().Add(20 * time.Minute)
+		body := mustJSON(t, e)
+		if _, err := f.svc.HandleWebhook(ctx, carrierCode, webhook.Sign([]byte(webhookSecret), time.Now(), body), body); err != nil {
+			t.Fatalf("webhook: %v", err)
+		}
+	}
+	v, err := f.svc.GetShipment(ctx, orders, sh.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(v.Status) != later.Status {
+		t.Errorf("after the carrier's events %d (%s) then %d (%s) the parcel is %s, want %s", later.SeqInShipment, later.Status,
+			earlier.SeqInShipment, earlier.Status, v.Status, later.Status)
+	}
+}

@@ -153,6 +153,42 @@ func TestApplyOrdersByEventTime(t *testing.T) {
 	}
 }
 
+// Within a booking, the carrier's numbering of its events orders them,
+// whatever their dates: a carrier clock running more than FutureTolerance
+// fast has its events applied as received, and one read late from the
+// feed moved the parcel back a stage. An onward booking numbers its events
+// from 1 again, and its first moves the parcel on.
+func TestABookingsEventsAreOrderedByTheCarriersNumbering(t *testing.T) {
+	s := shipment()
+	hub := geo.Point{Lat: 35, Lng: 105}
+	s.Central = &domain.Address{Country: "CN", Region: "CN-GD", Location: &hub}
+	r0 := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	fast := 20 * time.Minute // the carrier's clock
+	apply := func(seq int64, stage int, st domain.Status, received time.Duration) domain.Effects {
+		ev := domain.TrackingEvent{CarrierEventID: "e", OccurredAt: r0.Add(received + fast - time.Duration(seq)*time.Minute), Seq: seq,
+			Status: st, Leg: domain.LegDomestic, Point: &hub, Stage: stage}
+		return s.Apply(domain.AsApplied(ev, r0.Add(received)), air, domain.Timing{TimeScale: 1})
+	}
+	if fx := apply(2, 1, domain.StatusInTransit, 0); !fx.Moved || s.Status != domain.StatusInTransit {
+		t.Fatalf("the first event: moved %v, status %s", fx.Moved, s.Status)
+	}
+	// Happened first, read a minute later: dated ahead too, so taken as
+	// received, a minute after the other.
+	if fx := apply(1, 1, domain.StatusPickedUp, time.Minute); fx.Moved || s.Status != domain.StatusInTransit {
+		t.Errorf("an event the carrier numbers earlier, read late: moved %v, status %s; want history only, in transit", fx.Moved, s.Status)
+	}
+	if fx := apply(3, 1, domain.StatusDelivered, 2*time.Minute); !fx.AtCentral {
+		t.Fatalf("the first booking's delivery did not bring the parcel to the central warehouse: %+v", fx)
+	}
+	s.BookOnward(uuid.New(), "WB-ONWARD", air, domain.Timing{TimeScale: 1}, r0.Add(3*time.Minute))
+	if fx := apply(1, 2, domain.StatusInTransit, time.Hour); !fx.Moved {
+		t.Error("the onward booking's first event, numbered 1, did not move the parcel")
+	}
+	if fx := apply(2, 2, domain.StatusOutForDelivery, 2*time.Hour); !fx.Moved || s.Status != domain.StatusOutForDelivery {
+		t.Errorf("the onward booking's second event: moved %v, status %s", fx.Moved, s.Status)
+	}
+}
+
 func TestNewShipmentInputValidate(t *testing.T) {
 	valid := func() domain.NewShipmentInput {
 		return domain.NewShipmentInput{

@@ -85,10 +85,14 @@ type Shipment struct {
 	Position *Position
 	// Leg is the kind of leg the position is on.
 	Leg LegKind
-	// LastEventAt and LastEventSeq order the events applied: a later one
-	// moves the parcel, an earlier one only joins the history.
-	LastEventAt  time.Time
-	LastEventSeq int64
+	// LastEventAt, LastEventSeq and LastEventStage order the events
+	// applied: a later one moves the parcel, an earlier one only joins the
+	// history. LastEventStage is the booking the last event reported on (0:
+	// not known, for parcels whose last event was applied before it was
+	// kept).
+	LastEventAt    time.Time
+	LastEventSeq   int64
+	LastEventStage int
 	// ETA is the expected delivery, recomputed on every applied event; nil
 	// once the parcel is delivered, returned or cancelled.
 	ETA *time.Time

@@ -12,7 +12,9 @@ type TrackingEvent struct {
 	CarrierEventID string
 	Waybill        string
 	OccurredAt     time.Time
-	// Seq orders events of one shipment that occurred at the same instant.
+	// Seq is the carrier's number of the event within its booking, in the
+	// order events happened (0: not given); it orders the booking's events
+	// whatever the dates its scanners' clocks gave them.
 	Seq          int64
 	Status       Status
 	Leg          LegKind
@@ -74,7 +76,7 @@ type Effects struct {
 const failedAttemptDelay = 24 * time.Hour
 
 // Apply applies a tracking event. An event earlier than the last applied
-// one (by occurrence time, then sequence) is history only: it never moves
+// one (see later) is history only: it never moves
 // the parcel backwards. A final shipment moves no more. The ETA is
 // recomputed from the method's speed and the time scale of the carrier.
 func (s *Shipment) Apply(ev TrackingEvent, speed Speed, timing Timing) Effects {
@@ -93,11 +95,11 @@ func (s *Shipment) Apply(ev TrackingEvent, speed Speed, timing Timing) Effects {
 	// ends the parcel: nothing comes after it to move the parcel again, and
 	// its sub-order waits for it. A carrier's clocks disagreeing between
 	// scans would otherwise freeze the parcel short of delivery.
-	if s.Status.Final() || stage < max(s.Stage, 1) || (stage == 1 && s.AtCentralAt != nil) || (!s.later(ev) && !ev.Status.Final()) {
+	if s.Status.Final() || stage < max(s.Stage, 1) || (stage == 1 && s.AtCentralAt != nil) || (!s.later(ev, stage) && !ev.Status.Final()) {
 		return fx
 	}
 	fx.Moved = true
-	s.LastEventAt, s.LastEventSeq = ev.OccurredAt, ev.Seq
+	s.LastEventAt, s.LastEventSeq, s.LastEventStage = ev.OccurredAt, ev.Seq, stage
 	s.Status = ev.Status
 	if ev.Leg.Valid() {
 		s.Leg = ev.Leg
@@ -136,10 +138,18 @@ func (s *Shipment) Apply(ev TrackingEvent, speed Speed, timing Timing) Effects {
 	return fx
 }
 
-// later reports whether ev comes after the last applied event.
-func (s *Shipment) later(ev TrackingEvent) bool {
+// later reports whether ev, reporting on booking stage, comes after the
+// last applied event: by the carrier's numbering when both are of the
+// same booking and numbered (it is the order they happened in: a scanner's
+// clock running fast, or an event dated ahead and applied as received,
+// does not make a later-numbered event earlier), else by time, then
+// number.
+func (s *Shipment) later(ev TrackingEvent, stage int) bool {
 	if s.LastEventAt.IsZero() {
 		return true
+	}
+	if stage == s.LastEventStage && ev.Seq > 0 && s.LastEventSeq > 0 {
+		return ev.Seq > s.LastEventSeq
 	}
 	if !ev.OccurredAt.Equal(s.LastEventAt) {
 		return ev.OccurredAt.After(s.LastEventAt)
