@@ -6760,6 +6760,13 @@ export interface components {
              * @description When the carrier's side was settled (DONE or REFUSED).
              */
             carrierCancelledAt?: string;
+            /**
+             * @description True while a delivered parcel's bill may still grow: each booking ends with a
+             *     last-mile leg, charged as the parcel arrives, and this one's has not been
+             *     received yet (its webhook lost, the carrier's feed read later). Waited for up to
+             *     LOGISTICS_FREIGHT_GRACE after delivery; then the bill is taken as it is.
+             */
+            freightPending: boolean;
         };
         "orders.v1.GetOrderResponse": {
             order?: components["schemas"]["Order"];

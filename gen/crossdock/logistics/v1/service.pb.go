@@ -653,8 +653,13 @@ type Shipment struct {
 	CarrierCancelRefusal string `protobuf:"bytes,40,opt,name=carrier_cancel_refusal,json=carrierCancelRefusal,proto3" json:"carrier_cancel_refusal,omitempty"`
 	// When the carrier's side was settled (DONE or REFUSED).
 	CarrierCancelledAt *timestamppb.Timestamp `protobuf:"bytes,41,opt,name=carrier_cancelled_at,json=carrierCancelledAt,proto3" json:"carrier_cancelled_at,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// True while a delivered parcel's bill may still grow: each booking ends with a
+	// last-mile leg, charged as the parcel arrives, and this one's has not been
+	// received yet (its webhook lost, the carrier's feed read later). Waited for up to
+	// LOGISTICS_FREIGHT_GRACE after delivery; then the bill is taken as it is.
+	FreightPending bool `protobuf:"varint,42,opt,name=freight_pending,json=freightPending,proto3" json:"freight_pending,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Shipment) Reset() {
@@ -972,6 +977,13 @@ func (x *Shipment) GetCarrierCancelledAt() *timestamppb.Timestamp {
 		return x.CarrierCancelledAt
 	}
 	return nil
+}
+
+func (x *Shipment) GetFreightPending() bool {
+	if x != nil {
+		return x.FreightPending
+	}
+	return false
 }
 
 type CreateShipmentRequest struct {
@@ -1948,7 +1960,7 @@ const file_crossdock_logistics_v1_service_proto_rawDesc = "" +
 	"\x03leg\x18\a \x01(\tR\x03leg\x12\x18\n" +
 	"\aapplied\x18\b \x01(\bR\aapplied\x12;\n" +
 	"\vreceived_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"receivedAt\"\xb2\x10\n" +
+	"receivedAt\"\xdb\x10\n" +
 	"\bShipment\x12\x1f\n" +
 	"\vshipment_id\x18\x01 \x01(\tR\n" +
 	"shipmentId\x128\n" +
@@ -1999,7 +2011,8 @@ const file_crossdock_logistics_v1_service_proto_rawDesc = "" +
 	"\rfreight_payer\x18& \x01(\x0e2$.crossdock.logistics.v1.FreightPayerR\ffreightPayer\x12^\n" +
 	"\x14carrier_cancellation\x18' \x01(\x0e2+.crossdock.logistics.v1.CarrierCancellationR\x13carrierCancellation\x124\n" +
 	"\x16carrier_cancel_refusal\x18( \x01(\tR\x14carrierCancelRefusal\x12L\n" +
-	"\x14carrier_cancelled_at\x18) \x01(\v2\x1a.google.protobuf.TimestampR\x12carrierCancelledAt\"\xc6\x06\n" +
+	"\x14carrier_cancelled_at\x18) \x01(\v2\x1a.google.protobuf.TimestampR\x12carrierCancelledAt\x12'\n" +
+	"\x0ffreight_pending\x18* \x01(\bR\x0efreightPending\"\xc6\x06\n" +
 	"\x15CreateShipmentRequest\x128\n" +
 	"\x04kind\x18\x01 \x01(\x0e2$.crossdock.logistics.v1.ShipmentKindR\x04kind\x12 \n" +
 	"\fsub_order_id\x18\x02 \x01(\tR\n" +

@@ -51,7 +51,9 @@ type LogisticsServiceClient interface {
 	CancelShipment(ctx context.Context, in *CancelShipmentRequest, opts ...grpc.CallOption) (*CancelShipmentResponse, error)
 	// CompleteShipment records that the sub-order completed: logistics emits
 	// logistics.shipment.completed with the actual bill, once. The parcel must be
-	// delivered (FAILED_PRECONDITION otherwise). Idempotent. Services only.
+	// delivered (FAILED_PRECONDITION otherwise), and its bill final: while
+	// freight_pending it is UNAVAILABLE (reason FREIGHT_PENDING, with a retry delay).
+	// Idempotent. Services only.
 	CompleteShipment(ctx context.Context, in *CompleteShipmentRequest, opts ...grpc.CallOption) (*CompleteShipmentResponse, error)
 	// GetShipment returns a shipment with its position, distance left, ETA, legs and
 	// latest events: to its buyer, to members of its supplier organization, to admins
@@ -183,7 +185,9 @@ type LogisticsServiceServer interface {
 	CancelShipment(context.Context, *CancelShipmentRequest) (*CancelShipmentResponse, error)
 	// CompleteShipment records that the sub-order completed: logistics emits
 	// logistics.shipment.completed with the actual bill, once. The parcel must be
-	// delivered (FAILED_PRECONDITION otherwise). Idempotent. Services only.
+	// delivered (FAILED_PRECONDITION otherwise), and its bill final: while
+	// freight_pending it is UNAVAILABLE (reason FREIGHT_PENDING, with a retry delay).
+	// Idempotent. Services only.
 	CompleteShipment(context.Context, *CompleteShipmentRequest) (*CompleteShipmentResponse, error)
 	// GetShipment returns a shipment with its position, distance left, ETA, legs and
 	// latest events: to its buyer, to members of its supplier organization, to admins

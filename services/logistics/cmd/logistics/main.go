@@ -54,6 +54,10 @@ type Config struct {
 	ConsolidationWindow time.Duration `env:"LOGISTICS_CONSOLIDATION_WINDOW" envDefault:"6h"`
 	// WebhookTolerance is how far a webhook's signed time may be from now.
 	WebhookTolerance time.Duration `env:"LOGISTICS_WEBHOOK_TOLERANCE" envDefault:"5m"`
+	// FreightGrace is how long after delivery a parcel's completion waits
+	// for its last-mile charge, which a lost webhook brings from the feed
+	// within PollInterval.
+	FreightGrace time.Duration `env:"LOGISTICS_FREIGHT_GRACE" envDefault:"2m"`
 	// SecretsKey is the key carriers' credentials are sealed under at rest
 	// (pkg/kek): the base64 of 32 bytes, or "kid:base64key,..." during a
 	// rotation (the first seals, every one opens).
@@ -80,6 +84,9 @@ func (c Config) Validate() error {
 	}
 	if c.TimeScale < 1 {
 		errs = append(errs, errors.New("LOGISTICS_TIME_SCALE must be at least 1"))
+	}
+	if c.FreightGrace <= 0 || c.FreightGrace > 24*time.Hour {
+		errs = append(errs, errors.New("LOGISTICS_FREIGHT_GRACE must be between 0 (excluded) and 24h"))
 	}
 	if _, err := kek.ParseSetting(c.SecretsKey); err != nil {
 		errs = append(errs, fmt.Errorf("LOGISTICS_SECRETS_KEY must be the base64 of 32 bytes (or kid:base64key,...): %w", err))
@@ -131,7 +138,7 @@ func run(ctx context.Context) error {
 		peers.Finance{Escrow: financev1.NewEscrowServiceClient(financeConn), Rates: financev1.NewFinanceServiceClient(financeConn), BaseCurrency: cfg.BaseCurrency},
 		peers.Inventory{Client: inventoryv1.NewInventoryServiceClient(inventoryConn)},
 		app.Config{Environment: cfg.CarrierEnvironment, BaseCurrency: cfg.BaseCurrency, TimeScale: cfg.TimeScale, WebhookTolerance: cfg.WebhookTolerance,
-			ConsolidationWindow: cfg.ConsolidationWindow})
+			ConsolidationWindow: cfg.ConsolidationWindow, FreightGrace: cfg.FreightGrace})
 	grpcapi.New(svc).Register(rt.Server.GRPC())
 
 	// Workers start once the database is migrated and the stream exists.

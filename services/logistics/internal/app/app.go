@@ -30,12 +30,15 @@ type Config struct {
 	// TimeScale like the rest) parcels wait at the central warehouse for
 	// others of the same buyer to the same address before going on together.
 	ConsolidationWindow time.Duration
+	// FreightGrace is how long after delivery a parcel's completion waits
+	// for its last-mile charge (domain.Shipment.FreightPending).
+	FreightGrace time.Duration
 }
 
 // DefaultConfig returns the production settings.
 func DefaultConfig() Config {
 	return Config{Environment: "sandbox", BaseCurrency: "USD", TimeScale: 1, OverdueSlack: 12 * time.Hour, WebhookTolerance: 5 * time.Minute,
-		ConsolidationWindow: 6 * time.Hour}
+		ConsolidationWindow: 6 * time.Hour, FreightGrace: 2 * time.Minute}
 }
 
 // Service runs the use cases against a Store and the parties it calls.
@@ -78,6 +81,9 @@ func New(store Store, carriers CarrierAPI, finance Finance, inventory Inventory,
 	}
 	if cfg.ConsolidationWindow < 0 {
 		cfg.ConsolidationWindow = def.ConsolidationWindow
+	}
+	if cfg.FreightGrace <= 0 {
+		cfg.FreightGrace = def.FreightGrace
 	}
 	s := &Service{store: store, carriers: carriers, finance: finance, inventory: inventory, cfg: cfg, now: time.Now}
 	for _, o := range opts {

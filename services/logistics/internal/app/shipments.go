@@ -29,6 +29,8 @@ type View struct {
 	DistanceLeftKm float64
 	DistanceBasis  geo.Basis
 	ETA            *time.Time
+	// FreightPending: the bill may still grow (domain.Shipment.FreightPending).
+	FreightPending bool
 }
 
 // recentEvents is how many events a shipment's view carries.
@@ -45,6 +47,7 @@ func (s *Service) view(ctx context.Context, id uuid.UUID) (View, error) {
 	}
 	v.DistanceLeftKm, v.DistanceBasis = v.Shipment.DistanceLeft()
 	v.ETA = v.Shipment.ETAAt(s.clock(), s.timing().Scaled(s.cfg.OverdueSlack))
+	v.FreightPending = v.Shipment.FreightPending(v.Legs, s.clock(), s.cfg.FreightGrace)
 	return v, nil
 }
 
@@ -159,8 +162,14 @@ func (s *Service) ListShipments(ctx context.Context, c auth.Caller, f ShipmentFi
 	return views, next, nil
 }
 
+// ErrFreightPending refuses to complete a parcel whose last-mile charge is
+// still on its way: asked again shortly, it completes with the whole bill.
+var ErrFreightPending = apperr.Unavailable("the parcel's last-mile charge has not arrived yet; its bill is not final").
+	WithReason("FREIGHT_PENDING").WithRetryDelay(5 * time.Second)
+
 // CompleteShipment records that the sub-order completed and emits
-// ShipmentCompleted with the actual bill, once (services).
+// ShipmentCompleted with the actual bill, once (services); not while its
+// bill may still grow (ErrFreightPending).
 func (s *Service) CompleteShipment(ctx context.Context, c auth.Caller, id uuid.UUID) (View, error) {
 	if err := requireService(c); err != nil {
 		return View{}, err
@@ -194,6 +203,10 @@ func (s *Service) CompleteShipment(ctx context.Context, c auth.Caller, id uuid.U
 		if err != nil {
 			return err
 		}
+		now := s.clock()
+		if cur.FreightPending(legs, now, s.cfg.FreightGrace) {
+			return ErrFreightPending
+		}
 		freight, err := domain.ActualFreight(legs, cur.GoodsPrice.Currency)
 		if err != nil {
 			return err
@@ -202,7 +215,6 @@ func (s *Service) CompleteShipment(ctx context.Context, c auth.Caller, id uuid.U
 		if err != nil {
 			return err
 		}
-		now := s.clock()
 		cur.CompletedAt = &now
 		sh = cur
 		if err := r.SaveShipment(ctx, cur); err != nil {

@@ -291,3 +291,43 @@ func TestReplacedWebhookSecretOverlaps(t *testing.T) {
 		t.Errorf("the same secret sent again: %v, want no overlap started", got)
 	}
 }
+
+// A delivered parcel's bill is pending while fewer last-mile legs are
+// charged than it has bookings, for at most the grace after delivery.
+func TestFreightPending(t *testing.T) {
+	delivered := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	leg := func(k domain.LegKind) domain.Leg { return domain.Leg{Kind: k} }
+	grace := 2 * time.Minute
+	for _, tc := range []struct {
+		name      string
+		stage     int
+		delivered bool
+		completed bool
+		legs      []domain.Leg
+		after     time.Duration
+		want      bool
+	}{
+		{"not delivered", 1, false, false, nil, 0, false},
+		{"delivered, nothing charged", 1, true, false, nil, time.Second, true},
+		{"delivered, the last mile not charged", 1, true, false, []domain.Leg{leg(domain.LegDomestic), leg(domain.LegInternational)}, time.Minute, true},
+		{"delivered, the last mile charged", 1, true, false, []domain.Leg{leg(domain.LegDomestic), leg(domain.LegLastMile)}, time.Second, false},
+		{"the grace ran out", 1, true, false, []domain.Leg{leg(domain.LegDomestic)}, grace, false},
+		{"completed", 1, true, true, nil, time.Second, false},
+		{"onward booking, only the first booking's last mile", 2, true, false, []domain.Leg{leg(domain.LegLastMile), leg(domain.LegDomestic)}, time.Second, true},
+		{"onward booking, both last miles", 2, true, false, []domain.Leg{leg(domain.LegLastMile), leg(domain.LegLastMile)}, time.Second, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := shipment()
+			s.Stage = tc.stage
+			if tc.delivered {
+				s.DeliveredAt = &delivered
+			}
+			if tc.completed {
+				s.CompletedAt = &delivered
+			}
+			if got := s.FreightPending(tc.legs, delivered.Add(tc.after), grace); got != tc.want {
+				t.Errorf("FreightPending = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

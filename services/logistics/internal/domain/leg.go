@@ -56,6 +56,26 @@ func ActualFreight(legs []Leg, currency string) (money.Money, error) {
 	return total, nil
 }
 
+// FreightPending reports whether a delivered parcel's bill may still grow.
+// Each booking ends with a last-mile leg, charged as the parcel arrives:
+// while fewer are charged than the parcel has bookings (its stage), one is
+// on its way (its webhook lost, the feed read later), and completing now
+// would settle the sub-order and teach the estimator without it. The wait
+// ends grace after delivery: a share too small to charge never comes, and
+// a carrier may not charge at all.
+func (s Shipment) FreightPending(legs []Leg, now time.Time, grace time.Duration) bool {
+	if s.DeliveredAt == nil || s.CompletedAt != nil || !now.Before(s.DeliveredAt.Add(grace)) {
+		return false
+	}
+	lastMiles := 0
+	for _, l := range legs {
+		if l.Kind == LegLastMile {
+			lastMiles++
+		}
+	}
+	return lastMiles < max(s.Stage, 1)
+}
+
 // SplitByWeight shares amount between parcels in proportion to their
 // weights, by largest remainder: the shares add up to amount exactly, and
 // equal weights get shares at most one minor unit apart.

@@ -319,7 +319,8 @@ func (s *Service) returnsAwaitedUntil(sub domain.SubOrder) time.Time {
 }
 
 // settle completes a delivered sub-order: once every freight leg the
-// carrier confirmed is paid from escrow, logistics records the actual bill
+// carrier confirmed is paid from escrow, the last one included (it may
+// arrive after the delivery), logistics records the actual bill
 // and finance pays the supplier and refunds the buyer the rest. Escrow
 // short, the sub-order awaits the buyer's top-up. A partner channel's
 // sub-order has no escrow: its money comes with the partner's settlement.
@@ -347,7 +348,7 @@ func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
 		if err != nil {
 			return err
 		}
-		if p != nil && p.UnpaidLegs > 0 {
+		if p != nil && (p.UnpaidLegs > 0 || p.FreightPending) {
 			return errNotYet{until: s.clock().Add(5 * time.Second)}
 		}
 		if err := s.Logistics.Complete(ctx, *sub.ShipmentID); err != nil {

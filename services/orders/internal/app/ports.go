@@ -151,6 +151,9 @@ type Parcel struct {
 	// UnpaidLegs counts confirmed freight legs not yet paid from escrow
 	// (and not refused for good): settlement waits for them.
 	UnpaidLegs int
+	// FreightPending: the carrier's last charge is still on its way (for a
+	// bounded time after delivery); settlement waits for it too.
+	FreightPending bool
 }
 
 // Delivered reports whether the carrier delivered the parcel: logistics

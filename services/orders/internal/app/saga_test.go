@@ -478,7 +478,23 @@ func TestFulfilmentSettlesWithActualFreight(t *testing.T) {
 	if got, _ := s.store.GetOrder(ctx, o.ID, false); got.SubOrder(phone.ID).Status != domain.Delivered {
 		t.Fatalf("settled with a leg unpaid: %s", got.SubOrder(phone.ID).Status)
 	}
-	s.w.parcels[phone.ID].unpaidLegs = 0
+	// Paid, but its last-mile charge is still on its way: settled without
+	// it, the leg would be refused from a settled escrow.
+	s.w.parcels[phone.ID].unpaidLegs, s.w.parcels[phone.ID].freightPending = 0, true
+	s.at = s.at.Add(10 * time.Second)
+	s.run(t)
+	if got, _ := s.store.GetOrder(ctx, o.ID, false); got.SubOrder(phone.ID).Status != domain.Delivered || s.w.parcels[phone.ID].done {
+		t.Fatalf("settled with the last-mile charge on its way: %s", got.SubOrder(phone.ID).Status)
+	}
+	var failing int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM saga_tasks WHERE kind = $1 AND subject = $2 AND failing_since IS NOT NULL`,
+		app.TaskSettle, phone.ID).Scan(&failing); err != nil {
+		t.Fatal(err)
+	}
+	if failing != 0 {
+		t.Error("the settlement waiting for the last-mile charge counts as a failing step; it waits quietly")
+	}
+	s.w.parcels[phone.ID].freightPending = false
 	s.at = s.at.Add(10 * time.Second)
 	s.run(t)
 	got, _ := s.store.GetOrder(ctx, o.ID, false)

@@ -128,6 +128,8 @@ type parcel struct {
 	platformPays    bool // its legs from the platform's freight expense
 	delivered, done bool
 	unpaidLegs      int64
+	// freightPending: its last-mile charge is still on its way.
+	freightPending bool
 	// pickedUp: the carrier has it, so it can no longer be cancelled;
 	// returned: the carrier took it back to its sender; vanished: logistics
 	// no longer has it (a return parcel); cancelNotFound: cancelling it is
@@ -556,7 +558,7 @@ func (w *world) Parcel(_ context.Context, sub uuid.UUID) (*app.Parcel, error) {
 		return nil, nil
 	}
 	out := w.where(p)
-	out.UnpaidLegs, out.From = int(p.unpaidLegs), &warehouse
+	out.UnpaidLegs, out.FreightPending, out.From = int(p.unpaidLegs), p.freightPending, &warehouse
 	return out, nil
 }
 
@@ -630,6 +632,9 @@ func (w *world) Complete(_ context.Context, id uuid.UUID) error {
 		if p.id == id {
 			if !p.delivered {
 				return apperr.FailedPrecondition("not delivered").WithReason("NOT_DELIVERED")
+			}
+			if p.freightPending {
+				return apperr.Unavailable("the last-mile charge has not arrived yet").WithReason("FREIGHT_PENDING")
 			}
 			p.done = true
 		}

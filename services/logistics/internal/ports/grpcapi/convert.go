@@ -139,7 +139,7 @@ func shipmentProto(v app.View) *logisticsv1.Shipment {
 		WeightG: v.WeightG, VolumeCm3: v.VolumeCM3, DeclaredValue: moneyProto(v.DeclaredValue), GoodsPrice: moneyProto(v.GoodsPrice),
 		DistanceLeftKm: v.DistanceLeftKm, DistanceBasis: string(v.DistanceBasis), Eta: pbtime.ProtoOf(v.ETA),
 		ActualFreight: moneyProto(v.ActualFreight), CreatedAt: timestamppb.New(v.CreatedAt), PickedUpAt: pbtime.ProtoOf(v.PickedUpAt),
-		FreightPayer: payer,
+		FreightPayer: payer, FreightPending: v.FreightPending,
 		DeliveredAt:  pbtime.ProtoOf(v.DeliveredAt), CompletedAt: pbtime.ProtoOf(v.CompletedAt), CancelledAt: pbtime.ProtoOf(v.CancelledAt),
 	}
 	out.CarrierCancellation, out.CarrierCancelRefusal, out.CarrierCancelledAt = carrierCancellationProto(v.Shipment), v.CarrierCancelRefusal, pbtime.ProtoOf(v.CarrierCancelDoneAt)

@@ -110,6 +110,7 @@ func parcelOf(s *logisticsv1.Shipment) *app.Parcel {
 		Shipment: shipment(s), MethodID: s.GetMethodId(), MethodName: s.GetMethodName(), Status: s.GetStatus().String(),
 		Position: s.GetPosition().GetName(), DistanceLeftKM: s.GetDistanceLeftKm(),
 		ETA: timeOf(s.GetEta().AsTime(), s.GetEta() != nil), DeliveredAt: timeOf(s.GetDeliveredAt().AsTime(), s.GetDeliveredAt() != nil),
+		FreightPending: s.GetFreightPending(),
 	}
 	if s.GetFrom() != nil {
 		from := AddressFromProto(s.GetFrom())

@@ -1,0 +1,120 @@
+package app_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	logisticsv1 "github.com/crossdock/crossdock/gen/crossdock/logistics/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/webhook"
+	"github.com/crossdock/crossdock/services/logistics/internal/adapters/carrierapi"
+	"github.com/crossdock/crossdock/services/logistics/internal/app"
+	"github.com/crossdock/crossdock/simulators/carriersim"
+)
+
+// A parcel delivered before its last-mile charge arrived (the charge's
+// webhook lost, the feed not read yet) does not complete: completing would
+// settle its sub-order, and teach the estimator, without that leg. Once the
+// charge is in, it completes with the whole bill. Before, it completed at
+// once with the legs known then.
+func TestCompletionWaitsForTheLastMileCharge(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, LoseRate: 1, Seed: 5, UnservedCountries: []string{}}, 4)
+	sh := f.create(t, f.input(0, "express"))
+	f.waitQuiet(t, time.Minute)
+	var lastMile *carrierapi.EventJSON
+	var charged int64
+	for _, e := range f.allSimEvents(t) {
+		if e.Reference != sh.ID.String() {
+			continue
+		}
+		if e.Type == "charge" {
+			charged += e.Charge.Amount
+			if e.Charge.Kind == "last_mile" {
+				lastMile = &e
+				continue
+			}
+		}
+		f.post(t, e)
+	}
+	if lastMile == nil {
+		t.Fatal("the carrier charged no last-mile leg")
+	}
+	v, err := f.svc.GetShipment(ctx, orders, sh.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Status != "delivered" || !v.FreightPending {
+		t.Fatalf("before the last-mile charge the parcel is %s, freight pending %v; want delivered, pending", v.Status, v.FreightPending)
+	}
+	var e *apperr.Error
+	if _, err := f.svc.CompleteShipment(ctx, orders, sh.ID); !errors.As(err, &e) || e.Kind != apperr.KindUnavailable || e.Reason != "FREIGHT_PENDING" || e.RetryDelay <= 0 {
+		t.Fatalf("completing without the last-mile charge = %v, want UNAVAILABLE FREIGHT_PENDING with a retry delay", err)
+	}
+	f.post(t, *lastMile)
+	if v, err = f.svc.CompleteShipment(ctx, orders, sh.ID); err != nil {
+		t.Fatalf("completing with every charge in: %v", err)
+	}
+	if v.FreightPending || v.ActualFreight.Amount != charged {
+		t.Errorf("completed with freight %v (pending %v), the carrier charged %d", v.ActualFreight, v.FreightPending, charged)
+	}
+	if got := f.completedFreight(t, sh.ID.String()); got != charged {
+		t.Errorf("logistics.shipment.completed says freight %d, the carrier charged %d", got, charged)
+	}
+}
+
+// The wait for a last-mile charge ends FreightGrace after delivery: a
+// carrier that never charges it does not hold the sub-order for good.
+func TestCompletionTakesTheBillAsItIsAfterTheGrace(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, LoseRate: 1, Seed: 5, UnservedCountries: []string{}}, 4,
+		func(c *app.Config) { c.FreightGrace = 50 * time.Millisecond })
+	sh := f.create(t, f.input(0, "express"))
+	f.waitQuiet(t, time.Minute)
+	var charged int64
+	for _, e := range f.allSimEvents(t) {
+		if e.Reference != sh.ID.String() || (e.Type == "charge" && e.Charge.Kind == "last_mile") {
+			continue
+		}
+		if e.Type == "charge" {
+			charged += e.Charge.Amount
+		}
+		f.post(t, e)
+	}
+	time.Sleep(100 * time.Millisecond)
+	v, err := f.svc.CompleteShipment(ctx, orders, sh.ID)
+	if err != nil {
+		t.Fatalf("completing once the grace ran out: %v", err)
+	}
+	if v.ActualFreight.Amount != charged || f.completedFreight(t, sh.ID.String()) != charged {
+		t.Errorf("completed with freight %v, the legs charged came to %d", v.ActualFreight, charged)
+	}
+}
+
+// post delivers a carrier event as its webhook would.
+func (f *fixture) post(t *testing.T, e carrierapi.EventJSON) {
+	t.Helper()
+	body := mustJSON(t, e)
+	if _, err := f.svc.HandleWebhook(ctx, carrierCode, webhook.Sign([]byte(webhookSecret), time.Now(), body), body); err != nil {
+		t.Fatalf("webhook %s: %v", e.ID, err)
+	}
+}
+
+// completedFreight is the actual freight the parcel's completion event
+// carries.
+func (f *fixture) completedFreight(t *testing.T, shipmentID string) int64 {
+	t.Helper()
+	var payload []byte
+	if err := f.pool.QueryRow(ctx, `SELECT payload FROM outbox WHERE subject = $1`, app.SubjectShipmentCompleted).Scan(&payload); err != nil {
+		t.Fatal(err)
+	}
+	var ev logisticsv1.ShipmentCompleted
+	if err := proto.Unmarshal(payload, &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.GetShipmentId() != shipmentID {
+		t.Fatalf("completion event of %s, want %s", ev.GetShipmentId(), shipmentID)
+	}
+	return ev.GetActualFreight().GetAmountMinor()
+}
