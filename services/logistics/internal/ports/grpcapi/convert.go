@@ -140,7 +140,7 @@ func shipmentProto(v app.View) *logisticsv1.Shipment {
 		DistanceLeftKm: v.DistanceLeftKm, DistanceBasis: string(v.DistanceBasis), Eta: pbtime.ProtoOf(v.ETA),
 		ActualFreight: moneyProto(v.ActualFreight), CreatedAt: timestamppb.New(v.CreatedAt), PickedUpAt: pbtime.ProtoOf(v.PickedUpAt),
 		FreightPayer: payer, FreightPending: v.FreightPending,
-		DeliveredAt:  pbtime.ProtoOf(v.DeliveredAt), CompletedAt: pbtime.ProtoOf(v.CompletedAt), CancelledAt: pbtime.ProtoOf(v.CancelledAt),
+		DeliveredAt: pbtime.ProtoOf(v.DeliveredAt), CompletedAt: pbtime.ProtoOf(v.CompletedAt), CancelledAt: pbtime.ProtoOf(v.CancelledAt),
 	}
 	out.CarrierCancellation, out.CarrierCancelRefusal, out.CarrierCancelledAt = carrierCancellationProto(v.Shipment), v.CarrierCancelRefusal, pbtime.ProtoOf(v.CarrierCancelDoneAt)
 	if v.Central != nil {
