@@ -34,7 +34,8 @@ type RefundResult struct {
 // what it got back already (refunds, the settlement's remainder, earlier
 // claw-backs): FailedPrecondition REFUND_EXCEEDS_PAID. A claw-back the
 // payable cannot pay (its flags forbid a negative balance) waits:
-// finance.escrow.refund_waiting, retried by RetryWaitingRefunds.
+// finance.escrow.refund_waiting, retried by RetryWaitingRefunds or by the
+// caller asking again (either marks it done once it goes through).
 func (e *Escrows) RefundSubOrder(ctx context.Context, caller auth.Caller, subOrderID, refundID string, amount int64, currency string) (RefundResult, error) {
 	if _, err := requireService(caller); err != nil {
 		return RefundResult{}, err
@@ -142,6 +143,11 @@ func (e *Escrows) refund(ctx context.Context, r escrow.Record, refundID string, 
 	if err != nil {
 		return RefundResult{}, err
 	}
+	if clawBack {
+		if err := e.store.MarkRefundDone(ctx, refundID, now); err != nil {
+			return RefundResult{}, err
+		}
+	}
 	return RefundResult{Refunded: plan.Refunded, ClawBack: clawBack, Replayed: res.Replayed, Currency: r.BuyerCurrency}, nil
 }
 
@@ -195,6 +201,12 @@ func (e *Escrows) replayedRefund(ctx context.Context, r escrow.Record, refundID 
 		return RefundResult{}, escrow.RefundReused(refundID)
 	}
 	res := RefundResult{ClawBack: first.Code == ledger.CodeClawBack, Replayed: true, Currency: r.BuyerCurrency}
+	if res.ClawBack {
+		// It went through: were it waiting, it waits no more.
+		if err := e.store.MarkRefundDone(ctx, refundID, e.fin.clock()); err != nil {
+			return RefundResult{}, err
+		}
+	}
 	for _, t := range prior {
 		if t.Code == first.Code && t.Currency == r.BuyerCurrency {
 			// The leg into the payer's account: the only one in one
@@ -237,10 +249,7 @@ func (e *Escrows) RetryWaitingRefunds(ctx context.Context, caller auth.Caller, l
 		case err != nil:
 			return done, err
 		case !res.Waiting:
-			if err := e.store.MarkRefundDone(ctx, w.RefundID, e.fin.clock()); err != nil {
-				return done, err
-			}
-			done++
+			done++ // refund marked it done
 		}
 	}
 	return done, nil

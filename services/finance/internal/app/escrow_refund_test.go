@@ -741,3 +741,33 @@ func TestAClaimWaitingForTheLockCountsTheCommissionItsHolderGaveBack(t *testing.
 		t.Errorf("the waiting claim saw %d of commission given back, want the first claim's 167", got)
 	}
 }
+
+// A waiting claw-back asked for again by its caller (orders retries its
+// refunds itself) and gone through is no longer waiting: before, its row
+// stayed "waiting" for good, and a retry run took it again.
+func TestAWaitingClawBackThatWentThroughIsDone(t *testing.T) {
+	k := newEscrowKit(t)
+	k.payTwoUSD(t, "org-2")
+	k.settle(t, "s-1", 10000, "USD")
+	k.payOut(t, "org-1", "USD", 9500, "payout-1")
+	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-a", 500, "USD"); err != nil || !r.Waiting {
+		t.Fatalf("claw-back on an empty payable: %+v, %v", r, err)
+	}
+	if _, err := k.e.CreditPartnerSettlement(ctx, svcs, app.PartnerCreditInput{PartnerID: "p-1", LineID: "l-1", SupplierOrgID: "org-1", Currency: "USD", Gross: 10000}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-a", 500, "USD"); err != nil || r.Waiting || !r.ClawBack {
+		t.Fatalf("the claw-back asked again with the payable funded: %+v, %v", r, err)
+	}
+	var state string
+	if err := k.pool.QueryRow(ctx, `SELECT state FROM waiting_refunds WHERE refund_id = 'r-a'`).Scan(&state); err != nil {
+		t.Fatal(err)
+	}
+	if state != "done" {
+		t.Errorf("the claw-back went through and its row is %s, want done", state)
+	}
+	if n, err := k.e.RetryWaitingRefunds(ctx, svcs, 10); err != nil || n != 0 {
+		t.Errorf("retry = %d, %v; want nothing waiting", n, err)
+	}
+	k.balanced(t)
+}
