@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/services/catalog/internal/app"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
@@ -109,6 +111,40 @@ func TestSKUIdentity(t *testing.T) {
 	p = must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, c))(t)
 	if p.Pending.Content.SKUs[1].ID != white.ID {
 		t.Errorf("white came back as %s, want %s", p.Pending.Content.SKUs[1].ID, white.ID)
+	}
+}
+
+// SKUs dropped by different revisions, asked for in one batch, are each
+// described by the latest revision that had them (read together in one
+// query, each its own).
+func TestRetiredSKUsAreDescribedByTheirLatestRevision(t *testing.T) {
+	f := newFixture(t)
+	p := f.listed(t, f.supplierA, "Buds", "R", map[string]int64{"black": 1000, "white": 1100, "red": 1200})
+	skus := map[string]uuid.UUID{}
+	for _, s := range p.Live.Content.SKUs {
+		skus[s.Code] = s.ID
+	}
+	for _, prices := range []map[string]int64{
+		{"black": 1000, "red": 1300}, // drops white; red's price changes
+		{"black": 1000},              // drops red
+	} {
+		must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds", "R", prices)))(t)
+		must(f.svc.SubmitProduct(ctx, f.supplierA, p.ID))(t)
+		must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID, time.Time{}))(t)
+	}
+	infos, missing := must2(f.svc.BatchGetSkus(ctx, f.service, []string{skus["R-white"].String(), skus["R-red"].String(), skus["R-black"].String()}, ""))(t)
+	if len(infos) != 3 || len(missing) != 0 {
+		t.Fatalf("%d infos, missing %v; want all three", len(infos), missing)
+	}
+	want := map[string]struct {
+		price  int64
+		onSale bool
+	}{"R-white": {1100, false}, "R-red": {1300, false}, "R-black": {1000, true}}
+	for _, in := range infos {
+		w := want[in.Code]
+		if in.OnSale != w.onSale || in.RetailPrice != eur(w.price) || in.ID != skus[in.Code] {
+			t.Errorf("%s: on sale %v at %v; want %v at %d", in.Code, in.OnSale, in.RetailPrice, w.onSale, w.price)
+		}
 	}
 }
 

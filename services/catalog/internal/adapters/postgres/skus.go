@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -97,6 +96,7 @@ func (r repo) skus(ctx context.Context, ids []uuid.UUID) ([]app.SKURecord, error
 		byID[p.ID] = p
 	}
 	out := make([]app.SKURecord, 0, len(refs))
+	retired := map[int]uuid.UUID{} // the records neither the live nor the pending revision describes, with their products
 	for _, s := range refs {
 		rec := app.SKURecord{ID: s.id, Code: s.code, Product: byID[s.product]}
 		p := &rec.Product
@@ -109,29 +109,49 @@ func (r repo) skus(ctx context.Context, ids []uuid.UUID) ([]app.SKURecord, error
 				rec.Content, ok = p.Pending.Content.SKU(s.id)
 			}
 			if !ok {
-				if rec.Content, err = r.retiredSKU(ctx, s.product, s.id, s.code); err != nil {
-					return nil, err
-				}
+				retired[len(out)] = s.product
 			}
 		}
 		out = append(out, rec)
 	}
+	if err := r.describeRetired(ctx, out, retired); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
-// retiredSKU describes a SKU that neither the live nor the pending revision
-// has, from the latest revision that had it. A SKU no revision has (a draft
-// edited in place dropped it after it was announced) is described by its
-// id and code alone: known, not on sale.
-func (r repo) retiredSKU(ctx context.Context, productID, skuID uuid.UUID, code string) (domain.SKU, error) {
-	var sku skuJSON
-	err := r.q.QueryRow(ctx, `SELECT s FROM product_revisions r, jsonb_array_elements(r.content->'skus') s
-		WHERE r.product_id = $1 AND s->>'sku_id' = $2 ORDER BY r.number DESC LIMIT 1`, productID, skuID.String()).Scan(&sku)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return domain.SKU{ID: skuID, Code: code}, nil
+// describeRetired describes the SKUs of recs at the indexes in retired
+// (with their products), which neither the live nor the pending revision
+// has, from the latest revision that had each, all in one query. A SKU no
+// revision has (a draft edited in place dropped it after it was announced)
+// is described by its id and code alone: known, not on sale.
+func (r repo) describeRetired(ctx context.Context, recs []app.SKURecord, retired map[int]uuid.UUID) error {
+	if len(retired) == 0 {
+		return nil
 	}
+	products, skus := make([]uuid.UUID, 0, len(retired)), make([]string, 0, len(retired))
+	at := make(map[uuid.UUID]int, len(retired))
+	for j, product := range retired {
+		products, skus = append(products, product), append(skus, recs[j].ID.String())
+		at[recs[j].ID] = j
+		recs[j].Content = domain.SKU{ID: recs[j].ID, Code: recs[j].Code}
+	}
+	rows, err := r.q.Query(ctx, `SELECT DISTINCT ON (x.sku_id) x.sku_id, s
+		FROM unnest($1::uuid[], $2::text[]) AS x(product_id, sku_id)
+		JOIN product_revisions r ON r.product_id = x.product_id, jsonb_array_elements(r.content->'skus') s
+		WHERE s->>'sku_id' = x.sku_id
+		ORDER BY x.sku_id, r.number DESC`, products, skus)
 	if err != nil {
-		return domain.SKU{}, fmt.Errorf("retired sku %s: %w", skuID, err)
+		return fmt.Errorf("retired skus: %w", err)
 	}
-	return sku.sku(), nil
+	defer rows.Close()
+	for rows.Next() {
+		var id uuid.UUID
+		var sku skuJSON
+		if err := rows.Scan(&id, &sku); err != nil {
+			return fmt.Errorf("retired skus: %w", err)
+		}
+		recs[at[id]].Content = sku.sku()
+	}
+	return rows.Err()
 }
