@@ -260,6 +260,17 @@ func Permanent(err error) bool {
 	return false
 }
 
+// RefusedForGood reports a peer service's refusal that asking again
+// cannot change, for a worker that records such a refusal and stops
+// asking: Permanent but for PermissionDenied, which between services
+// means the caller's own identity lacks a role (a rollout gone wrong).
+// That is mended by an operator, after which the same call goes through;
+// recorded as a refusal, every row refused meanwhile would need redoing
+// by hand.
+func RefusedForGood(err error) bool {
+	return Permanent(err) && KindOf(err) != KindPermissionDenied
+}
+
 // IsKind reports whether err's chain holds an *Error of kind k.
 func IsKind(err error, k Kind) bool {
 	return err != nil && KindOf(err) == k

@@ -63,6 +63,7 @@ func TestPermanent(t *testing.T) {
 		{apperr.FailedPrecondition("lapsed"), true},
 		{apperr.AlreadyExists("leg"), true},
 		{apperr.PermissionDenied("no"), true},
+		{fmt.Errorf("peer: %w", apperr.PermissionDenied("this method is for service accounts").WithReason("SERVICES_ONLY")), true},
 		{fmt.Errorf("wrapped: %w", apperr.FailedPrecondition("lapsed")), true},
 		{apperr.Unavailable("down"), false},
 		{apperr.Aborted("conflict"), false},
@@ -71,6 +72,12 @@ func TestPermanent(t *testing.T) {
 	} {
 		if got := apperr.Permanent(tt.err); got != tt.want {
 			t.Errorf("Permanent(%v) = %v, want %v", tt.err, got, tt.want)
+		}
+		// A peer's PermissionDenied is this service's identity lacking a
+		// role: mended by an operator, not a refusal for good.
+		want := tt.want && apperr.KindOf(tt.err) != apperr.KindPermissionDenied
+		if got := apperr.RefusedForGood(tt.err); got != want {
+			t.Errorf("RefusedForGood(%v) = %v, want %v", tt.err, got, want)
 		}
 	}
 }

@@ -119,7 +119,7 @@ func (w *Wallets) advancePayout(ctx context.Context, p wallet.Payout) (wallet.Pa
 				Amount: p.Amount, Currency: p.Currency, Code: ledger.CodePayout, Reference: p.ID, Phase: ledger.PhasePending,
 			}},
 		})
-		if isRefusal(err) {
+		if apperr.Permanent(err) {
 			if _, ferr := w.failPayout(ctx, p.ID, wallet.FailureLedgerRefused, false); ferr != nil {
 				return wallet.Payout{}, ferr
 			}
@@ -167,7 +167,7 @@ func (w *Wallets) advancePayout(ctx context.Context, p wallet.Payout) (wallet.Pa
 	sent, err := w.provider.CreatePayout(ctx, PayoutRequest{
 		IdempotencyKey: "payout:" + p.ID, Amount: p.Amount, Currency: p.Currency, Reference: p.ID, Destination: p.Destination,
 	})
-	if isRefusal(err) && !misconfigured(err) && !keyTaken(err) {
+	if apperr.Permanent(err) && !misconfigured(err) && !keyTaken(err) {
 		return w.failPayout(ctx, p.ID, "provider_refused", true)
 	}
 	if err != nil {
@@ -403,7 +403,7 @@ func (w *Wallets) RetryPayouts(ctx context.Context, age time.Duration, limit int
 	var first error
 	done := 0
 	for _, p := range stale {
-		if _, err := w.advancePayout(ctx, p); err != nil && first == nil && (!isRefusal(err) || errors.Is(err, errProviderKeyTaken) || errors.Is(err, errProviderKeyExpired)) {
+		if _, err := w.advancePayout(ctx, p); err != nil && first == nil && (!apperr.Permanent(err) || errors.Is(err, errProviderKeyTaken) || errors.Is(err, errProviderKeyExpired)) {
 			first = err
 			continue
 		}
@@ -508,17 +508,6 @@ func runEvery(ctx context.Context, interval time.Duration, step func(context.Con
 			}
 		}
 	}
-}
-
-// isRefusal reports an answer that repeating cannot change: the request is
-// wrong or the state forbids it. Anything else (unavailable, a broken
-// connection) may succeed later.
-func isRefusal(err error) bool {
-	switch apperr.KindOf(err) {
-	case apperr.KindInvalid, apperr.KindFailedPrecondition, apperr.KindNotFound, apperr.KindPermissionDenied, apperr.KindAlreadyExists:
-		return true
-	}
-	return false
 }
 
 // keyTaken reports the provider holding another request under the payout's

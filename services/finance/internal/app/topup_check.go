@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/wallet"
 )
 
@@ -76,7 +77,7 @@ func (w *Wallets) checkTopUp(ctx context.Context, t wallet.TopUp, now time.Time)
 // as a pending one is, rather than first in every round while the top-ups
 // behind it wait. A passing failure (the provider down) marks nothing.
 func (w *Wallets) askedAfterRefusal(ctx context.Context, t wallet.TopUp, now time.Time, err error) error {
-	if !isRefusal(err) {
+	if !apperr.Permanent(err) {
 		return err
 	}
 	if merr := w.store.MarkTopUpChecked(ctx, t.ID, now); merr != nil {

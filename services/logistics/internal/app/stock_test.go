@@ -65,3 +65,31 @@ func TestStockCommitRefusedForGoodIsRecordedAndCounted(t *testing.T) {
 		t.Errorf("failing shipments = %+v; want %d stock commits refused and none pending", got, len(refusals))
 	}
 }
+
+// Inventory answering PermissionDenied (this service's identity missing a
+// role after a bad rollout) is not a refusal for good: the parcel is not
+// marked refused, the round ends with the error, and once the role is
+// back the commit goes through. Before, every parcel picked up meanwhile
+// was recorded refused, for an operator to redo one by one.
+func TestStockCommitDeniedByPermissionIsRetried(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 23, UnservedCountries: []string{}}, 4)
+	sh := f.create(t, f.input(0, "express"))
+	f.inventory.refuse = map[string]error{
+		sh.ReservationID: apperr.PermissionDenied("this method is for service accounts").WithReason("SERVICES_ONLY"),
+	}
+	f.waitQuiet(t, time.Minute)
+	f.catchUp(t)
+	log := testkit.Logger(t)
+	if n, err := f.svc.CommitStock(ctx, 10, log); !apperr.IsKind(err, apperr.KindPermissionDenied) || n != 0 {
+		t.Fatalf("CommitStock = %d, %v; want the round ended by the denial", n, err)
+	}
+	if got, err := f.store.GetShipment(ctx, sh.ID, false); err != nil || got.StockCommitRefusedAt != nil {
+		t.Fatalf("after a denial: refused at %v (%v); want not recorded refused", got.StockCommitRefusedAt, err)
+	}
+	f.inventory.mu.Lock()
+	f.inventory.refuse = nil
+	f.inventory.mu.Unlock()
+	if n, err := f.svc.CommitStock(ctx, 10, log); err != nil || n != 1 {
+		t.Fatalf("CommitStock once the role is back = %d, %v; want the parcel committed", n, err)
+	}
+}

@@ -21,6 +21,8 @@ import (
 // paid one each. A leg
 // finance refuses for good (the escrow is settled, say) is marked refused
 // with finance's reason, logged, and not offered again; the others go on.
+// PermissionDenied is not such a refusal (apperr.RefusedForGood): this
+// service's identity lacking a role ends the round, to be tried again.
 // One finance answers Aborted (its escrow changed under the payment) is
 // offered again next round and the round goes on, returning the abort at
 // its end; any other passing failure (finance unavailable) ends the round.
@@ -39,7 +41,7 @@ func (s *Service) PayLegs(ctx context.Context, batch int, log *slog.Logger) (int
 				aborted = cmp.Or(aborted, err)
 				continue
 			}
-			if apperr.Permanent(err) {
+			if apperr.RefusedForGood(err) {
 				log.Error("finance refused a freight leg; it stays unpaid", "leg_id", l.LegID, "payment_ref", l.PaymentRef,
 					"carrier_id", l.CarrierID, "sub_order_id", l.SubOrderID, "error", err)
 				if err := s.store.MarkLegRefused(ctx, l.CarrierID, l.LegID, err.Error(), s.clock()); err != nil {
@@ -72,7 +74,7 @@ func (s *Service) CommitStock(ctx context.Context, batch int, log *slog.Logger) 
 	n := 0
 	for _, sh := range list {
 		if err := s.inventory.Commit(ctx, sh.ReservationID); err != nil {
-			if !apperr.Permanent(err) {
+			if !apperr.RefusedForGood(err) {
 				return n, err
 			}
 			log.Error("inventory refused to commit a picked-up parcel's reservation; its goods are still on hand there until an operator acts",

@@ -173,6 +173,46 @@ func TestAStockCommitRefusedForGoodIsNotedOnce(t *testing.T) {
 	}
 }
 
+// Inventory answering PermissionDenied (orders' identity missing a role
+// after a bad rollout) is not a refusal for good: nothing is noted, the
+// step is tried again, and it commits once the role is back. Before, the
+// commit was given up and noted for an operator.
+func TestAStockCommitDeniedByPermissionIsRetried(t *testing.T) {
+	s := newSaga(t)
+	ann, o, phone, _, _ := s.paidPhoneCodeAndScarf(t)
+	s.w.reserved[phone.ID].status = "denied"
+	if _, err := s.svc.RecordExternalShipment(ctx, supplierOf(s.gadgets), phone.ID, "YTO", "YT7000000002", uuid.Nil); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	left := func() int {
+		t.Helper()
+		var n int
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM saga_tasks WHERE kind = $1`, app.TaskCommitStock).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if left() != 1 {
+		t.Fatal("the commit step denied by permission was given up")
+	}
+	s.w.reserved[phone.ID].status = "active"
+	s.at = s.at.Add(time.Hour)
+	s.run(t)
+	if left() != 0 || s.w.reserved[phone.ID].status != "committed" {
+		t.Fatalf("once the role is back: %d commit steps left, reservation %s; want it committed", left(), s.w.reserved[phone.ID].status)
+	}
+	changes, err := s.svc.ListOrderChanges(ctx, ann, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range changes {
+		if strings.HasPrefix(c.Reason, "stock not committed") {
+			t.Errorf("noted for an operator: %q", c.Reason)
+		}
+	}
+}
+
 // A parcel booked with logistics for a sub-order that meanwhile shipped by
 // a parcel outside our logistics is not the sub-order's: the supplier's
 // call that booked it is refused ALREADY_SHIPPED rather than answered as a

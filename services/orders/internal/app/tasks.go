@@ -271,7 +271,7 @@ func (s *Service) RunSaga(ctx context.Context, interval time.Duration, log *slog
 // look.
 func (s *Service) commitStock(ctx context.Context, orderID, subID uuid.UUID) error {
 	refusal := s.Inventory.Commit(ctx, subID)
-	if refusal == nil || !apperr.Permanent(refusal) {
+	if refusal == nil || !apperr.RefusedForGood(refusal) {
 		return refusal
 	}
 	return s.noteForOperator(ctx, orderID, subID, "stock not committed, inventory's count needs an operator: "+apperr.Summary(refusal))

@@ -240,6 +240,9 @@ func (w *world) Commit(_ context.Context, key uuid.UUID) error {
 	if !ok {
 		return apperr.NotFound("reservation", key.String())
 	}
+	if r.status == "denied" { // this service's identity missing a role
+		return apperr.PermissionDenied("this method is for service accounts").WithReason("SERVICES_ONLY")
+	}
 	if r.status != "active" && r.status != "committed" {
 		return apperr.FailedPrecondition("reservation " + r.status)
 	}

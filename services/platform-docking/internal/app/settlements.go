@@ -334,13 +334,7 @@ func (t *Trade) creditDue(ctx context.Context, partnerID uuid.UUID) error {
 // hold up. Finance down or slow ends the round instead; the next one
 // starts again from the first line due.
 func (t *Trade) creditRefused(partnerID uuid.UUID, l StoredLine, err error) bool {
-	var ae *apperr.Error
-	if !errors.As(err, &ae) {
-		return false
-	}
-	switch ae.Kind {
-	case apperr.KindInvalid, apperr.KindNotFound, apperr.KindFailedPrecondition, apperr.KindAlreadyExists, apperr.KindPermissionDenied:
-	default:
+	if !apperr.Permanent(err) {
 		return false
 	}
 	t.log.Error("finance refuses a settlement line's credit; the line stays due and the partner's other lines go on",
