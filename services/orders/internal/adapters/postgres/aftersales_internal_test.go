@@ -10,6 +10,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
 	"github.com/crossdock/crossdock/services/orders/migrations"
 )
 
@@ -60,4 +61,41 @@ func (e explaining) Query(ctx context.Context, sql string, args ...any) (pgx.Row
 	}
 	*e.plan = append(*e.plan, lines...)
 	return e.Conn.Query(ctx, sql, args...)
+}
+
+// A supplier's sub-orders in one status are read through the index by
+// supplier and status, not the supplier's whole history filtered row by
+// row.
+func TestASuppliersSubOrdersInAStatusAreReadByStatus(t *testing.T) {
+	ctx := context.Background()
+	pool := testkit.Database(t, testkit.Migrations{Name: "orders", FS: migrations.FS})
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	// A supplier with thousands of completed sub-orders and a few to ship.
+	supplier, order := uuid.New(), uuid.New()
+	if _, err := conn.Exec(ctx, `INSERT INTO orders (id, buyer_id, checkout_id, status, currency, total_minor, placed_at, updated_at)
+		VALUES ($1, 'buyer', 'checkout', 'paid', 'USD', 0, now(), now())`, order); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `INSERT INTO sub_orders (id, order_id, position, supplier_id, type, status, currency, goods_minor, freight_minor,
+			buyer_minor, paid_at, updated_at)
+		SELECT gen_random_uuid(), $1, g, $2, 'physical', CASE WHEN g % 1000 = 0 THEN 'paid' ELSE 'completed' END, 'USD', 0, 0, 0,
+			now() - g * interval '1 minute', now()
+		FROM generate_series(1, 5000) g`, order, supplier); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `ANALYZE sub_orders`); err != nil {
+		t.Fatal(err)
+	}
+	var plan []string
+	r := repo{q: explaining{conn.Conn(), &plan}}
+	if _, err := r.ListSupplierSubOrders(ctx, supplier, []domain.Status{domain.Paid}, nil, 20); err != nil {
+		t.Fatal(err)
+	}
+	if text := strings.Join(plan, "\n"); !strings.Contains(text, "sub_orders_supplier_status") {
+		t.Errorf("a supplier's sub-orders in one status are not read by status:\n%s", text)
+	}
 }
