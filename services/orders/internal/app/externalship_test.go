@@ -154,10 +154,7 @@ func TestAStockCommitRefusedForGoodIsNotedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.run(t)
-	var left int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM saga_tasks WHERE kind = $1`, app.TaskCommitStock).Scan(&left); err != nil {
-		t.Fatal(err)
-	}
+	left := s.steps(t, app.TaskCommitStock)
 	changes, err := s.svc.ListOrderChanges(ctx, ann, o.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -185,22 +182,14 @@ func TestAStockCommitDeniedByPermissionIsRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.run(t)
-	left := func() int {
-		t.Helper()
-		var n int
-		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM saga_tasks WHERE kind = $1`, app.TaskCommitStock).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	if left() != 1 {
+	if s.steps(t, app.TaskCommitStock) != 1 {
 		t.Fatal("the commit step denied by permission was given up")
 	}
 	s.w.reserved[phone.ID].status = "active"
 	s.at = s.at.Add(time.Hour)
 	s.run(t)
-	if left() != 0 || s.w.reserved[phone.ID].status != "committed" {
-		t.Fatalf("once the role is back: %d commit steps left, reservation %s; want it committed", left(), s.w.reserved[phone.ID].status)
+	if left := s.steps(t, app.TaskCommitStock); left != 0 || s.w.reserved[phone.ID].status != "committed" {
+		t.Fatalf("once the role is back: %d commit steps left, reservation %s; want it committed", left, s.w.reserved[phone.ID].status)
 	}
 	changes, err := s.svc.ListOrderChanges(ctx, ann, o.ID)
 	if err != nil {

@@ -31,6 +31,16 @@ func (s *saga) due(t *testing.T, kind app.TaskKind, subject uuid.UUID) (time.Tim
 	return at.UTC(), true
 }
 
+// steps counts the steps of kind scheduled, whatever their subject.
+func (s *saga) steps(t *testing.T, kind app.TaskKind) int {
+	t.Helper()
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM saga_tasks WHERE kind = $1`, kind).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // moves counts the change log's moves of a sub-order to status.
 func (s *saga) moves(t *testing.T, c auth.Caller, orderID, subID uuid.UUID, to domain.Status) int {
 	t.Helper()
@@ -314,11 +324,7 @@ func TestShippingHoldsTheStockUntilPickUp(t *testing.T) {
 					notes++
 				}
 			}
-			var left int
-			if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM saga_tasks WHERE kind = $1`, app.TaskHoldStock).Scan(&left); err != nil {
-				t.Fatal(err)
-			}
-			if left != 0 {
+			if left := s.steps(t, app.TaskHoldStock); left != 0 {
 				t.Errorf("%d hold steps left after shipping, want none", left)
 			}
 			if tc.lapsed {

@@ -695,11 +695,7 @@ func TestTheStepsOfABatchRunAtOnce(t *testing.T) {
 	if !<-together {
 		t.Errorf("the %d holds were not asked for at once", orders)
 	}
-	var left int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM saga_tasks WHERE kind = $1`, app.TaskHoldOrderStock).Scan(&left); err != nil {
-		t.Fatal(err)
-	}
-	if left != 0 {
+	if left := s.steps(t, app.TaskHoldOrderStock); left != 0 {
 		t.Errorf("%d hold steps left after the run, want none", left)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
@@ -19,12 +20,7 @@ import (
 // sequential scans priced out, neither plan reads the whole table.
 func TestRequestsByOrderAreReadThroughAnIndex(t *testing.T) {
 	ctx := context.Background()
-	pool := testkit.Database(t, testkit.Migrations{Name: "orders", FS: migrations.FS})
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
+	conn := planConn(t)
 	if _, err := conn.Exec(ctx, `SET enable_seqscan = off`); err != nil {
 		t.Fatal(err)
 	}
@@ -41,6 +37,19 @@ func TestRequestsByOrderAreReadThroughAnIndex(t *testing.T) {
 			t.Errorf("%s requests read the whole table:\n%s", name, text)
 		}
 	}
+}
+
+// planConn is a connection to a fresh orders database, for the plan tests
+// (each may set its own planner settings on it).
+func planConn(t *testing.T) *pgxpool.Conn {
+	t.Helper()
+	pool := testkit.Database(t, testkit.Migrations{Name: "orders", FS: migrations.FS})
+	conn, err := pool.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(conn.Release)
+	return conn
 }
 
 // explaining is a connection that, before running a query, adds its plan
@@ -68,12 +77,7 @@ func (e explaining) Query(ctx context.Context, sql string, args ...any) (pgx.Row
 // row.
 func TestASuppliersSubOrdersInAStatusAreReadByStatus(t *testing.T) {
 	ctx := context.Background()
-	pool := testkit.Database(t, testkit.Migrations{Name: "orders", FS: migrations.FS})
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
+	conn := planConn(t)
 	// A supplier with thousands of completed sub-orders and a few to ship.
 	supplier, order := uuid.New(), uuid.New()
 	if _, err := conn.Exec(ctx, `INSERT INTO orders (id, buyer_id, checkout_id, status, currency, total_minor, placed_at, updated_at)
