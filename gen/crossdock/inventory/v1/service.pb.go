@@ -1586,8 +1586,7 @@ type SyncStockRequest struct {
 	// applied on top of it, so a sync that took a while to arrive does not bring
 	// back goods that left meanwhile. A line whose stock was counted later than this
 	// already (by another sync) is REJECTED as an older count. At most 5 minutes
-	// ahead of the server's clock and 24 hours behind it. A sync without it counts
-	// the levels now, replacing an earlier stamp even if that was ahead.
+	// ahead of the server's clock and 24 hours behind it.
 	CountedAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=counted_at,json=countedAt,proto3" json:"counted_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -99,11 +99,9 @@ type Stock interface {
 	// OnHandMovedSince sums each level's on-hand movements journalled after
 	// since; levels that did not move are left out.
 	OnHandMovedSince(ctx context.Context, keys []domain.StockKey, since time.Time) (map[domain.StockKey]int64, error)
-	// SetCounted records that the levels were counted at at. A count the
-	// caller stamped (stamped) leaves a later one recorded; one taken now
-	// replaces any, a stamp ahead of now (an ERP's clock running fast)
-	// included, since the levels are now this count's.
-	SetCounted(ctx context.Context, keys []domain.StockKey, at time.Time, stamped bool) error
+	// SetCounted records that the levels were counted at at; a later count
+	// already recorded stays.
+	SetCounted(ctx context.Context, keys []domain.StockKey, at time.Time) error
 }
 
 // Keys stores the idempotency keys of commands that have no natural key.

@@ -183,7 +183,7 @@ func (s *Service) applySync(ctx context.Context, r Repository, c auth.Caller, w 
 		}
 	}
 	stamp(moves, c.Subject, "erp sync", syncID, now)
-	if err := r.SetCounted(ctx, counted, countedAt, earlier); err != nil {
+	if err := r.SetCounted(ctx, counted, countedAt); err != nil {
 		return nil, err
 	}
 	return results, applyMovements(ctx, r, moves, now)

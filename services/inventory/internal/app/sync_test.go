@@ -221,39 +221,3 @@ func TestSyncCountsArrivingOutOfOrderAreNotAddedUp(t *testing.T) {
 	}
 	f.mustHoldInvariants(t)
 }
-
-// A count sent without counted_at is the level now, whatever stamp an
-// earlier count had: one stamped ahead (its ERP's clock minutes fast)
-// does not make a count taken after this one stale. Before, the stamp
-// ahead stayed, and a newer count was refused as older for those minutes.
-func TestACountTakenNowReplacesAStampAhead(t *testing.T) {
-	f := newFixture(t, 4)
-	sup := supplier()
-	a := f.sku(t, sup, "A")
-	w := f.warehouse(t, sup)
-	f.stock(t, sup, w, a, 5)
-	for _, c := range []struct {
-		id      string
-		at      time.Time
-		onHand  int64
-		advance time.Duration
-	}{
-		{"ahead", f.clock.Now().Add(4 * time.Minute), 7, time.Second},
-		{"now", time.Time{}, 9, time.Minute},
-		{"newer", time.Time{}, 11, 0}, // stamped below
-	} {
-		if c.id == "newer" {
-			c.at = f.clock.Now()
-		}
-		res, err := f.svc.SyncStock(ctx, sup, app.SyncInput{SyncID: c.id, WarehouseID: w.ID, CountedAt: c.at,
-			Lines: []domain.SyncLine{{Code: "A", OnHand: c.onHand}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := f.level(t, w.ID, a).OnHand; got != c.onHand {
-			t.Fatalf("after the %s count (%s %s): on hand %d, want %d", c.id, res[0].Status, res[0].Message, got, c.onHand)
-		}
-		f.clock.Advance(c.advance)
-	}
-	f.mustHoldInvariants(t)
-}

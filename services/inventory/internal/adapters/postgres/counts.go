@@ -58,14 +58,14 @@ func (r repo) OnHandMovedSince(ctx context.Context, keys []domain.StockKey, sinc
 	return out, err
 }
 
-// SetCounted records that keys' levels were counted at at: a stamped count
-// never moves a later one back, a count taken now replaces any.
-func (r repo) SetCounted(ctx context.Context, keys []domain.StockKey, at time.Time, stamped bool) error {
+// SetCounted records that keys' levels were counted at at (never moving a
+// later count back).
+func (r repo) SetCounted(ctx context.Context, keys []domain.StockKey, at time.Time) error {
 	if len(keys) == 0 {
 		return nil
 	}
 	skus, warehouses := splitKeys(keys)
-	_, err := r.q.Exec(ctx, `UPDATE stock SET counted_at = CASE WHEN $4 THEN GREATEST(counted_at, $3) ELSE $3 END
-		WHERE (sku_id, warehouse_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))`, skus, warehouses, at, stamped)
+	_, err := r.q.Exec(ctx, `UPDATE stock SET counted_at = GREATEST(counted_at, $3)
+		WHERE (sku_id, warehouse_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))`, skus, warehouses, at)
 	return err
 }
