@@ -70,12 +70,17 @@ func ParseError(body []byte) Error {
 	return e.Error
 }
 
+// maxRetryAfterSeconds is the longest wait RetryAfter takes from an answer.
+const maxRetryAfterSeconds = 24 * 3600
+
 // RetryAfter is how long a 429 or 503 answer asks the caller to wait: its
-// Retry-After in seconds. The HTTP-date form, rare from APIs, and anything
-// unreadable give zero, "unspecified", and the caller's own backoff decides.
+// Retry-After in seconds. The HTTP-date form, rare from APIs, anything
+// unreadable and a wait over a day (a partner's bug would otherwise stop
+// all work with it for as long as it said) give zero, "unspecified", and
+// the caller's own backoff decides.
 func RetryAfter(res *http.Response) time.Duration {
 	n, err := strconv.Atoi(strings.TrimSpace(res.Header.Get("Retry-After")))
-	if err != nil || n < 0 {
+	if err != nil || n < 0 || n > maxRetryAfterSeconds {
 		return 0
 	}
 	return time.Duration(n) * time.Second

@@ -75,6 +75,8 @@ func TestRetryAfter(t *testing.T) {
 		{" 2 ", 2 * time.Second},
 		{"", 0},
 		{"-1", 0},
+		{"86400", 24 * time.Hour},
+		{"2592000", 0}, // a month: unspecified
 		{"Wed, 21 Oct 2026 07:28:00 GMT", 0},
 	} {
 		res := &http.Response{Header: http.Header{"Retry-After": {tt.header}}}

@@ -835,7 +835,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** SyncPartner asks docking to push every listing and pull orders and settlements from a VERIFIED partner now instead of at the next scheduled round (the pull waits out a rate limit the partner asked for: see last_error in its activity). */
+        /** SyncPartner asks docking to push every listing and pull orders and settlements from a VERIFIED partner now instead of at the next scheduled round, lifting a rate limit the partner asked for (one still limiting answers so again). */
         post: operations["DockingService_SyncPartner"];
         delete?: never;
         options?: never;

@@ -132,8 +132,8 @@ type DockingServiceClient interface {
 	// then never recorded (settle it with the partner and in finance otherwise).
 	ResolvePartnerPayout(ctx context.Context, in *ResolvePartnerPayoutRequest, opts ...grpc.CallOption) (*ResolvePartnerPayoutResponse, error)
 	// SyncPartner asks docking to push every listing and pull orders and settlements
-	// from a VERIFIED partner now instead of at the next scheduled round (the pull
-	// waits out a rate limit the partner asked for: see last_error in its activity).
+	// from a VERIFIED partner now instead of at the next scheduled round, lifting a
+	// rate limit the partner asked for (one still limiting answers so again).
 	SyncPartner(ctx context.Context, in *SyncPartnerRequest, opts ...grpc.CallOption) (*SyncPartnerResponse, error)
 	// RetryPartnerOrder reads a HELD partner order again, now, and places it if it can
 	// be placed (an operator restocked its goods, listed its SKU, or the partner
@@ -505,8 +505,8 @@ type DockingServiceServer interface {
 	// then never recorded (settle it with the partner and in finance otherwise).
 	ResolvePartnerPayout(context.Context, *ResolvePartnerPayoutRequest) (*ResolvePartnerPayoutResponse, error)
 	// SyncPartner asks docking to push every listing and pull orders and settlements
-	// from a VERIFIED partner now instead of at the next scheduled round (the pull
-	// waits out a rate limit the partner asked for: see last_error in its activity).
+	// from a VERIFIED partner now instead of at the next scheduled round, lifting a
+	// rate limit the partner asked for (one still limiting answers so again).
 	SyncPartner(context.Context, *SyncPartnerRequest) (*SyncPartnerResponse, error)
 	// RetryPartnerOrder reads a HELD partner order again, now, and places it if it can
 	// be placed (an operator restocked its goods, listed its SKU, or the partner

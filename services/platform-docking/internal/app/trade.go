@@ -63,8 +63,9 @@ type TradeStore interface {
 	// PartnerJobKinds): those that failed are failing from their first
 	// failure on, those that succeeded no longer are.
 	JobsRan(ctx context.Context, partnerID uuid.UUID, failed, succeeded []string) error
-	// ClearOrderPull forgets the last pull times, so the next round pulls,
-	// once any rate limit the partner asked for has ended.
+	// ClearOrderPull forgets the last pull times and any rate limit the
+	// partner asked for, so the next round pulls: an admin's explicit ask
+	// (a partner that asks again is left alone again).
 	ClearOrderPull(ctx context.Context, partnerID uuid.UUID) error
 
 	// RequestPull schedules a pull of one partner order (a partner's

@@ -81,8 +81,9 @@ var ErrNotVerified = apperr.FailedPrecondition("the partner is not verified: it 
 
 // Sync asks for a full push and an order pull of a verified partner now
 // (admins): every product on sale is queued, the partner's next pull is due
-// at once (after a rate limit the partner asked for: asked before it ends,
-// it would only refuse again), and a round starts.
+// at once (a rate limit the partner asked for is lifted: the admin's ask
+// overrides it, and a partner still limiting says so again), and a round
+// starts.
 func (t *Trade) Sync(ctx context.Context, c auth.Caller, partnerID uuid.UUID) error {
 	if err := requireAdmin(c); err != nil {
 		return err

@@ -400,7 +400,7 @@ func (s Trade) FailingPartnerPayouts(ctx context.Context) ([]service.FailingStep
 }
 
 func (s Trade) ClearOrderPull(ctx context.Context, partnerID uuid.UUID) error {
-	_, err := s.pool.Exec(ctx, `UPDATE pull_state SET last_pull_at = NULL, last_settlement_pull_at = NULL WHERE partner_id = $1`, partnerID)
+	_, err := s.pool.Exec(ctx, `UPDATE pull_state SET last_pull_at = NULL, last_settlement_pull_at = NULL, quiet_until = NULL WHERE partner_id = $1`, partnerID)
 	return err
 }
 
