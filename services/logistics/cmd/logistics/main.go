@@ -85,8 +85,8 @@ func (c Config) Validate() error {
 	if c.TimeScale < 1 {
 		errs = append(errs, errors.New("LOGISTICS_TIME_SCALE must be at least 1"))
 	}
-	if c.FreightGrace <= 0 || c.FreightGrace > 24*time.Hour {
-		errs = append(errs, errors.New("LOGISTICS_FREIGHT_GRACE must be between 0 (excluded) and 24h"))
+	if c.FreightGrace <= c.PollInterval || c.FreightGrace > 24*time.Hour {
+		errs = append(errs, errors.New("LOGISTICS_FREIGHT_GRACE must be longer than LOGISTICS_POLL_INTERVAL (a lost charge comes from the feed) and at most 24h"))
 	}
 	if _, err := kek.ParseSetting(c.SecretsKey); err != nil {
 		errs = append(errs, fmt.Errorf("LOGISTICS_SECRETS_KEY must be the base64 of 32 bytes (or kid:base64key,...): %w", err))

@@ -182,7 +182,7 @@ func (s *Service) applyBatch(ctx context.Context, r Repository, items []eventIte
 			if err != nil {
 				return err
 			}
-			fx := sh.Apply(domain.AsApplied(te, s.clock()), m.Speed, s.timing())
+			fx := sh.ApplyReceived(te, s.clock(), m.Speed, s.timing())
 			ships[sh.ID], changed[sh.ID] = sh, true
 			recorded = append(recorded, RecordedEvent{CarrierID: sh.CarrierID, ShipmentID: sh.ID,
 				StoredEvent: StoredEvent{TrackingEvent: te, Applied: fx.Moved, ReceivedAt: s.clock()}})

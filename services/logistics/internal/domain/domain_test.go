@@ -181,8 +181,12 @@ func TestABookingsEventsAreOrderedByTheCarriersNumbering(t *testing.T) {
 		t.Fatalf("the first booking's delivery did not bring the parcel to the central warehouse: %+v", fx)
 	}
 	s.BookOnward(uuid.New(), "WB-ONWARD", air, domain.Timing{TimeScale: 1}, r0.Add(3*time.Minute))
-	if fx := apply(1, 2, domain.StatusInTransit, time.Hour); !fx.Moved {
-		t.Error("the onward booking's first event, numbered 1, did not move the parcel")
+	// Dated before the arrival at the central warehouse (the onward
+	// carrier's clock behind): still the onward booking's, after it.
+	onwardFirst := domain.TrackingEvent{CarrierEventID: "o1", OccurredAt: r0, Seq: 1, Status: domain.StatusInTransit, Leg: domain.LegDomestic,
+		Point: &hub, Stage: 2}
+	if fx := s.ApplyReceived(onwardFirst, r0.Add(time.Hour), air, domain.Timing{TimeScale: 1}); !fx.Moved {
+		t.Error("the onward booking's first event, numbered 1 and dated before the central arrival, did not move the parcel")
 	}
 	if fx := apply(2, 2, domain.StatusOutForDelivery, 2*time.Hour); !fx.Moved || s.Status != domain.StatusOutForDelivery {
 		t.Errorf("the onward booking's second event: moved %v, status %s", fx.Moved, s.Status)
@@ -292,40 +296,52 @@ func TestReplacedWebhookSecretOverlaps(t *testing.T) {
 	}
 }
 
-// A delivered parcel's bill is pending while fewer last-mile legs are
-// charged than it has bookings, for at most the grace after delivery.
+// A delivered parcel's bill is pending while its last booking's last-mile
+// leg is not charged (an onward booking's share is "<leg>/<shipment>"), for
+// at most the grace after delivery, counted from when the delivery was
+// learned of if that is later than the carrier's date.
 func TestFreightPending(t *testing.T) {
 	delivered := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
-	leg := func(k domain.LegKind) domain.Leg { return domain.Leg{Kind: k} }
+	s := shipment()
+	leg := func(k domain.LegKind, id string) domain.Leg { return domain.Leg{Kind: k, LegID: id} }
+	first, onward := leg(domain.LegLastMile, "WB1-3"), leg(domain.LegLastMile, "WB9-2/"+s.ID.String())
 	grace := 2 * time.Minute
 	for _, tc := range []struct {
 		name      string
 		stage     int
 		delivered bool
+		received  time.Duration // after the carrier's date; 0: not kept
 		completed bool
 		legs      []domain.Leg
 		after     time.Duration
 		want      bool
 	}{
-		{"not delivered", 1, false, false, nil, 0, false},
-		{"delivered, nothing charged", 1, true, false, nil, time.Second, true},
-		{"delivered, the last mile not charged", 1, true, false, []domain.Leg{leg(domain.LegDomestic), leg(domain.LegInternational)}, time.Minute, true},
-		{"delivered, the last mile charged", 1, true, false, []domain.Leg{leg(domain.LegDomestic), leg(domain.LegLastMile)}, time.Second, false},
-		{"the grace ran out", 1, true, false, []domain.Leg{leg(domain.LegDomestic)}, grace, false},
-		{"completed", 1, true, true, nil, time.Second, false},
-		{"onward booking, only the first booking's last mile", 2, true, false, []domain.Leg{leg(domain.LegLastMile), leg(domain.LegDomestic)}, time.Second, true},
-		{"onward booking, both last miles", 2, true, false, []domain.Leg{leg(domain.LegLastMile), leg(domain.LegLastMile)}, time.Second, false},
+		{"not delivered", 1, false, 0, false, nil, 0, false},
+		{"delivered, nothing charged", 1, true, 0, false, nil, time.Second, true},
+		{"delivered, the last mile not charged", 1, true, 0, false, []domain.Leg{leg(domain.LegDomestic, "WB1-1"), leg(domain.LegInternational, "WB1-2")}, time.Minute, true},
+		{"delivered, the last mile charged", 1, true, 0, false, []domain.Leg{leg(domain.LegDomestic, "WB1-1"), first}, time.Second, false},
+		{"the grace ran out", 1, true, 0, false, []domain.Leg{leg(domain.LegDomestic, "WB1-1")}, grace, false},
+		{"learned of late: the grace counts from then", 1, true, 10 * time.Minute, false, nil, 11 * time.Minute, true},
+		{"learned of late, the grace ran out since", 1, true, 10 * time.Minute, false, nil, 12 * time.Minute, false},
+		{"completed", 1, true, 0, true, nil, time.Second, false},
+		{"onward booking, only the first booking's last mile", 2, true, 0, false, []domain.Leg{first, leg(domain.LegDomestic, "WB9-1/"+s.ID.String())}, time.Second, true},
+		{"onward booking, two first-booking last miles", 2, true, 0, false, []domain.Leg{first, leg(domain.LegLastMile, "WB1-4")}, time.Second, true},
+		{"onward booking, its last mile charged", 2, true, 0, false, []domain.Leg{first, onward}, time.Second, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := shipment()
-			s.Stage = tc.stage
+			sh := s
+			sh.Stage = tc.stage
 			if tc.delivered {
-				s.DeliveredAt = &delivered
+				sh.DeliveredAt = &delivered
+			}
+			if tc.received > 0 {
+				at := delivered.Add(tc.received)
+				sh.DeliveryReceivedAt = &at
 			}
 			if tc.completed {
-				s.CompletedAt = &delivered
+				sh.CompletedAt = &delivered
 			}
-			if got := s.FreightPending(tc.legs, delivered.Add(tc.after), grace); got != tc.want {
+			if got := sh.FreightPending(tc.legs, delivered.Add(tc.after), grace); got != tc.want {
 				t.Errorf("FreightPending = %v, want %v", got, tc.want)
 			}
 		})

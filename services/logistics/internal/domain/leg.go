@@ -3,6 +3,7 @@ package domain
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -57,23 +58,34 @@ func ActualFreight(legs []Leg, currency string) (money.Money, error) {
 }
 
 // FreightPending reports whether a delivered parcel's bill may still grow.
-// Each booking ends with a last-mile leg, charged as the parcel arrives:
-// while fewer are charged than the parcel has bookings (its stage), one is
-// on its way (its webhook lost, the feed read later), and completing now
-// would settle the sub-order and teach the estimator without it. The wait
-// ends grace after delivery: a share too small to charge never comes, and
-// a carrier may not charge at all.
+// Its last booking ends with a last-mile leg, charged as the parcel
+// arrives (an onward booking's is shared: its share is
+// "<leg id>/<shipment id>"): while that is not charged, it is on its way
+// (its webhook lost, the feed read later), and completing now would settle
+// the sub-order and teach the estimator without it. The wait ends grace
+// after the delivery, counted from when this service learned of it if
+// later than the carrier's date (a webhook that came late, a clock behind):
+// a share too small to charge never comes, and a carrier may not charge
+// at all.
 func (s Shipment) FreightPending(legs []Leg, now time.Time, grace time.Duration) bool {
-	if s.DeliveredAt == nil || s.CompletedAt != nil || !now.Before(s.DeliveredAt.Add(grace)) {
+	if s.DeliveredAt == nil || s.CompletedAt != nil {
 		return false
 	}
-	lastMiles := 0
+	since := *s.DeliveredAt
+	if r := s.DeliveryReceivedAt; r != nil && r.After(since) {
+		since = *r
+	}
+	if !now.Before(since.Add(grace)) {
+		return false
+	}
+	onward := max(s.Stage, 1) >= 2
+	share := "/" + s.ID.String()
 	for _, l := range legs {
-		if l.Kind == LegLastMile {
-			lastMiles++
+		if l.Kind == LegLastMile && strings.HasSuffix(l.LegID, share) == onward {
+			return false
 		}
 	}
-	return lastMiles < max(s.Stage, 1)
+	return true
 }
 
 // SplitByWeight shares amount between parcels in proportion to their

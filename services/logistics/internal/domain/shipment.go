@@ -100,8 +100,11 @@ type Shipment struct {
 	CreatedAt   time.Time
 	PickedUpAt  *time.Time
 	DeliveredAt *time.Time
-	CompletedAt *time.Time
-	CancelledAt *time.Time
+	// DeliveryReceivedAt is when this service learned of the delivery
+	// (nil for parcels delivered before it was kept).
+	DeliveryReceivedAt *time.Time
+	CompletedAt        *time.Time
+	CancelledAt        *time.Time
 	// Committed is set once inventory's reservation has been committed.
 	Committed bool
 	// StockCommitRefusedAt is set when inventory refused for good to commit

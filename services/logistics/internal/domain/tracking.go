@@ -48,6 +48,16 @@ func AsApplied(ev TrackingEvent, received time.Time) TrackingEvent {
 	return ev
 }
 
+// ApplyReceived applies ev as received at received (AsApplied), and notes
+// when a delivery was learned of.
+func (s *Shipment) ApplyReceived(ev TrackingEvent, received time.Time, speed Speed, timing Timing) Effects {
+	fx := s.Apply(AsApplied(ev, received), speed, timing)
+	if fx.Delivered {
+		s.DeliveryReceivedAt = &received
+	}
+	return fx
+}
+
 // ValidReported reports whether a carrier may report status s.
 func ValidReported(s Status) bool {
 	switch s {
@@ -139,14 +149,17 @@ func (s *Shipment) Apply(ev TrackingEvent, speed Speed, timing Timing) Effects {
 }
 
 // later reports whether ev, reporting on booking stage, comes after the
-// last applied event: by the carrier's numbering when both are of the
-// same booking and numbered (it is the order they happened in: a scanner's
+// last applied event: always when it is of a later booking; by the
+// carrier's numbering when both are of the same booking and numbered (it is the order they happened in: a scanner's
 // clock running fast, or an event dated ahead and applied as received,
 // does not make a later-numbered event earlier), else by time, then
 // number.
 func (s *Shipment) later(ev TrackingEvent, stage int) bool {
 	if s.LastEventAt.IsZero() {
 		return true
+	}
+	if s.LastEventStage > 0 && stage > s.LastEventStage {
+		return true // the onward booking's events follow the first's
 	}
 	if stage == s.LastEventStage && ev.Seq > 0 && s.LastEventSeq > 0 {
 		return ev.Seq > s.LastEventSeq

@@ -22,7 +22,7 @@ const shipmentColumns = `shipment_id, kind, sub_order_id, order_id, return_id, b
 	declared_currency, goods_minor, goods_currency, reservation_id, position_lat, position_lng, position_name,
 	position_at, leg, last_event_at, last_event_seq, eta, created_at, picked_up_at, delivered_at, completed_at,
 	cancelled_at, committed, central_address, stage, at_central_at, consolidation_id, onward_waybill, freight_payer,
-	carrier_cancel_done_at, carrier_cancel_refusal, stock_commit_refused_at, stock_commit_refusal, merchant_org_id, last_event_stage`
+	carrier_cancel_done_at, carrier_cancel_refusal, stock_commit_refused_at, stock_commit_refusal, merchant_org_id, last_event_stage, delivery_received_at`
 
 // address is an address as stored in JSON.
 type address struct {
@@ -89,7 +89,7 @@ func scanShipment(row pgx.Row) (domain.Shipment, error) {
 		&s.DeclaredValue.Currency, &s.GoodsPrice.Amount, &s.GoodsPrice.Currency, &s.ReservationID, &lat, &lng, &posName,
 		&posAt, &s.Leg, &lastAt, &s.LastEventSeq, &s.ETA, &s.CreatedAt, &s.PickedUpAt, &s.DeliveredAt, &s.CompletedAt,
 		&s.CancelledAt, &s.Committed, &central, &s.Stage, &s.AtCentralAt, &consolidation, &onward, payerScan{&s.FreightPayer},
-		&s.CarrierCancelDoneAt, &s.CarrierCancelRefusal, &s.StockCommitRefusedAt, &s.StockCommitRefusal, nullUUID{&s.MerchantOrgID}, &s.LastEventStage)
+		&s.CarrierCancelDoneAt, &s.CarrierCancelRefusal, &s.StockCommitRefusedAt, &s.StockCommitRefusal, nullUUID{&s.MerchantOrgID}, &s.LastEventStage, &s.DeliveryReceivedAt)
 	if err != nil {
 		return s, err
 	}
@@ -305,10 +305,10 @@ func saveShipment(s domain.Shipment) (string, []any) {
 		position_name = $6, position_at = $7, leg = $8, last_event_at = $9, last_event_seq = $10, eta = $11,
 		picked_up_at = $12, delivered_at = $13, completed_at = $14, cancelled_at = $15, committed = $16,
 		stage = $17, at_central_at = $18, consolidation_id = $19, onward_waybill = $20, carrier_cancel_done_at = $21,
-		carrier_cancel_refusal = $22, last_event_stage = $23
+		carrier_cancel_refusal = $22, last_event_stage = $23, delivery_received_at = $24
 		WHERE shipment_id = $1`, []any{s.ID, nullable(s.Waybill), s.Status, lat, lng, posName, posAt, s.Leg, lastAt,
 			s.LastEventSeq, s.ETA, s.PickedUpAt, s.DeliveredAt, s.CompletedAt, s.CancelledAt, s.Committed, max(s.Stage, 1),
-			s.AtCentralAt, consolidation, nullable(s.OnwardWaybill), s.CarrierCancelDoneAt, s.CarrierCancelRefusal, s.LastEventStage}
+			s.AtCentralAt, consolidation, nullable(s.OnwardWaybill), s.CarrierCancelDoneAt, s.CarrierCancelRefusal, s.LastEventStage, s.DeliveryReceivedAt}
 }
 
 // nullable stores an empty string as NULL.
