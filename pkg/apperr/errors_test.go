@@ -55,29 +55,29 @@ func TestWithViolationsCopies(t *testing.T) {
 // keeps retrying what may pass later (or is not ours to judge).
 func TestPermanent(t *testing.T) {
 	for _, tt := range []struct {
-		err  error
-		want bool
+		err            error
+		permanent      bool
+		refusedForGood bool
 	}{
-		{apperr.InvalidField("x", "bad"), true},
-		{apperr.NotFound("sub-order", "s-1"), true},
-		{apperr.FailedPrecondition("lapsed"), true},
-		{apperr.AlreadyExists("leg"), true},
-		{apperr.PermissionDenied("no"), true},
-		{fmt.Errorf("peer: %w", apperr.PermissionDenied("this method is for service accounts").WithReason("SERVICES_ONLY")), true},
-		{fmt.Errorf("wrapped: %w", apperr.FailedPrecondition("lapsed")), true},
-		{apperr.Unavailable("down"), false},
-		{apperr.Aborted("conflict"), false},
-		{errors.New("connection reset"), false},
-		{nil, false},
-	} {
-		if got := apperr.Permanent(tt.err); got != tt.want {
-			t.Errorf("Permanent(%v) = %v, want %v", tt.err, got, tt.want)
-		}
+		{apperr.InvalidField("x", "bad"), true, true},
+		{apperr.NotFound("sub-order", "s-1"), true, true},
+		{apperr.FailedPrecondition("lapsed"), true, true},
+		{apperr.AlreadyExists("leg"), true, true},
 		// A peer's PermissionDenied is this service's identity lacking a
 		// role: mended by an operator, not a refusal for good.
-		want := tt.want && apperr.KindOf(tt.err) != apperr.KindPermissionDenied
-		if got := apperr.RefusedForGood(tt.err); got != want {
-			t.Errorf("RefusedForGood(%v) = %v, want %v", tt.err, got, want)
+		{apperr.PermissionDenied("no"), true, false},
+		{fmt.Errorf("peer: %w", apperr.PermissionDenied("this method is for service accounts").WithReason("SERVICES_ONLY")), true, false},
+		{fmt.Errorf("wrapped: %w", apperr.FailedPrecondition("lapsed")), true, true},
+		{apperr.Unavailable("down"), false, false},
+		{apperr.Aborted("conflict"), false, false},
+		{errors.New("connection reset"), false, false},
+		{nil, false, false},
+	} {
+		if got := apperr.Permanent(tt.err); got != tt.permanent {
+			t.Errorf("Permanent(%v) = %v, want %v", tt.err, got, tt.permanent)
+		}
+		if got := apperr.RefusedForGood(tt.err); got != tt.refusedForGood {
+			t.Errorf("RefusedForGood(%v) = %v, want %v", tt.err, got, tt.refusedForGood)
 		}
 	}
 }

@@ -78,8 +78,9 @@ type EscrowStore interface {
 	SaveWaitingRefund(ctx context.Context, w escrow.WaitingRefund, events ...outbox.Message) error
 	// WaitingRefunds returns up to limit waiting claw-backs, oldest first.
 	WaitingRefunds(ctx context.Context, limit int) ([]escrow.WaitingRefund, error)
-	// MarkRefundDone closes a claw-back that waited, once it went through;
-	// nothing for one that never waited (or was parked).
+	// MarkRefundDone closes a claw-back that waited, once it went through
+	// (one parked too, its reason kept, so an operator does not redo it);
+	// nothing for one that never waited.
 	MarkRefundDone(ctx context.Context, refundID string, at time.Time) error
 	// ParkWaitingRefund sets aside a waiting claw-back the ledger refuses
 	// for good, with the reason, so it is not tried again.

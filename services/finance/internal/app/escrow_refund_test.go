@@ -744,27 +744,36 @@ func TestAClaimWaitingForTheLockCountsTheCommissionItsHolderGaveBack(t *testing.
 
 // A waiting claw-back asked for again by its caller (orders retries its
 // refunds itself) and gone through is no longer waiting: before, its row
-// stayed "waiting" for good, and a retry run took it again.
+// stayed "waiting" for good, and a retry run took it again. One parked
+// meanwhile (a retry run found it refused) is marked done too, its reason
+// kept, so an operator reading it does not claw it back a second time.
 func TestAWaitingClawBackThatWentThroughIsDone(t *testing.T) {
 	k := newEscrowKit(t)
 	k.payTwoUSD(t, "org-2")
 	k.settle(t, "s-1", 10000, "USD")
 	k.payOut(t, "org-1", "USD", 9500, "payout-1")
-	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-a", 500, "USD"); err != nil || !r.Waiting {
-		t.Fatalf("claw-back on an empty payable: %+v, %v", r, err)
+	for _, id := range []string{"r-a", "r-b"} {
+		if r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", id, 500, "USD"); err != nil || !r.Waiting {
+			t.Fatalf("claw-back %s on an empty payable: %+v, %v", id, r, err)
+		}
+	}
+	if _, err := k.pool.Exec(ctx, `UPDATE waiting_refunds SET state = 'parked', parked_reason = 'ACCOUNT_CLOSED' WHERE refund_id = 'r-b'`); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := k.e.CreditPartnerSettlement(ctx, svcs, app.PartnerCreditInput{PartnerID: "p-1", LineID: "l-1", SupplierOrgID: "org-1", Currency: "USD", Gross: 10000}); err != nil {
 		t.Fatal(err)
 	}
-	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-a", 500, "USD"); err != nil || r.Waiting || !r.ClawBack {
-		t.Fatalf("the claw-back asked again with the payable funded: %+v, %v", r, err)
-	}
-	var state string
-	if err := k.pool.QueryRow(ctx, `SELECT state FROM waiting_refunds WHERE refund_id = 'r-a'`).Scan(&state); err != nil {
-		t.Fatal(err)
-	}
-	if state != "done" {
-		t.Errorf("the claw-back went through and its row is %s, want done", state)
+	for _, id := range []string{"r-a", "r-b"} {
+		if r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", id, 500, "USD"); err != nil || r.Waiting || !r.ClawBack {
+			t.Fatalf("claw-back %s asked again with the payable funded: %+v, %v", id, r, err)
+		}
+		var state, reason string
+		if err := k.pool.QueryRow(ctx, `SELECT state, coalesce(parked_reason, '') FROM waiting_refunds WHERE refund_id = $1`, id).Scan(&state, &reason); err != nil {
+			t.Fatal(err)
+		}
+		if state != "done" || (id == "r-b" && reason == "") {
+			t.Errorf("%s went through and its row is %s (%q), want done with any reason kept", id, state, reason)
+		}
 	}
 	if n, err := k.e.RetryWaitingRefunds(ctx, svcs, 10); err != nil || n != 0 {
 		t.Errorf("retry = %d, %v; want nothing waiting", n, err)

@@ -267,7 +267,7 @@ func (s *Store) WaitingRefunds(ctx context.Context, limit int) ([]escrow.Waiting
 
 // MarkRefundDone closes a waiting claw-back.
 func (s *Store) MarkRefundDone(ctx context.Context, refundID string, at time.Time) error {
-	if _, err := s.pool.Exec(ctx, `UPDATE waiting_refunds SET state = 'done', done_at = $2 WHERE refund_id = $1 AND state = 'waiting'`, refundID, at); err != nil {
+	if _, err := s.pool.Exec(ctx, `UPDATE waiting_refunds SET state = 'done', done_at = $2 WHERE refund_id = $1 AND state <> 'done'`, refundID, at); err != nil {
 		return fmt.Errorf("mark refund %s done: %w", refundID, err)
 	}
 	return nil
