@@ -74,14 +74,14 @@ func ParseError(body []byte) Error {
 const maxRetryAfterSeconds = 24 * 3600
 
 // RetryAfter is how long a 429 or 503 answer asks the caller to wait: its
-// Retry-After in seconds. The HTTP-date form, rare from APIs, anything
-// unreadable and a wait over a day (a partner's bug would otherwise stop
-// all work with it for as long as it said) give zero, "unspecified", and
-// the caller's own backoff decides.
+// Retry-After in seconds, at most a day (a partner's bug would otherwise
+// stop all work with it for as long as it said). The HTTP-date form, rare
+// from APIs, and anything unreadable give zero, "unspecified", and the
+// caller's own backoff decides.
 func RetryAfter(res *http.Response) time.Duration {
 	n, err := strconv.Atoi(strings.TrimSpace(res.Header.Get("Retry-After")))
-	if err != nil || n < 0 || n > maxRetryAfterSeconds {
+	if err != nil || n < 0 {
 		return 0
 	}
-	return time.Duration(n) * time.Second
+	return time.Duration(min(n, maxRetryAfterSeconds)) * time.Second
 }

@@ -76,7 +76,7 @@ func TestRetryAfter(t *testing.T) {
 		{"", 0},
 		{"-1", 0},
 		{"86400", 24 * time.Hour},
-		{"2592000", 0}, // a month: unspecified
+		{"2592000", 24 * time.Hour}, // a month: a day at most
 		{"Wed, 21 Oct 2026 07:28:00 GMT", 0},
 	} {
 		res := &http.Response{Header: http.Header{"Retry-After": {tt.header}}}

@@ -42,3 +42,34 @@ func TestSecretsKey(t *testing.T) {
 		})
 	}
 }
+
+// The wait for a last-mile charge must outlast the feed's poll interval,
+// within which a charge whose webhook was lost is read.
+func TestFreightGraceOutlastsThePoll(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		grace, poll string
+		ok          bool
+	}{
+		{"the defaults", "", "", true},
+		{"longer than the poll", "5m", "1m", true},
+		{"as long as the poll", "1m", "1m", false},
+		{"shorter than the poll", "30s", "2m", false},
+		{"over a day", "25h", "", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"DATABASE_URL": "postgres://u:p@localhost/logistics", "LOGISTICS_SECRETS_KEY": kek.Generate("k")}
+			if tt.grace != "" {
+				env["LOGISTICS_FREIGHT_GRACE"] = tt.grace
+			}
+			if tt.poll != "" {
+				env["LOGISTICS_POLL_INTERVAL"] = tt.poll
+			}
+			var cfg Config
+			err := config.LoadFrom(&cfg, env)
+			if (err == nil) != tt.ok || (err != nil && !strings.Contains(err.Error(), "LOGISTICS_FREIGHT_GRACE")) {
+				t.Errorf("error = %v, want ok %v", err, tt.ok)
+			}
+		})
+	}
+}

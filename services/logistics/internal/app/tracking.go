@@ -259,7 +259,7 @@ func (s *Service) applyCharge(ctx context.Context, r Repository, targets []domai
 		leg := domain.Leg{LegID: c.LegID, ShipmentID: sh.ID, Kind: c.Kind, Amount: money.Money{Amount: shares[i], Currency: currency},
 			ConfirmedAt: ev.OccurredAt.UTC(), EventID: ev.ID}
 		if onward {
-			leg.LegID = c.LegID + "/" + sh.ID.String()
+			leg.LegID = domain.ShareLegID(c.LegID, sh.ID)
 		}
 		if leg.Amount.Amount == 0 {
 			continue // a share too small to charge

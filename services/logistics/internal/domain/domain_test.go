@@ -304,7 +304,7 @@ func TestFreightPending(t *testing.T) {
 	delivered := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
 	s := shipment()
 	leg := func(k domain.LegKind, id string) domain.Leg { return domain.Leg{Kind: k, LegID: id} }
-	first, onward := leg(domain.LegLastMile, "WB1-3"), leg(domain.LegLastMile, "WB9-2/"+s.ID.String())
+	first, onward := leg(domain.LegLastMile, "WB1-3"), leg(domain.LegLastMile, domain.ShareLegID("WB9-2", s.ID))
 	grace := 2 * time.Minute
 	for _, tc := range []struct {
 		name      string
@@ -324,7 +324,7 @@ func TestFreightPending(t *testing.T) {
 		{"learned of late: the grace counts from then", 1, true, 10 * time.Minute, false, nil, 11 * time.Minute, true},
 		{"learned of late, the grace ran out since", 1, true, 10 * time.Minute, false, nil, 12 * time.Minute, false},
 		{"completed", 1, true, 0, true, nil, time.Second, false},
-		{"onward booking, only the first booking's last mile", 2, true, 0, false, []domain.Leg{first, leg(domain.LegDomestic, "WB9-1/"+s.ID.String())}, time.Second, true},
+		{"onward booking, only the first booking's last mile", 2, true, 0, false, []domain.Leg{first, leg(domain.LegDomestic, domain.ShareLegID("WB9-1", s.ID))}, time.Second, true},
 		{"onward booking, two first-booking last miles", 2, true, 0, false, []domain.Leg{first, leg(domain.LegLastMile, "WB1-4")}, time.Second, true},
 		{"onward booking, its last mile charged", 2, true, 0, false, []domain.Leg{first, onward}, time.Second, false},
 	} {

@@ -43,6 +43,15 @@ func LegPaymentRef(carrierID uuid.UUID, legID string) string {
 	return carrierID.String() + ":" + legID
 }
 
+// ShareLegID is the id of a parcel's share of a consolidation's onward leg
+// legID: each share is a leg of its own, paid from its sub-order's escrow.
+func ShareLegID(legID string, shipmentID uuid.UUID) string {
+	return legID + shareSep + shipmentID.String()
+}
+
+// shareSep separates an onward leg's id from the parcel's in a share's id.
+const shareSep = "/"
+
 // ActualFreight sums the confirmed legs in currency; legs in another
 // currency are an error (a carrier charges a shipment in the one currency
 // it was booked with).
@@ -79,7 +88,7 @@ func (s Shipment) FreightPending(legs []Leg, now time.Time, grace time.Duration)
 		return false
 	}
 	onward := max(s.Stage, 1) >= 2
-	share := "/" + s.ID.String()
+	share := ShareLegID("", s.ID)
 	for _, l := range legs {
 		if l.Kind == LegLastMile && strings.HasSuffix(l.LegID, share) == onward {
 			return false

@@ -220,6 +220,35 @@ func TestFeedCursorPerEndpointMigration(t *testing.T) {
 	}
 }
 
+// Migration 00014 marks a parcel waiting at the central warehouse (its
+// last applied event the arrival there) as last moved by its first
+// booking, so its onward booking's events come after it whatever their
+// dates; a parcel moved since, or not through the warehouse, is left as
+// it was.
+func TestLastEventStageBackfill(t *testing.T) {
+	ctx := context.Background()
+	old := newOldLogistics(t, "00014")
+	arrived := old.now.Add(-time.Hour).UTC().Truncate(time.Microsecond)
+	waiting, movedOn, direct := old.shipment("outbound", uuid.NewString(), uuid.New(), ""), old.shipment("outbound", uuid.NewString(), uuid.New(), ""),
+		old.shipment("outbound", uuid.NewString(), uuid.New(), "")
+	old.exec(`UPDATE shipments SET at_central_at = $2, last_event_at = $2 WHERE shipment_id = $1`, waiting, arrived)
+	old.exec(`UPDATE shipments SET at_central_at = $2, last_event_at = $3, stage = 2, last_event_stage = 2 WHERE shipment_id = $1`,
+		movedOn, arrived, arrived.Add(time.Minute))
+	old.exec(`UPDATE shipments SET last_event_at = $2 WHERE shipment_id = $1`, direct, arrived)
+	if err := pg.Migrate(ctx, old.pool, migrations.FS); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[uuid.UUID]int{waiting: 1, movedOn: 2, direct: 0} {
+		var got int
+		if err := old.pool.QueryRow(ctx, `SELECT last_event_stage FROM shipments WHERE shipment_id = $1`, id).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("shipment %s: last event stage %d, want %d", id, got, want)
+		}
+	}
+}
+
 func newOldLogistics(t *testing.T, version string) oldLogistics {
 	t.Helper()
 	o := oldLogistics{t: t, pool: testkit.Database(t, testkit.MigrationsBefore(t, "logistics", migrations.FS, version)),
