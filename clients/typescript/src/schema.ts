@@ -13838,7 +13838,13 @@ export interface operations {
     };
     InventoryService_ListWarehouses: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Only these warehouses (at most 100); ones unknown, or not the caller's to see,
+                 *     are left out. Empty: every warehouse the caller may see.
+                 */
+                warehouseIds?: string[];
+            };
             header?: never;
             path?: never;
             cookie?: never;

@@ -468,7 +468,10 @@ func (x *CreateWarehouseResponse) GetWarehouse() *Warehouse {
 }
 
 type ListWarehousesRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only these warehouses (at most 100); ones unknown, or not the caller's to see,
+	// are left out. Empty: every warehouse the caller may see.
+	WarehouseIds  []string `protobuf:"bytes,1,rep,name=warehouse_ids,json=warehouseIds,proto3" json:"warehouse_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -501,6 +504,13 @@ func (x *ListWarehousesRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use ListWarehousesRequest.ProtoReflect.Descriptor instead.
 func (*ListWarehousesRequest) Descriptor() ([]byte, []int) {
 	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ListWarehousesRequest) GetWarehouseIds() []string {
+	if x != nil {
+		return x.WarehouseIds
+	}
+	return nil
 }
 
 type ListWarehousesResponse struct {
@@ -3096,8 +3106,9 @@ const file_crossdock_inventory_v1_service_proto_rawDesc = "" +
 	"regionCode\x12'\n" +
 	"\x0fidempotency_key\x18\x05 \x01(\tR\x0eidempotencyKey\"Z\n" +
 	"\x17CreateWarehouseResponse\x12?\n" +
-	"\twarehouse\x18\x01 \x01(\v2!.crossdock.inventory.v1.WarehouseR\twarehouse\"\x17\n" +
-	"\x15ListWarehousesRequest\"[\n" +
+	"\twarehouse\x18\x01 \x01(\v2!.crossdock.inventory.v1.WarehouseR\twarehouse\"<\n" +
+	"\x15ListWarehousesRequest\x12#\n" +
+	"\rwarehouse_ids\x18\x01 \x03(\tR\fwarehouseIds\"[\n" +
 	"\x16ListWarehousesResponse\x12A\n" +
 	"\n" +
 	"warehouses\x18\x01 \x03(\v2!.crossdock.inventory.v1.WarehouseR\n" +

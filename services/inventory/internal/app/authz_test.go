@@ -157,6 +157,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if all, _ := f.svc.ListWarehouses(ctx, reviewer); len(all) != 3 {
 		t.Errorf("operators see %d warehouses, want 3", len(all))
 	}
+	// Naming warehouses lists those of them the caller may see.
+	if one, err := f.svc.ListWarehouses(ctx, orders, theirs.ID); err != nil || len(one) != 1 || one[0].ID != theirs.ID {
+		t.Errorf("a service asking for one warehouse = %v, %v; want it alone", one, err)
+	}
+	if ws, err := f.svc.ListWarehouses(ctx, me, mine.ID, theirs.ID); err != nil || len(ws) != 1 || ws[0].ID != mine.ID {
+		t.Errorf("my warehouses among mine and theirs = %v, %v; want mine alone", ws, err)
+	}
 	if pos, err := f.svc.ListPurchaseOrders(ctx, me, app.Page{}); err != nil || len(pos.PurchaseOrders) != 0 {
 		t.Errorf("my purchase orders = %v, %v", pos, err)
 	}

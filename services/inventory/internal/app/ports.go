@@ -69,7 +69,8 @@ type Warehouses interface {
 	GetWarehouse(ctx context.Context, id uuid.UUID) (domain.Warehouse, error)
 	// ListWarehouses lists a supplier's warehouses, or every warehouse when
 	// supplierID is nil; oldest first.
-	ListWarehouses(ctx context.Context, supplierID *uuid.UUID) ([]domain.Warehouse, error)
+	// Naming some (only), it lists those of them.
+	ListWarehouses(ctx context.Context, supplierID *uuid.UUID, only []uuid.UUID) ([]domain.Warehouse, error)
 }
 
 // Stock stores stock levels and their journal.

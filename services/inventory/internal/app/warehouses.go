@@ -51,17 +51,22 @@ func (s *Service) CreateWarehouse(ctx context.Context, c auth.Caller, in domain.
 	return made, nil
 }
 
+// MaxListedWarehouses bounds the warehouses one list may name.
+const MaxListedWarehouses = 100
+
 // ListWarehouses lists the caller's organization's warehouses; operators and
-// services see every warehouse.
-func (s *Service) ListWarehouses(ctx context.Context, c auth.Caller) ([]domain.Warehouse, error) {
+// services see every warehouse. Naming some (only), it lists those of them
+// the caller may see: a service asking whose one warehouse is reads one row,
+// not every warehouse there is.
+func (s *Service) ListWarehouses(ctx context.Context, c auth.Caller, only ...uuid.UUID) ([]domain.Warehouse, error) {
 	if c.IsOperator() || c.IsService() {
-		return s.store.ListWarehouses(ctx, nil)
+		return s.store.ListWarehouses(ctx, nil, only)
 	}
 	org, ok := c.SupplierOrg()
 	if !ok {
 		return nil, ErrSuppliersOnly
 	}
-	return s.store.ListWarehouses(ctx, &org)
+	return s.store.ListWarehouses(ctx, &org, only)
 }
 
 // readWarehouse returns a warehouse the caller may see.

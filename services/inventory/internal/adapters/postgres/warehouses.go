@@ -49,10 +49,15 @@ func (r repo) GetWarehouse(ctx context.Context, id uuid.UUID) (domain.Warehouse,
 	return w, pg.NoRows(err, apperr.NotFound("warehouse", id.String()))
 }
 
-// ListWarehouses lists a supplier's warehouses, or all; oldest first.
-func (r repo) ListWarehouses(ctx context.Context, supplierID *uuid.UUID) ([]domain.Warehouse, error) {
+// ListWarehouses lists a supplier's warehouses, or all, or those of them
+// in only when it names some; oldest first.
+func (r repo) ListWarehouses(ctx context.Context, supplierID *uuid.UUID, only []uuid.UUID) ([]domain.Warehouse, error) {
+	if only == nil {
+		only = []uuid.UUID{}
+	}
 	rows, err := r.q.Query(ctx, `SELECT `+warehouseColumns+` FROM warehouses
-		WHERE $1::uuid IS NULL OR supplier_id = $1 ORDER BY created_at, id`, supplierID)
+		WHERE ($1::uuid IS NULL OR supplier_id = $1) AND (cardinality($2::uuid[]) = 0 OR id = ANY($2))
+		ORDER BY created_at, id`, supplierID, only)
 	if err != nil {
 		return nil, err
 	}

@@ -241,6 +241,18 @@ func TestBadRequestsNameTheirFields(t *testing.T) {
 			_, err := e.client.CreateWarehouse(sup, &inventoryv1.CreateWarehouseRequest{Name: "W", CountryCode: "DE", RegionCode: "DE-BE"})
 			return err
 		}, []string{"kind"}},
+		{"warehouses named by a malformed id", func() error {
+			_, err := e.client.ListWarehouses(svc, &inventoryv1.ListWarehousesRequest{WarehouseIds: []string{uuid.NewString(), "bad"}})
+			return err
+		}, []string{"warehouse_ids[1]"}},
+		{"too many warehouses named", func() error {
+			ids := make([]string, app.MaxListedWarehouses+1)
+			for i := range ids {
+				ids[i] = uuid.NewString()
+			}
+			_, err := e.client.ListWarehouses(svc, &inventoryv1.ListWarehousesRequest{WarehouseIds: ids})
+			return err
+		}, []string{"warehouse_ids"}},
 		{"sync without lines", func() error {
 			_, err := e.client.SyncStock(sup, &inventoryv1.SyncStockRequest{SyncId: "s", WarehouseId: uuid.NewString()})
 			return err

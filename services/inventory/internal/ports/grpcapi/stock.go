@@ -8,6 +8,7 @@ import (
 
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/services/inventory/internal/app"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
@@ -30,12 +31,20 @@ func (s *Server) CreateWarehouse(ctx context.Context, req *inventoryv1.CreateWar
 }
 
 // ListWarehouses lists the caller's organization's warehouses (operators: all).
-func (s *Server) ListWarehouses(ctx context.Context, _ *inventoryv1.ListWarehousesRequest) (*inventoryv1.ListWarehousesResponse, error) {
+func (s *Server) ListWarehouses(ctx context.Context, req *inventoryv1.ListWarehousesRequest) (*inventoryv1.ListWarehousesResponse, error) {
 	c, err := caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ws, err := s.svc.ListWarehouses(ctx, c)
+	var v apperr.Violations
+	only := apperr.ParseIDs(&v, "warehouse_ids", req.GetWarehouseIds())
+	if len(req.GetWarehouseIds()) > app.MaxListedWarehouses {
+		v.Add("warehouse_ids", "may name at most "+strconv.Itoa(app.MaxListedWarehouses)+" warehouses")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	ws, err := s.svc.ListWarehouses(ctx, c, only...)
 	if err != nil {
 		return nil, err
 	}

@@ -202,10 +202,10 @@ func (i Inventory) Restock(ctx context.Context, warehouseID uuid.UUID, key strin
 	return nil
 }
 
-// WarehouseSupplier finds a warehouse among inventory's and returns its
+// WarehouseSupplier asks inventory for one warehouse and returns its
 // supplier.
 func (i Inventory) WarehouseSupplier(ctx context.Context, warehouseID uuid.UUID) (uuid.UUID, error) {
-	resp, err := i.Client.ListWarehouses(ctx, &inventoryv1.ListWarehousesRequest{})
+	resp, err := i.Client.ListWarehouses(ctx, &inventoryv1.ListWarehousesRequest{WarehouseIds: []string{warehouseID.String()}})
 	if err != nil {
 		return uuid.Nil, peerError(err)
 	}
