@@ -405,9 +405,13 @@ func TestAfterSaleThroughTheMesh(t *testing.T) {
 	if got, want := payable(t, c, m.linen), owed-(int64(m.tshC)-(commission+1)/2); got != want {
 		t.Errorf("Linen's payable holds %d after the claw-back, held %d: want %d (a shirt of %d less half the commission of %d)", got, owed, want, m.tshC, commission)
 	}
+	// Finance converts what a sub-order returns as a running total (the
+	// conversion of everything returned so far less that of what was
+	// returned before), so the settlement's remainder returned ahead of it
+	// can move this refund's rounding by one cent either way.
 	want := convertBack(t, int64(m.tshC), shirtRate)
-	if got := walletUSD(t, c, buyer.Access); got != wallet+want {
-		t.Errorf("the wallet holds %d after the claw-back, held %d: want +%d (%d EUR at %s)", got, wallet, want, m.tshC, shirtRate)
+	if got := walletUSD(t, c, buyer.Access); got < wallet+want-1 || got > wallet+want+1 {
+		t.Errorf("the wallet holds %d after the claw-back, held %d: want +%d, give or take a cent (%d EUR at %s)", got, wallet, want, m.tshC, shirtRate)
 	}
 	if got, _ := stockOf(t, c, m.linen.Access, m.shirt); got != shirtOnHand {
 		t.Errorf("a shirt not restockable changed on hand from %d to %d", shirtOnHand, got)
