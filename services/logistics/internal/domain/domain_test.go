@@ -347,3 +347,20 @@ func TestFreightPending(t *testing.T) {
 		})
 	}
 }
+
+func TestIsShareOf(t *testing.T) {
+	parcel, other := uuid.New(), uuid.New()
+	for _, tc := range []struct {
+		legID string
+		want  bool
+	}{
+		{domain.ShareLegID("WB9-2", parcel), true},
+		{domain.ShareLegID("WB9-2", other), false},
+		{"WB9-2", false},
+		{parcel.String(), false},
+	} {
+		if got := domain.IsShareOf(tc.legID, parcel); got != tc.want {
+			t.Errorf("IsShareOf(%q) = %v, want %v", tc.legID, got, tc.want)
+		}
+	}
+}

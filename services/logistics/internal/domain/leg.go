@@ -52,6 +52,12 @@ func ShareLegID(legID string, shipmentID uuid.UUID) string {
 // shareSep separates an onward leg's id from the parcel's in a share's id.
 const shareSep = "/"
 
+// IsShareOf reports whether legID is a share of an onward leg, one that
+// ShareLegID named for the parcel shipmentID.
+func IsShareOf(legID string, shipmentID uuid.UUID) bool {
+	return strings.HasSuffix(legID, ShareLegID("", shipmentID))
+}
+
 // ActualFreight sums the confirmed legs in currency; legs in another
 // currency are an error (a carrier charges a shipment in the one currency
 // it was booked with).
@@ -88,9 +94,8 @@ func (s Shipment) FreightPending(legs []Leg, now time.Time, grace time.Duration)
 		return false
 	}
 	onward := max(s.Stage, 1) >= 2
-	share := ShareLegID("", s.ID)
 	for _, l := range legs {
-		if l.Kind == LegLastMile && strings.HasSuffix(l.LegID, share) == onward {
+		if l.Kind == LegLastMile && IsShareOf(l.LegID, s.ID) == onward {
 			return false
 		}
 	}

@@ -150,10 +150,10 @@ func (s *Shipment) Apply(ev TrackingEvent, speed Speed, timing Timing) Effects {
 
 // later reports whether ev, reporting on booking stage, comes after the
 // last applied event: always when it is of a later booking; by the
-// carrier's numbering when both are of the same booking and numbered (it is the order they happened in: a scanner's
-// clock running fast, or an event dated ahead and applied as received,
-// does not make a later-numbered event earlier), else by time, then
-// number.
+// carrier's numbering when both are of the same booking and numbered (it
+// is the order they happened in: a scanner's clock running fast, or an
+// event dated ahead and applied as received, does not make a
+// later-numbered event earlier), else by time, then number.
 func (s *Shipment) later(ev TrackingEvent, stage int) bool {
 	if s.LastEventAt.IsZero() {
 		return true
