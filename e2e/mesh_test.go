@@ -35,7 +35,9 @@ func apiMesh(t testing.TB) (gatewayURL string, offset int) {
 		// The API tests sign up and log in far more often than a person does.
 		shared.up = startDetached(shared.dir, shared.offset, []string{"RATE_LIMIT_CREDENTIALS=5:40",
 			// The overhead benchmark sends thousands of calls from one client.
-			"RATE_LIMIT_PER_SUBJECT=100000:100000", "RATE_LIMIT_PER_ADDRESS=100000:100000"},
+			"RATE_LIMIT_PER_SUBJECT=100000:100000", "RATE_LIMIT_PER_ADDRESS=100000:100000",
+			// A spent refresh token's reuse is tested past its grace.
+			"REFRESH_REUSE_GRACE=" + refreshReuseGrace.String()},
 			// The crash tests kill a service with SIGKILL; it comes back, as
 			// Kubernetes would restart its container. Finance alone is
 			// killed eight times over the package's crash tests.

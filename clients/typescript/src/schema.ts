@@ -275,7 +275,9 @@ export interface paths {
         /**
          * Refresh exchanges a refresh token for a new pair.
          * @description Refresh exchanges a refresh token for a new pair. Each refresh token works once:
-         *     presenting a spent one revokes every token of its family.
+         *     presenting a spent one revokes every token of its family, except within a few
+         *     seconds of its exchange (REFRESH_REUSE_GRACE, 10 s), when it is exchanged again
+         *     (two tabs of one browser refreshing at once each get a pair).
          */
         post: operations["UsersService_Refresh"];
         delete?: never;
@@ -6217,7 +6219,7 @@ export interface components {
              * @description Seconds until the access token expires.
              */
             expiresIn: string;
-            /** @description Opaque; exchange it at Refresh. Works once. */
+            /** @description Opaque; exchange it at Refresh. Works once (again only within seconds of that). */
             refreshToken: string;
             /**
              * Format: date-time

@@ -26,6 +26,10 @@ type Config struct {
 	SigningKeyRotation time.Duration `env:"SIGNING_KEY_ROTATION" envDefault:"720h"`
 	// RefreshTokenTTL is the lifetime of each refresh token.
 	RefreshTokenTTL time.Duration `env:"REFRESH_TOKEN_TTL" envDefault:"720h"`
+	// RefreshReuseGrace is how long after its exchange a refresh token may
+	// be exchanged again without ending its session (two tabs refreshing
+	// at once).
+	RefreshReuseGrace time.Duration `env:"REFRESH_REUSE_GRACE" envDefault:"10s"`
 	// PasswordHashes is how many password hashes run at once (each holds
 	// 19 MiB); more wait up to 2 s for a slot, then are refused as busy.
 	PasswordHashes int `env:"PASSWORD_HASHES" envDefault:"4"`
@@ -51,6 +55,9 @@ func (c Config) Validate() error {
 	}
 	if c.RefreshTokenTTL < time.Hour {
 		errs = append(errs, errors.New("REFRESH_TOKEN_TTL must be at least 1h"))
+	}
+	if c.RefreshReuseGrace < 0 || c.RefreshReuseGrace > time.Minute {
+		errs = append(errs, errors.New("REFRESH_REUSE_GRACE must be between 0 and 1m"))
 	}
 	if c.PasswordHashes < 1 {
 		errs = append(errs, errors.New("PASSWORD_HASHES must be at least 1"))
@@ -109,6 +116,7 @@ func run(ctx context.Context) error {
 	appCfg := app.DefaultConfig()
 	appCfg.SigningKeyRotation = cfg.SigningKeyRotation
 	appCfg.RefreshTokenTTL = cfg.RefreshTokenTTL
+	appCfg.RefreshReuseGrace = cfg.RefreshReuseGrace
 	appCfg.PasswordHashes = cfg.PasswordHashes
 	if svc, err = app.New(postgres.New(rt.Pool, keys), appCfg); err != nil {
 		return err

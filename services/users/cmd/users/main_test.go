@@ -25,13 +25,15 @@ func TestConfig(t *testing.T) {
 	if err := config.LoadFrom(&cfg, base); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.SigningKeyRotation != 720*time.Hour || cfg.RefreshTokenTTL != 720*time.Hour {
-		t.Errorf("defaults = %v, %v", cfg.SigningKeyRotation, cfg.RefreshTokenTTL)
+	if cfg.SigningKeyRotation != 720*time.Hour || cfg.RefreshTokenTTL != 720*time.Hour || cfg.RefreshReuseGrace != 10*time.Second {
+		t.Errorf("defaults = %v, %v, %v", cfg.SigningKeyRotation, cfg.RefreshTokenTTL, cfg.RefreshReuseGrace)
 	}
 	for name, extra := range map[string]map[string]string{
 		"admin e-mail without password": {"BOOTSTRAP_ADMIN_EMAIL": "root@example.com"},
 		"bad service clients":           {"BOOTSTRAP_SERVICE_CLIENTS": "orders:short"},
 		"tiny rotation":                 {"SIGNING_KEY_ROTATION": "1m"},
+		"negative reuse grace":          {"REFRESH_REUSE_GRACE": "-1s"},
+		"reuse grace over a minute":     {"REFRESH_REUSE_GRACE": "2m"},
 		"no key-encryption key":         {"SIGNING_KEY_ENCRYPTION_KEY": ""},
 		"short key-encryption key":      {"SIGNING_KEY_ENCRYPTION_KEY": "k1:short"},
 	} {

@@ -35,6 +35,11 @@ type Config struct {
 	// (DefaultPasswordHashes); more wait for a slot, or are refused
 	// (ErrPasswordChecksBusy).
 	PasswordHashes int
+	// RefreshReuseGrace is how long after its exchange a refresh token may
+	// be exchanged again without ending its session (10 s; 0: never). Two
+	// tabs of one browser share a token and refresh it at once; without it
+	// the second ends the session the first just renewed.
+	RefreshReuseGrace time.Duration
 }
 
 // DefaultConfig returns the production settings.
@@ -44,6 +49,7 @@ func DefaultConfig() Config {
 		RefreshTokenTTL:    30 * 24 * time.Hour,
 		SigningKeyRotation: 720 * time.Hour,
 		KeyPublishLead:     15 * time.Minute,
+		RefreshReuseGrace:  10 * time.Second,
 		Password:           argon2id.OWASP,
 		Throttle:           DefaultThrottlePolicy(),
 		PasswordHashes:     DefaultPasswordHashes,

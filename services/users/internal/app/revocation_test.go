@@ -90,6 +90,7 @@ func TestRevokedSessionsArePublished(t *testing.T) {
 		t.Fatal("revocations before any logout")
 	}
 
+	f.clock.Advance(app.DefaultConfig().RefreshReuseGrace) // past the reuse grace
 	if err := f.svc.Logout(ctx, caller(u), loggedOut.RefreshToken); err != nil {
 		t.Fatal(err)
 	}

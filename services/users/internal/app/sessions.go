@@ -102,7 +102,11 @@ func (s *Service) Login(ctx context.Context, email, password string) (TokenPair,
 // Refresh exchanges a refresh token for a new pair of the same family, in one
 // transaction holding the token's row lock. A token presented a second time
 // (or after its family was revoked) revokes the whole family: either the
-// client or a thief holds a copy, and neither may keep going.
+// client or a thief holds a copy, and neither may keep going. Presented
+// again within RefreshReuseGrace of its exchange, it is exchanged again
+// (two tabs of one browser refreshing at once): a copy's holder has those
+// seconds at most, and each pair it gets is one more token whose reuse
+// ends the session.
 func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) {
 	hash, ok := hashRefreshToken(token)
 	if !ok {
@@ -124,7 +128,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) 
 		if err != nil {
 			return err
 		}
-		if t.Spent() {
+		if t.Spent() && !t.InReuseGrace(now, s.cfg.RefreshReuseGrace) {
 			reused = true
 			return revokeSession(ctx, r, t, revokedReused, now) // committed, then refused
 		}
@@ -142,8 +146,12 @@ func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) 
 			_, err := r.RevokeRefreshFamily(ctx, t.FamilyID, now) // committed, then refused
 			return err
 		}
-		if err := r.MarkRefreshTokenUsed(ctx, t.Hash, now); err != nil {
-			return err
+		if t.UsedAt.IsZero() {
+			// Exchanged again within the grace, it keeps its first
+			// exchange's time: the grace does not grow with each use.
+			if err := r.MarkRefreshTokenUsed(ctx, t.Hash, now); err != nil {
+				return err
+			}
 		}
 		u, err := r.GetUser(ctx, t.UserID)
 		if err != nil {

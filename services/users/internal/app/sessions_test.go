@@ -49,7 +49,9 @@ func TestSignUpLoginRefreshLogout(t *testing.T) {
 	if next.RefreshToken == pair.RefreshToken {
 		t.Fatal("refresh returned the same refresh token")
 	}
-	// Reusing the spent token revokes the family: the newest token dies too.
+	// Reusing the spent token once its grace is over revokes the family:
+	// the newest token dies too.
+	f.clock.Advance(app.DefaultConfig().RefreshReuseGrace)
 	if _, err := f.svc.Refresh(ctx, pair.RefreshToken); !errors.Is(err, app.ErrRefreshTokenReused) {
 		t.Fatalf("reuse = %v, want ErrRefreshTokenReused", err)
 	}
@@ -115,40 +117,97 @@ func tamper(tok string) string {
 	return "A" + tok[1:]
 }
 
-// Two exchanges of the same token race: exactly one wins, the other is a
-// reuse, and the family ends revoked.
+// Two exchanges of the same token race (two tabs of one browser): both
+// get a pair, within the reuse grace, and the session goes on; the token
+// presented once the grace is over is a reuse that ends the session, both
+// tabs' tokens with it.
 func TestConcurrentRefreshOfOneToken(t *testing.T) {
 	f := newFixture(t)
 	f.signUp(t, "ann@example.com", domain.RoleBuyer)
 	pair, _ := f.svc.Login(ctx, "ann@example.com", password)
-	errs := make(chan error, 2)
+	type result struct {
+		pair app.TokenPair
+		err  error
+	}
+	results := make(chan result, 2)
 	for range 2 {
 		go func() {
-			_, err := f.svc.Refresh(ctx, pair.RefreshToken)
-			errs <- err
+			p, err := f.svc.Refresh(ctx, pair.RefreshToken)
+			results <- result{p, err}
 		}()
 	}
-	var ok, reused int
+	var tabs []app.TokenPair
 	for range 2 {
-		switch err := <-errs; {
-		case err == nil:
-			ok++
-		case errors.Is(err, app.ErrRefreshTokenReused):
-			reused++
-		default:
-			t.Errorf("unexpected error %v", err)
+		r := <-results
+		if r.err != nil {
+			t.Fatalf("a tab's refresh within the grace = %v", r.err)
 		}
+		tabs = append(tabs, r.pair)
 	}
-	if ok != 1 || reused != 1 {
-		t.Errorf("ok=%d reused=%d, want 1 and 1", ok, reused)
+	if tabs[0].RefreshToken == tabs[1].RefreshToken {
+		t.Fatal("both tabs were given the same refresh token")
 	}
+	if live := f.liveTokens(t); live != 3 {
+		t.Errorf("%d tokens not revoked, want 3 (the spent one and each tab's)", live)
+	}
+	// Each tab goes on with its own token.
+	f.clock.Advance(time.Minute)
+	if _, err := f.svc.Refresh(ctx, tabs[0].RefreshToken); err != nil {
+		t.Fatalf("first tab's next refresh = %v", err)
+	}
+	// The first token again, past its grace: the session ends.
+	if _, err := f.svc.Refresh(ctx, pair.RefreshToken); !errors.Is(err, app.ErrRefreshTokenReused) {
+		t.Fatalf("reuse past the grace = %v, want ErrRefreshTokenReused", err)
+	}
+	if _, err := f.svc.Refresh(ctx, tabs[1].RefreshToken); !apperr.IsKind(err, apperr.KindUnauthenticated) {
+		t.Errorf("second tab's token after the reuse = %v, want refused", err)
+	}
+	if live := f.liveTokens(t); live != 0 {
+		t.Errorf("%d tokens of the family still live", live)
+	}
+}
+
+// The grace counts from a token's first exchange, not its latest, and
+// does not outlive its session.
+func TestRefreshReuseGraceBounds(t *testing.T) {
+	f := newFixture(t)
+	u, _ := f.signUp(t, "ann@example.com", domain.RoleBuyer)
+	grace := app.DefaultConfig().RefreshReuseGrace
+	pair, _ := f.svc.Login(ctx, "ann@example.com", password)
+	if _, err := f.svc.Refresh(ctx, pair.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(grace - time.Second)
+	if _, err := f.svc.Refresh(ctx, pair.RefreshToken); err != nil {
+		t.Fatalf("again a second before the grace ends = %v", err)
+	}
+	f.clock.Advance(time.Second)
+	if _, err := f.svc.Refresh(ctx, pair.RefreshToken); !errors.Is(err, app.ErrRefreshTokenReused) {
+		t.Fatalf("again as the first exchange's grace ends = %v, want ErrRefreshTokenReused", err)
+	}
+
+	// Logged out, a token exchanged a moment ago is not exchanged again.
+	other, _ := f.svc.Login(ctx, "ann@example.com", password)
+	next, err := f.svc.Refresh(ctx, other.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Logout(ctx, caller(u), next.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Refresh(ctx, other.RefreshToken); !apperr.IsKind(err, apperr.KindUnauthenticated) {
+		t.Errorf("a token of a logged-out session within its grace = %v, want refused", err)
+	}
+}
+
+// liveTokens counts the refresh tokens not revoked.
+func (f *fixture) liveTokens(t *testing.T) int {
+	t.Helper()
 	var live int
 	if err := f.pool.QueryRow(ctx, "SELECT count(*) FROM refresh_tokens WHERE revoked_at IS NULL").Scan(&live); err != nil {
 		t.Fatal(err)
 	}
-	if live != 0 {
-		t.Errorf("%d tokens of the family still live", live)
-	}
+	return live
 }
 
 // Supplier and merchant roles reach the token only once the organization is

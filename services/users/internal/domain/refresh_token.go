@@ -24,5 +24,12 @@ type RefreshToken struct {
 // is a reuse.
 func (t RefreshToken) Spent() bool { return !t.UsedAt.IsZero() || !t.RevokedAt.IsZero() }
 
+// InReuseGrace reports a token exchanged, not revoked, less than grace
+// before now: presenting it again is a second tab of the same client
+// refreshing at once, not a reuse.
+func (t RefreshToken) InReuseGrace(now time.Time, grace time.Duration) bool {
+	return !t.UsedAt.IsZero() && t.RevokedAt.IsZero() && now.Before(t.UsedAt.Add(grace))
+}
+
 // Expired reports whether the token is past its lifetime at now.
 func (t RefreshToken) Expired(now time.Time) bool { return !now.Before(t.ExpiresAt) }
