@@ -93,8 +93,9 @@ func (s *Service) cancel(ctx context.Context, sh domain.Shipment, reason string)
 // cancelAtCarrier cancels sh's booking at its carrier and returns its
 // waybill, or "" when the carrier holds none: a parcel without a waybill
 // is booked again under its reference first. refusal is the carrier's
-// refusal for good to cancel (it has the parcel, or does not know the
-// waybill); err is anything a retry may get past.
+// refusal for good to cancel (it has the parcel); err is anything a retry
+// may get past. A waybill the carrier does not know is cancelled there
+// already: a carrier that holds no booking runs and charges nothing.
 func (s *Service) cancelAtCarrier(ctx context.Context, sh domain.Shipment) (waybill string, refusal, err error) {
 	_, ep, err := s.carrierOf(ctx, sh)
 	if err != nil {
@@ -115,6 +116,11 @@ func (s *Service) cancelAtCarrier(ctx context.Context, sh domain.Shipment) (wayb
 		}
 	}
 	err = s.carriers.Cancel(ctx, ep, waybill)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		// The carrier knows no booking under the waybill (it forgot it, or
+		// never kept it): there is nothing of it to cancel, or to run.
+		return waybill, nil, nil
+	}
 	if refusedForGood(err) {
 		return waybill, err, nil
 	}

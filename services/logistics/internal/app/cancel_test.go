@@ -310,6 +310,36 @@ func (f *fixture) checkCancelledForGood(t *testing.T, id uuid.UUID, clock *simCl
 	}
 }
 
+// A booked parcel whose carrier no longer knows its waybill (the carrier
+// forgot it: a test carrier restarted, an old booking purged) is cancelled:
+// the carrier holds nothing to cancel. Before, the carrier's 404 came back
+// as the cancellation's answer, and the caller's retries never ended.
+func TestCancelOfAWaybillTheCarrierDoesNotKnow(t *testing.T) {
+	f, _ := newCancelFixture(t)
+	in := f.input(1, "air")
+	created, _, err := f.svc.CreateShipment(ctx, orders, in)
+	if err != nil || created.Waybill == "" {
+		t.Fatalf("CreateShipment = %q, %v", created.Waybill, err)
+	}
+	f.script(carrierScript{"cancel 1": func(w http.ResponseWriter, _ *http.Request, _ http.Handler) {
+		writeJSON(w, http.StatusNotFound, `{"error":{"type":"invalid_request_error","code":"resource_missing","message":"no such shipment"}}`)
+	}})
+	v, err := f.svc.CancelShipment(ctx, orders, created.ID, "order cancelled")
+	if err != nil || v.Status != domain.StatusCancelled {
+		t.Fatalf("CancelShipment = %s, %v; want cancelled", v.Status, err)
+	}
+	sh, err := f.store.GetShipment(ctx, created.ID, false)
+	if err != nil || sh.CarrierCancelPending() || sh.CarrierCancelRefusal != "" || sh.Waybill != created.Waybill {
+		t.Fatalf("the parcel: carrier's side done %v, refusal %q, waybill %q (%v)", sh.CarrierCancelDoneAt, sh.CarrierCancelRefusal, sh.Waybill, err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM outbox WHERE subject = '`+app.SubjectShipmentCancelled+`'`); n != 1 {
+		t.Errorf("%d ShipmentCancelled events, want 1", n)
+	}
+	if got := testkit.FailingSteps(t, f.store.FailingShipments); got["carrier_cancel"].Count != 0 || got["carrier_cancel_refused"].Count != 0 {
+		t.Errorf("the gauge counts %+v", got)
+	}
+}
+
 // newCancelFixture runs the carrier in real time on a clock the test moves
 // on: nothing is picked up while a test cancels, and a journey the carrier
 // was left to run happens whole when the clock jumps. Webhooks are signed
