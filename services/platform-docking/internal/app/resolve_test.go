@@ -193,7 +193,8 @@ func TestAcceptedLineCreditedOnceAfterALostAnswer(t *testing.T) {
 
 // A line finance refuses to credit for good does not hold up the others:
 // they are credited in the same rounds, and it stays due (not credited)
-// for the next.
+// for the next, marked refused (so it queues behind the lines never
+// refused).
 func TestALineRefusedForGoodDoesNotStopTheOthers(t *testing.T) {
 	f := newPayoutFixture(t, 0)
 	f.finance.refuseOneLine = true
@@ -202,17 +203,17 @@ func TestALineRefusedForGoodDoesNotStopTheOthers(t *testing.T) {
 	}
 	f.rounds(t, 3)
 	f.rounds(t, 2) // again, with the refused line due
-	rows, err := f.pool.Query(context.Background(), `SELECT line_id, state, credited_at IS NOT NULL FROM settlement_lines`)
+	rows, err := f.pool.Query(context.Background(), `SELECT line_id, state, credited_at IS NOT NULL, credit_refused_at IS NOT NULL FROM settlement_lines`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	type row struct {
-		id, state string
-		credited  bool
+		id, state         string
+		credited, refused bool
 	}
 	lines, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
 		var x row
-		return x, r.Scan(&x.id, &x.state, &x.credited)
+		return x, r.Scan(&x.id, &x.state, &x.credited, &x.refused)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -221,8 +222,8 @@ func TestALineRefusedForGoodDoesNotStopTheOthers(t *testing.T) {
 		t.Fatalf("%d lines, refused %q: want 3 lines and one refused", len(lines), f.finance.refusedLine)
 	}
 	for _, l := range lines {
-		if want := l.id != f.finance.refusedLine; l.credited != want || l.state != string(domain.SettlementMatched) {
-			t.Errorf("line %s: %s, credited %v; want matched, credited %v", l.id, l.state, l.credited, want)
+		if want := l.id != f.finance.refusedLine; l.credited != want || l.refused == want || l.state != string(domain.SettlementMatched) {
+			t.Errorf("line %s: %s, credited %v, refused %v; want matched, credited %v", l.id, l.state, l.credited, l.refused, want)
 		}
 	}
 	if a := f.activity(t); a.LinesUncredited != 1 {

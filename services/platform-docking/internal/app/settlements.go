@@ -300,7 +300,7 @@ func (t *Trade) reconcile(ctx context.Context, p domain.Partner) error {
 				"fees", l.Fees.Amount, "expected_fees", l.Expected.FeesMinor)
 		}
 		if l.State.Credited() {
-			if err := t.creditLine(ctx, p.ID, l, settled); err != nil && !t.creditRefused(p.ID, l, err) {
+			if err := t.credit(ctx, p.ID, l, settled); err != nil {
 				return err
 			}
 		}
@@ -321,25 +321,27 @@ func (t *Trade) creditDue(ctx context.Context, partnerID uuid.UUID) error {
 		if err != nil {
 			return err
 		}
-		if err := t.creditLine(ctx, partnerID, l, settled); err != nil && !t.creditRefused(partnerID, l, err) {
+		if err := t.credit(ctx, partnerID, l, settled); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// creditRefused reports whether finance refused a line's credit for good
-// (its answer, not its absence): the line is logged and stays due, and the
-// round goes on to the partner's other lines, which the refusal must not
-// hold up. Finance down or slow ends the round instead; the next one
-// starts again from the first line due.
-func (t *Trade) creditRefused(partnerID uuid.UUID, l StoredLine, err error) bool {
+// credit credits a line (creditLine) and returns what must end the round:
+// finance down or slow (the next round starts again from the first line
+// due). A refusal for good (finance's answer, not its absence) is logged
+// and the line stays due, behind every line never refused (so that a
+// batch of refused lines at the head of the queue does not starve the
+// ones behind it), and the round goes on to the partner's other lines.
+func (t *Trade) credit(ctx context.Context, partnerID uuid.UUID, l StoredLine, settled []domain.SettledSubOrder) error {
+	err := t.creditLine(ctx, partnerID, l, settled)
 	if !apperr.Permanent(err) {
-		return false
+		return err
 	}
 	t.log.Error("finance refuses a settlement line's credit; the line stays due and the partner's other lines go on",
 		"partner_id", partnerID, "line_id", l.LineID, "partner_order_id", l.PartnerOrderID, "error", err)
-	return true
+	return t.store.MarkLineCreditRefused(ctx, partnerID, l.LineID, t.clock())
 }
 
 // creditLine is the one way money leaves a settlement line: a matched or

@@ -122,10 +122,15 @@ type TradeStore interface {
 	// stays open (one line settles an order).
 	SaveLineState(ctx context.Context, l StoredLine) (bool, error)
 	// UncreditedLines returns a partner's matched and accepted lines that
-	// finance has not confirmed crediting yet, the longest waiting first.
+	// finance has not confirmed crediting yet, the longest waiting first,
+	// those finance refused (MarkLineCreditRefused) after the others.
 	UncreditedLines(ctx context.Context, partnerID uuid.UUID, limit int) ([]StoredLine, error)
 	// MarkLineCredited notes that every part of a line was credited.
 	MarkLineCredited(ctx context.Context, partnerID uuid.UUID, lineID string, at time.Time) error
+	// MarkLineCreditRefused notes that finance refused a line's credit for
+	// good at at: UncreditedLines returns it after the lines never refused,
+	// and after those refused before it.
+	MarkLineCreditRefused(ctx context.Context, partnerID uuid.UUID, lineID string, at time.Time) error
 	// GetLine returns one of a partner's lines; a line the partner does not
 	// have is an apperr NotFound error.
 	GetLine(ctx context.Context, partnerID uuid.UUID, lineID string) (StoredLine, error)

@@ -801,7 +801,7 @@ func (s Trade) LineSettling(ctx context.Context, partnerID uuid.UUID, partnerOrd
 func (s Trade) UncreditedLines(ctx context.Context, partnerID uuid.UUID, limit int) ([]app.StoredLine, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+lineColumns+` FROM settlement_lines
 		WHERE partner_id = $1 AND state IN ('matched', 'accepted') AND credited_at IS NULL
-		ORDER BY COALESCE(resolved_at, reconciled_at), line_id LIMIT $2`, partnerID, limit)
+		ORDER BY credit_refused_at NULLS FIRST, COALESCE(resolved_at, reconciled_at), line_id LIMIT $2`, partnerID, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -811,6 +811,12 @@ func (s Trade) UncreditedLines(ctx context.Context, partnerID uuid.UUID, limit i
 func (s Trade) MarkLineCredited(ctx context.Context, partnerID uuid.UUID, lineID string, at time.Time) error {
 	_, err := s.pool.Exec(ctx, `UPDATE settlement_lines SET credited_at = $3
 		WHERE partner_id = $1 AND line_id = $2 AND state IN ('matched', 'accepted') AND credited_at IS NULL`, partnerID, lineID, at)
+	return err
+}
+
+func (s Trade) MarkLineCreditRefused(ctx context.Context, partnerID uuid.UUID, lineID string, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE settlement_lines SET credit_refused_at = $3
+		WHERE partner_id = $1 AND line_id = $2 AND credited_at IS NULL`, partnerID, lineID, at)
 	return err
 }
 
