@@ -41,6 +41,10 @@ type SupplyStore interface {
 	// SupplyProducts returns the imported records among the platform's
 	// product ids.
 	SupplyProducts(ctx context.Context, platformID uuid.UUID, ids []string) (map[string]SupplyProductRecord, error)
+	// SupplyProductOf returns the supply product, of any platform,
+	// recorded as imported into the catalogue product id; found is false
+	// when none is.
+	SupplyProductOf(ctx context.Context, productID uuid.UUID) (rec SupplyProductRecord, found bool, err error)
 	// SaveSupplyProduct records an import with its SKUs (catalogue SKU id by
 	// platform code), in one transaction. A record with Deferred content is
 	// deferred from its first deferral on (DeferredSince is the store's);

@@ -11,6 +11,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 	"github.com/crossdock/crossdock/simulators/supplysim"
 )
 
@@ -40,6 +41,68 @@ func TestSupplyProductWhoseCodeIsAnothersHoldsNothingBack(t *testing.T) {
 	}
 	if p1 := f.supplyProduct(t, "P1"); p1.State != app.SupplySkipped || !strings.Contains(p1.Problem, "X-1") || p1.Deferred == nil {
 		t.Errorf("P1: %+v, want skipped with the clash as its problem", p1)
+	}
+}
+
+// A new supply product whose first SKU code is a product imported before
+// (the platform moved the code to a new product) or one the supplier made
+// by hand is refused, and that product is left as it was: before, the
+// import took the product holding the code for an earlier attempt of its
+// own and overwrote it with the new product's content.
+func TestSupplyProductWhoseFirstCodeIsAnothersOverwritesNothing(t *testing.T) {
+	f := newSupplyFixture(t, supplysim.Faults{})
+	f.seed(t, "P1", "10.00", 5, "A-1")
+	f.rounds(t, 1)
+	before := f.catalog.product("A-1")
+	if before.status != "submitted" || before.content.Title != "Product P1" {
+		t.Fatalf("P1 imported: %+v", before)
+	}
+	f.catalog.mu.Lock()
+	handMade := &doubleProduct{skus: map[string]uuid.UUID{"H-1": uuid.New()}, content: domain.ImportedProduct{Title: "Made by hand"}, status: "draft"}
+	f.catalog.codes["H-1"] = handMade.skus["H-1"]
+	f.catalog.products[uuid.New()] = handMade
+	f.catalog.mu.Unlock()
+	f.seed(t, "P1", "10.00", 5, "A-2") // the platform moves A-1 to P2
+	f.seed(t, "P2", "20.00", 5, "A-1", "B-1")
+	f.seed(t, "P3", "30.00", 5, "H-1", "C-1")
+	f.seed(t, "P4", "40.00", 5, "D-1")
+	f.rounds(t, 1)
+	if p := f.catalog.product("A-1"); p.content.Title != "Product P1" || p.revision != before.revision {
+		t.Errorf("P1's catalogue product after P2's import: %q, revision %d; want P1's content untouched", p.content.Title, p.revision)
+	}
+	if p := f.catalog.product("H-1"); p.content.Title != "Made by hand" {
+		t.Errorf("the supplier's own product after P3's import: %q", p.content.Title)
+	}
+	for _, id := range []string{"P2", "P3"} {
+		if rec := f.supplyProduct(t, id); rec.State != app.SupplySkipped || rec.ProductID != uuid.Nil || rec.Problem == "" {
+			t.Errorf("%s: %+v, want skipped with its clash as the problem", id, rec)
+		}
+	}
+	if p := f.catalog.product("D-1"); p.status != "submitted" {
+		t.Errorf("P4, after the clashing products: %+v, want submitted", p)
+	}
+}
+
+// A product an earlier attempt created in the catalogue, stopping before
+// it recorded it, is found by its code and taken up, not refused.
+func TestSupplyProductCreatedButNotRecordedIsTakenUp(t *testing.T) {
+	f := newSupplyFixture(t, supplysim.Faults{})
+	f.seed(t, "P1", "10.00", 5, "A-1", "A-2")
+	f.rounds(t, 1)
+	created := f.supplyProduct(t, "P1").ProductID
+	if created == uuid.Nil {
+		t.Fatal("P1 not imported")
+	}
+	if _, err := f.pool.Exec(context.Background(), `DELETE FROM supply_products WHERE platform_product_id = 'P1'`); err != nil {
+		t.Fatal(err)
+	}
+	f.seed(t, "P1", "11.00", 5, "A-1", "A-2")
+	f.rounds(t, 1)
+	if rec := f.supplyProduct(t, "P1"); rec.ProductID != created || rec.State == app.SupplySkipped {
+		t.Errorf("P1 imported again: %+v, want the product created before (%s)", rec, created)
+	}
+	if n := f.catalog.count("create"); n != 2 || len(f.catalog.products) != 1 {
+		t.Errorf("%d creates, %d products; want the second refused as existing and one product", n, len(f.catalog.products))
 	}
 }
 

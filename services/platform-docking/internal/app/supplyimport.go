@@ -120,11 +120,14 @@ func (s *Supply) applyContent(ctx context.Context, p domain.SupplyPlatform, rec 
 			// An earlier attempt created it and failed before recording it:
 			// find it by a SKU code (unique within the supplier) and update.
 			found, ok, ferr := s.catalog.FindProduct(ctx, erp, content.SKUs[0].Code)
+			if ferr == nil && ok {
+				ok, ferr = s.unclaimed(ctx, found, content)
+			}
 			if ferr != nil {
 				return errors.Join(err, ferr)
 			}
 			if !ok {
-				// Another of its codes is another product's (the platform
+				// One of its codes is another product's (the platform
 				// moved a SKU between products, say): refused, as content
 				// the catalogue refuses is, so it holds back none of the
 				// platform's products after it.
@@ -157,6 +160,27 @@ func (s *Supply) applyContent(ctx context.Context, p domain.SupplyPlatform, rec 
 	}
 	rec.ProductID, rec.Fingerprint, rec.State, rec.Problem, rec.Deferred, rec.UpdatedAt = made.ProductID, content.Fingerprint, state, "", nil, s.clock()
 	return s.store.SaveSupplyProduct(ctx, rec, made.SKUs)
+}
+
+// unclaimed reports whether found, the supplier's catalogue product
+// holding a new supply product's first SKU code, is what an earlier
+// attempt of that import created before failing to record it: no supply
+// product is recorded with it, and it holds none of the supplier's codes
+// but content's. Another product (one imported under a code the platform
+// has since moved to this product, or one the supplier made by hand) is
+// not overwritten with this one's content.
+func (s *Supply) unclaimed(ctx context.Context, found CatalogImport, content domain.ImportedProduct) (bool, error) {
+	codes := make(map[string]bool, len(content.SKUs))
+	for _, sku := range content.SKUs {
+		codes[sku.Code] = true
+	}
+	for code := range found.SKUs {
+		if !codes[code] {
+			return false, nil
+		}
+	}
+	_, claimed, err := s.store.SupplyProductOf(ctx, found.ProductID)
+	return !claimed, err
 }
 
 // listApproved puts on sale the imported products operators approved

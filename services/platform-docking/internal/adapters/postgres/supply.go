@@ -270,6 +270,18 @@ func (s Supply) SupplyProducts(ctx context.Context, platformID uuid.UUID, ids []
 	return out, err
 }
 
+func (s Supply) SupplyProductOf(ctx context.Context, productID uuid.UUID) (app.SupplyProductRecord, bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+supplyProductColumns+` FROM supply_products WHERE product_id = $1 LIMIT 1`, productID)
+	if err != nil {
+		return app.SupplyProductRecord{}, false, err
+	}
+	recs, err := pgx.CollectRows(rows, scanSupplyProduct)
+	if err != nil || len(recs) == 0 {
+		return app.SupplyProductRecord{}, false, err
+	}
+	return recs[0], true, nil
+}
+
 // SaveSupplyProduct stores the record and its SKUs in one transaction; a
 // product deferred keeps the time of its first deferral.
 func (s Supply) SaveSupplyProduct(ctx context.Context, r app.SupplyProductRecord, skus map[string]uuid.UUID) error {
