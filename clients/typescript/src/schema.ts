@@ -6762,11 +6762,12 @@ export interface components {
              */
             carrierCancelledAt?: string;
             /**
-             * @description True while a delivered parcel's bill may still grow: its last booking ends with
-             *     a last-mile leg, charged as the parcel arrives, and that charge has not been
-             *     received yet (its webhook lost, the carrier's feed read later). Waited for up to
-             *     LOGISTICS_FREIGHT_GRACE after the delivery (after it was received, if later
-             *     than the carrier's date); then the bill is taken as it is.
+             * @description True while a delivered or returned parcel's bill may still grow: its last
+             *     booking ends with a last-mile leg, charged as the parcel arrives or is first
+             *     tried, and that charge has not been received yet (its webhook lost, the
+             *     carrier's feed read later). Waited for up to LOGISTICS_FREIGHT_GRACE after the
+             *     delivery or return (after it was received, if later than the carrier's date);
+             *     then the bill is taken as it is.
              */
             freightPending: boolean;
         };

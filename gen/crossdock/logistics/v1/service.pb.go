@@ -653,11 +653,12 @@ type Shipment struct {
 	CarrierCancelRefusal string `protobuf:"bytes,40,opt,name=carrier_cancel_refusal,json=carrierCancelRefusal,proto3" json:"carrier_cancel_refusal,omitempty"`
 	// When the carrier's side was settled (DONE or REFUSED).
 	CarrierCancelledAt *timestamppb.Timestamp `protobuf:"bytes,41,opt,name=carrier_cancelled_at,json=carrierCancelledAt,proto3" json:"carrier_cancelled_at,omitempty"`
-	// True while a delivered parcel's bill may still grow: its last booking ends with
-	// a last-mile leg, charged as the parcel arrives, and that charge has not been
-	// received yet (its webhook lost, the carrier's feed read later). Waited for up to
-	// LOGISTICS_FREIGHT_GRACE after the delivery (after it was received, if later
-	// than the carrier's date); then the bill is taken as it is.
+	// True while a delivered or returned parcel's bill may still grow: its last
+	// booking ends with a last-mile leg, charged as the parcel arrives or is first
+	// tried, and that charge has not been received yet (its webhook lost, the
+	// carrier's feed read later). Waited for up to LOGISTICS_FREIGHT_GRACE after the
+	// delivery or return (after it was received, if later than the carrier's date);
+	// then the bill is taken as it is.
 	FreightPending bool `protobuf:"varint,42,opt,name=freight_pending,json=freightPending,proto3" json:"freight_pending,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache

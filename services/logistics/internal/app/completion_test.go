@@ -70,6 +70,42 @@ func TestCompletionWaitsForTheLastMileCharge(t *testing.T) {
 	}
 }
 
+// A parcel returned to its sender is freight pending, as a delivered one
+// is, until the last-mile charge of its delivery attempts is in: its
+// sub-order's escrow is refunded once nothing is pending, and a charge
+// after that could not be paid from it.
+func TestAReturnedParcelWaitsForItsLastMileCharge(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, LoseRate: 1, Seed: 5, UnservedCountries: []string{},
+		FailedAttemptRate: 1}, 4)
+	sh := f.create(t, f.input(0, "express"))
+	f.waitQuiet(t, time.Minute)
+	var lastMile *carrierapi.EventJSON
+	for _, e := range f.allSimEvents(t) {
+		if e.Reference != sh.ID.String() {
+			continue
+		}
+		if e.Type == "charge" && e.Charge.Kind == "last_mile" {
+			lastMile = &e
+			continue
+		}
+		f.post(t, e)
+	}
+	if lastMile == nil {
+		t.Fatal("the carrier charged no last-mile leg")
+	}
+	v, err := f.svc.GetShipment(ctx, orders, sh.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Status != "returned" || !v.FreightPending {
+		t.Fatalf("before the last-mile charge the parcel is %s, freight pending %v; want returned, pending", v.Status, v.FreightPending)
+	}
+	f.post(t, *lastMile)
+	if v, err = f.svc.GetShipment(ctx, orders, sh.ID); err != nil || v.FreightPending {
+		t.Fatalf("with every charge in: freight pending %v (%v), want not", v.FreightPending, err)
+	}
+}
+
 // The wait for a last-mile charge ends FreightGrace after delivery: a
 // carrier that never charges it does not hold the sub-order for good.
 func TestCompletionTakesTheBillAsItIsAfterTheGrace(t *testing.T) {

@@ -296,43 +296,53 @@ func TestReplacedWebhookSecretOverlaps(t *testing.T) {
 	}
 }
 
-// A delivered parcel's bill is pending while its last booking's last-mile
-// leg is not charged (an onward booking's share is "<leg>/<shipment>"), for
-// at most the grace after delivery, counted from when the delivery was
-// learned of if that is later than the carrier's date.
+// A delivered or returned parcel's bill is pending while its last
+// booking's last-mile leg is not charged (an onward booking's share is
+// "<leg>/<shipment>"), for at most the grace after the delivery or return,
+// counted from when it was learned of if that is later than the carrier's
+// date.
 func TestFreightPending(t *testing.T) {
 	delivered := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
 	s := shipment()
 	leg := func(k domain.LegKind, id string) domain.Leg { return domain.Leg{Kind: k, LegID: id} }
 	first, onward := leg(domain.LegLastMile, "WB1-3"), leg(domain.LegLastMile, domain.ShareLegID("WB9-2", s.ID))
 	grace := 2 * time.Minute
+	del, ret := domain.StatusDelivered, domain.StatusReturned
 	for _, tc := range []struct {
 		name      string
 		stage     int
-		delivered bool
+		end       domain.Status // delivered, returned or "" (on its way)
 		received  time.Duration // after the carrier's date; 0: not kept
 		completed bool
 		legs      []domain.Leg
 		after     time.Duration
 		want      bool
 	}{
-		{"not delivered", 1, false, 0, false, nil, 0, false},
-		{"delivered, nothing charged", 1, true, 0, false, nil, time.Second, true},
-		{"delivered, the last mile not charged", 1, true, 0, false, []domain.Leg{leg(domain.LegDomestic, "WB1-1"), leg(domain.LegInternational, "WB1-2")}, time.Minute, true},
-		{"delivered, the last mile charged", 1, true, 0, false, []domain.Leg{leg(domain.LegDomestic, "WB1-1"), first}, time.Second, false},
-		{"the grace ran out", 1, true, 0, false, []domain.Leg{leg(domain.LegDomestic, "WB1-1")}, grace, false},
-		{"learned of late: the grace counts from then", 1, true, 10 * time.Minute, false, nil, 11 * time.Minute, true},
-		{"learned of late, the grace ran out since", 1, true, 10 * time.Minute, false, nil, 12 * time.Minute, false},
-		{"completed", 1, true, 0, true, nil, time.Second, false},
-		{"onward booking, only the first booking's last mile", 2, true, 0, false, []domain.Leg{first, leg(domain.LegDomestic, domain.ShareLegID("WB9-1", s.ID))}, time.Second, true},
-		{"onward booking, two first-booking last miles", 2, true, 0, false, []domain.Leg{first, leg(domain.LegLastMile, "WB1-4")}, time.Second, true},
-		{"onward booking, its last mile charged", 2, true, 0, false, []domain.Leg{first, onward}, time.Second, false},
+		{"not delivered", 1, "", 0, false, nil, 0, false},
+		{"delivered, nothing charged", 1, del, 0, false, nil, time.Second, true},
+		{"delivered, the last mile not charged", 1, del, 0, false, []domain.Leg{leg(domain.LegDomestic, "WB1-1"), leg(domain.LegInternational, "WB1-2")}, time.Minute, true},
+		{"delivered, the last mile charged", 1, del, 0, false, []domain.Leg{leg(domain.LegDomestic, "WB1-1"), first}, time.Second, false},
+		{"the grace ran out", 1, del, 0, false, []domain.Leg{leg(domain.LegDomestic, "WB1-1")}, grace, false},
+		{"learned of late: the grace counts from then", 1, del, 10 * time.Minute, false, nil, 11 * time.Minute, true},
+		{"learned of late, the grace ran out since", 1, del, 10 * time.Minute, false, nil, 12 * time.Minute, false},
+		{"completed", 1, del, 0, true, nil, time.Second, false},
+		{"onward booking, only the first booking's last mile", 2, del, 0, false, []domain.Leg{first, leg(domain.LegDomestic, domain.ShareLegID("WB9-1", s.ID))}, time.Second, true},
+		{"onward booking, two first-booking last miles", 2, del, 0, false, []domain.Leg{first, leg(domain.LegLastMile, "WB1-4")}, time.Second, true},
+		{"onward booking, its last mile charged", 2, del, 0, false, []domain.Leg{first, onward}, time.Second, false},
+		{"returned, nothing charged", 1, ret, 0, false, nil, time.Second, true},
+		{"returned, the last mile charged", 1, ret, 0, false, []domain.Leg{first}, time.Second, false},
+		{"returned, the grace ran out", 1, ret, 0, false, nil, grace, false},
+		{"returned, learned of late", 1, ret, 10 * time.Minute, false, nil, 11 * time.Minute, true},
+		{"returned by the onward booking, only the first booking's last mile", 2, ret, 0, false, []domain.Leg{first}, time.Second, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sh := s
 			sh.Stage = tc.stage
-			if tc.delivered {
-				sh.DeliveredAt = &delivered
+			switch tc.end {
+			case del:
+				sh.Status, sh.DeliveredAt = del, &delivered
+			case ret:
+				sh.Status, sh.LastEventAt = ret, delivered
 			}
 			if tc.received > 0 {
 				at := delivered.Add(tc.received)

@@ -72,21 +72,30 @@ func ActualFreight(legs []Leg, currency string) (money.Money, error) {
 	return total, nil
 }
 
-// FreightPending reports whether a delivered parcel's bill may still grow.
-// Its last booking ends with a last-mile leg, charged as the parcel
-// arrives (an onward booking's is shared: its share is
-// "<leg id>/<shipment id>"): while that is not charged, it is on its way
-// (its webhook lost, the feed read later), and completing now would settle
-// the sub-order and teach the estimator without it. The wait ends grace
-// after the delivery, counted from when this service learned of it if
-// later than the carrier's date (a webhook that came late, a clock behind):
-// a share too small to charge never comes, and a carrier may not charge
-// at all.
+// FreightPending reports whether a delivered or returned parcel's bill
+// may still grow. Its last booking ends with a last-mile leg, charged as
+// the parcel arrives or is first tried (an onward booking's is shared: its
+// share is "<leg id>/<shipment id>"): while that is not charged, it is on
+// its way (its webhook lost, the feed read later), and completing now
+// would settle the sub-order and teach the estimator without it (a
+// returned parcel's refund would give the buyer what the leg then could
+// not be paid from). The wait ends grace after the delivery or return,
+// counted from when this service learned of it if later than the
+// carrier's date (a webhook that came late, a clock behind): a share too
+// small to charge never comes, and a carrier may not charge at all (nor
+// for a parcel it could not deliver).
 func (s Shipment) FreightPending(legs []Leg, now time.Time, grace time.Duration) bool {
-	if s.DeliveredAt == nil || s.CompletedAt != nil {
+	var since time.Time
+	switch {
+	case s.CompletedAt != nil:
+		return false
+	case s.DeliveredAt != nil:
+		since = *s.DeliveredAt
+	case s.Status == StatusReturned:
+		since = s.LastEventAt // the return: a final event is applied last
+	default:
 		return false
 	}
-	since := *s.DeliveredAt
 	if r := s.DeliveryReceivedAt; r != nil && r.After(since) {
 		since = *r
 	}

@@ -100,8 +100,9 @@ type Shipment struct {
 	CreatedAt   time.Time
 	PickedUpAt  *time.Time
 	DeliveredAt *time.Time
-	// DeliveryReceivedAt is when this service learned of the delivery
-	// (nil for parcels delivered before it was kept).
+	// DeliveryReceivedAt is when this service learned of the delivery, or
+	// the return (nil for parcels delivered or returned before it was
+	// kept).
 	DeliveryReceivedAt *time.Time
 	CompletedAt        *time.Time
 	CancelledAt        *time.Time

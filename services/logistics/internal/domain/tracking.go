@@ -49,10 +49,10 @@ func AsApplied(ev TrackingEvent, received time.Time) TrackingEvent {
 }
 
 // ApplyReceived applies ev as received at received (AsApplied), and notes
-// when a delivery was learned of.
+// when a delivery or return was learned of.
 func (s *Shipment) ApplyReceived(ev TrackingEvent, received time.Time, speed Speed, timing Timing) Effects {
 	fx := s.Apply(AsApplied(ev, received), speed, timing)
-	if fx.Delivered {
+	if fx.Delivered || fx.Returned {
 		s.DeliveryReceivedAt = &received
 	}
 	return fx

@@ -226,12 +226,13 @@ func (s *Service) saveMoves(ctx context.Context, r Repository, o domain.Order, c
 // to the buyer (nothing when it was never paid).
 func (s *Service) refundCancelled(ctx context.Context, subID uuid.UUID) error {
 	// A parcel that travelled (returned to its sender) may still have
-	// freight legs to pay from escrow: the refund is what they leave.
+	// freight legs to pay from escrow, or one on its way (its last-mile
+	// charge): the refund is what they leave.
 	p, err := s.Logistics.Parcel(ctx, subID)
 	if err != nil {
 		return err
 	}
-	if p != nil && p.UnpaidLegs > 0 {
+	if p != nil && (p.UnpaidLegs > 0 || p.FreightPending) {
 		return errNotYet{until: s.clock().Add(5 * time.Second)}
 	}
 	e, err := s.Finance.Escrow(ctx, subID)

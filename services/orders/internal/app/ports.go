@@ -152,7 +152,8 @@ type Parcel struct {
 	// (and not refused for good): settlement waits for them.
 	UnpaidLegs int
 	// FreightPending: the carrier's last charge is still on its way (for a
-	// bounded time after delivery); settlement waits for it too.
+	// bounded time after delivery or return); settlement, and a returned
+	// parcel's refund, wait for it too.
 	FreightPending bool
 }
 

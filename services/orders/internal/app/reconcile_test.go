@@ -418,8 +418,9 @@ func TestTheMigrationSchedulesTheChecksOfSubOrdersAlreadyWaiting(t *testing.T) {
 // A parcel the carrier takes back to its sender (nobody at the door at any
 // attempt) cancels its sub-order, by logistics' event or by the delivery
 // check should the event be lost, and refunds the buyer what escrow holds
-// once the parcel's freight legs are paid. Before, the sub-order stayed
-// shipped for ever, the buyer's money held in escrow.
+// once the parcel's freight legs are paid and none is on its way (freight
+// pending). Before, the sub-order stayed shipped for ever, the buyer's
+// money held in escrow.
 func TestAParcelReturnedToItsSenderCancelsAndRefunds(t *testing.T) {
 	for _, eventLost := range []bool{false, true} {
 		t.Run(map[bool]string{false: "by the event", true: "by the check"}[eventLost], func(t *testing.T) {
@@ -446,7 +447,14 @@ func TestAParcelReturnedToItsSenderCancelsAndRefunds(t *testing.T) {
 			if s.w.wallets[ann.Subject] != wallet {
 				t.Fatal("refunded before the parcel's last leg was paid")
 			}
-			p.unpaidLegs = 0
+			// Its legs paid, its last-mile charge still on its way.
+			p.unpaidLegs, p.freightPending = 0, true
+			s.at = s.at.Add(time.Minute)
+			s.run(t)
+			if s.w.wallets[ann.Subject] != wallet {
+				t.Fatal("refunded before the parcel's last-mile charge came in")
+			}
+			p.freightPending = false
 			s.at = s.at.Add(time.Minute)
 			s.run(t)
 			if got := s.w.wallets[ann.Subject] - wallet; got != held {
