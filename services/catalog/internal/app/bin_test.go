@@ -148,6 +148,29 @@ func TestRetiredSKUsAreDescribedByTheirLatestRevision(t *testing.T) {
 	}
 }
 
+// A retired SKU is described by the latest approved revision that had it,
+// not by a later revision rejected with a price never on sale.
+func TestARetiredSKUIsNotDescribedByARejectedRevision(t *testing.T) {
+	f := newFixture(t)
+	p := f.listed(t, f.supplierA, "Buds", "R", map[string]int64{"black": 1000, "red": 1200})
+	var red uuid.UUID
+	for _, s := range p.Live.Content.SKUs {
+		if s.Code == "R-red" {
+			red = s.ID
+		}
+	}
+	must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds", "R", map[string]int64{"black": 1000, "red": 100})))(t)
+	must(f.svc.SubmitProduct(ctx, f.supplierA, p.ID))(t)
+	must(f.svc.RejectProduct(ctx, f.reviewer, p.ID, "Red at one euro is a typo.", time.Time{}))(t)
+	must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds", "R", map[string]int64{"black": 1000})))(t)
+	must(f.svc.SubmitProduct(ctx, f.supplierA, p.ID))(t)
+	must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID, time.Time{}))(t)
+	infos, _ := must2(f.svc.BatchGetSkus(ctx, f.service, []string{red.String()}, ""))(t)
+	if len(infos) != 1 || infos[0].OnSale || infos[0].RetailPrice != eur(1200) {
+		t.Fatalf("the retired red SKU: %+v; want not on sale, at its last approved price 12.00", infos)
+	}
+}
+
 // must2 is must for calls returning two values and an error.
 func must2[A, B any](a A, b B, err error) func(testing.TB) (A, B) {
 	return func(t testing.TB) (A, B) {

@@ -40,8 +40,8 @@ func (r repo) CreateSKUs(ctx context.Context, supplierID, productID uuid.UUID, s
 }
 
 // SKUs reads the given SKUs with their products. A SKU's description comes
-// from the live revision, else the pending one, else the latest revision
-// that still had it.
+// from the live revision, else the pending one, else the latest approved
+// revision that still had it (describeRetired).
 func (r repo) SKUs(ctx context.Context, ids []uuid.UUID) ([]app.SKURecord, error) {
 	return untorn(r, func(r repo) ([]app.SKURecord, error) { return r.skus(ctx, ids) })
 }
@@ -98,7 +98,11 @@ func (r repo) skus(ctx context.Context, ids []uuid.UUID) ([]app.SKURecord, error
 	out := make([]app.SKURecord, 0, len(refs))
 	retired := map[int]uuid.UUID{} // the records neither the live nor the pending revision describes, with their products
 	for _, s := range refs {
-		rec := app.SKURecord{ID: s.id, Code: s.code, Product: byID[s.product]}
+		product, ok := byID[s.product]
+		if !ok {
+			continue // purged between the two reads: the SKU is gone
+		}
+		rec := app.SKURecord{ID: s.id, Code: s.code, Product: product}
 		p := &rec.Product
 		if p.Live != nil {
 			rec.Content, rec.InLive = p.Live.Content.SKU(s.id)
@@ -122,7 +126,9 @@ func (r repo) skus(ctx context.Context, ids []uuid.UUID) ([]app.SKURecord, error
 
 // describeRetired describes the SKUs of recs at the indexes in retired
 // (with their products), which neither the live nor the pending revision
-// has, from the latest revision that had each, all in one query. A SKU no
+// has, from the latest approved revision that had each (a rejected or
+// abandoned one's figures were never on sale), else the latest of any
+// status, all in one query. A SKU no
 // revision has (a draft edited in place dropped it after it was announced)
 // is described by its id and code alone: known, not on sale.
 func (r repo) describeRetired(ctx context.Context, recs []app.SKURecord, retired map[int]uuid.UUID) error {
@@ -140,7 +146,7 @@ func (r repo) describeRetired(ctx context.Context, recs []app.SKURecord, retired
 		FROM unnest($1::uuid[], $2::text[]) AS x(product_id, sku_id)
 		JOIN product_revisions r ON r.product_id = x.product_id, jsonb_array_elements(r.content->'skus') s
 		WHERE s->>'sku_id' = x.sku_id
-		ORDER BY x.sku_id, r.number DESC`, products, skus)
+		ORDER BY x.sku_id, r.status = 'approved' DESC, r.number DESC`, products, skus)
 	if err != nil {
 		return fmt.Errorf("retired skus: %w", err)
 	}
