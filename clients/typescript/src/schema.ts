@@ -5131,6 +5131,12 @@ export interface components {
             deletedAt?: string;
             /** Format: date-time */
             createdAt?: string;
+            /**
+             * @description Why a reviewer took the product off sale; while set, ListProduct is
+             *     FAILED_PRECONDITION DELISTED_BY_REVIEW, until a reviewer approves a revision
+             *     submitted after the takedown (one waiting for review then was sent back).
+             */
+            reviewHold: string;
         };
         /** @description ProductContent is what a revision says about a product, in its default locale. */
         ProductContent: {

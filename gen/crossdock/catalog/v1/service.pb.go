@@ -1833,8 +1833,12 @@ type Product struct {
 	QualityCheck *QualityCheck  `protobuf:"bytes,10,opt,name=quality_check,json=qualityCheck,proto3" json:"quality_check,omitempty"`
 	Translations []*Translation `protobuf:"bytes,11,rep,name=translations,proto3" json:"translations,omitempty"`
 	// Set while the product is in the bin.
-	DeletedAt     *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=deleted_at,json=deletedAt,proto3" json:"deleted_at,omitempty"`
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	DeletedAt *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=deleted_at,json=deletedAt,proto3" json:"deleted_at,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// Why a reviewer took the product off sale; while set, ListProduct is
+	// FAILED_PRECONDITION DELISTED_BY_REVIEW, until a reviewer approves a revision
+	// submitted after the takedown (one waiting for review then was sent back).
+	ReviewHold    string `protobuf:"bytes,14,opt,name=review_hold,json=reviewHold,proto3" json:"review_hold,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1958,6 +1962,13 @@ func (x *Product) GetCreatedAt() *timestamppb.Timestamp {
 		return x.CreatedAt
 	}
 	return nil
+}
+
+func (x *Product) GetReviewHold() string {
+	if x != nil {
+		return x.ReviewHold
+	}
+	return ""
 }
 
 type CreateProductRequest struct {
@@ -4978,7 +4989,7 @@ const file_crossdock_catalog_v1_service_proto_rawDesc = "" +
 	"updated_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x1aB\n" +
 	"\x14AttributeLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa9\x05\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xca\x05\n" +
 	"\aProduct\x12\x1d\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tR\tproductId\x12\x1f\n" +
@@ -4997,7 +5008,9 @@ const file_crossdock_catalog_v1_service_proto_rawDesc = "" +
 	"\n" +
 	"deleted_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tdeletedAt\x129\n" +
 	"\n" +
-	"created_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xae\x02\n" +
+	"created_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x1f\n" +
+	"\vreview_hold\x18\x0e \x01(\tR\n" +
+	"reviewHold\"\xae\x02\n" +
 	"\x14CreateProductRequest\x12\x19\n" +
 	"\bmodel_id\x18\x01 \x01(\tR\amodelId\x125\n" +
 	"\x04type\x18\x02 \x01(\x0e2!.crossdock.catalog.v1.ProductTypeR\x04type\x124\n" +

@@ -237,6 +237,33 @@ func TestAReviewersTakedownHolds(t *testing.T) {
 	}
 }
 
+// A revision waiting for review when a reviewer takes the product down is
+// sent back with the takedown's reason: approving content submitted before
+// the takedown (a reviewer working the queue, unaware of it) cannot lift
+// the hold. Before, it did, and the owner listed the product again.
+func TestATakedownSendsBackTheRevisionWaitingForReview(t *testing.T) {
+	f := newFixture(t)
+	p := f.listed(t, f.supplierA, "Buds", "X", map[string]int64{"black": 1000})
+	must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds", "X", map[string]int64{"black": 990})))(t)
+	must(f.svc.SubmitProduct(ctx, f.supplierA, p.ID))(t)
+	down := must(f.svc.DelistProduct(ctx, f.reviewer, p.ID, "counterfeit report"))(t)
+	if down.Pending == nil || down.Pending.Status != domain.RevisionChangesRequested || down.Pending.ReviewReason != "counterfeit report" ||
+		down.Status != domain.StatusDelisted || down.ReviewHold == "" {
+		t.Fatalf("after the takedown: %s, pending %+v, hold %q; want delisted, the revision sent back with the reason", down.Status, down.Pending, down.ReviewHold)
+	}
+	_, err := f.svc.ApproveProduct(ctx, f.reviewer, p.ID, time.Time{})
+	wantReason(t, err, "NOT_SUBMITTED")
+	_, err = f.svc.ListProduct(ctx, f.supplierA, p.ID)
+	wantReason(t, err, "DELISTED_BY_REVIEW")
+
+	// Submitted again after the takedown, approved: the hold lifts.
+	must(f.svc.SubmitProduct(ctx, f.supplierA, p.ID))(t)
+	must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID, time.Time{}))(t)
+	if got := must(f.svc.ListProduct(ctx, f.supplierA, p.ID))(t); got.Status != domain.StatusListed {
+		t.Errorf("after approving a revision submitted since the takedown: %s, want listed", got.Status)
+	}
+}
+
 // wantReason fails unless err is a FailedPrecondition with reason.
 func wantReason(t testing.TB, err error, reason string) {
 	t.Helper()

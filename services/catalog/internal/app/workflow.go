@@ -203,20 +203,24 @@ func (s *Service) ListProduct(ctx context.Context, caller auth.Caller, id uuid.U
 
 // DelistProduct takes a listed product off sale. The owner, or a reviewer:
 // a reviewer's takedown needs a reason, holds (the owner cannot list the
-// product again until a reviewer approves a revision of it) and reaches a
-// product in the bin too, which a restore would otherwise put back on
-// sale.
+// product again until a reviewer approves a revision of it submitted
+// since: one waiting for review is sent back) and reaches a product in
+// the bin too, which a restore would otherwise put back on sale.
 func (s *Service) DelistProduct(ctx context.Context, caller auth.Caller, id uuid.UUID, reason string) (domain.Product, error) {
 	return s.change(ctx, caller, id, byOwnerOrReviewer, func(r Repository, p *domain.Product, now time.Time) ([]domain.Transition, error) {
-		delist := p.Delist
+		var ts []domain.Transition
+		var err error
 		if isReviewer(caller) {
-			delist = p.TakeDown
+			ts, err = p.TakeDown(caller.Subject, reason, now)
+		} else {
+			var t domain.Transition
+			t, err = p.Delist(caller.Subject, reason, now)
+			ts = one(t)
 		}
-		t, err := delist(caller.Subject, reason, now)
 		if err != nil {
 			return nil, err
 		}
-		return one(t), r.Emit(ctx, SubjectProductDelisted, &catalogv1.ProductDelisted{
+		return ts, r.Emit(ctx, SubjectProductDelisted, &catalogv1.ProductDelisted{
 			ProductId: p.ID.String(), SupplierId: p.SupplierID.String(), OccurredAt: timestamppb.New(now),
 		})
 	})

@@ -241,22 +241,31 @@ func (p *Product) Delist(actor, reason string, now time.Time) (Transition, error
 // TakeDown is a reviewer taking the product off sale, with a required
 // reason (field "reason"): listed, it is delisted; in the bin, it comes
 // back delisted. Either way it holds (ReviewHold) until a reviewer
-// approves a revision of it.
-func (p *Product) TakeDown(actor, reason string, now time.Time) (Transition, error) {
+// approves a revision of it submitted after the takedown: a revision
+// waiting for review is sent back to its supplier with the takedown's
+// reason (a second transition), so approving content submitted before
+// the takedown, by a reviewer working the queue, cannot lift the hold.
+func (p *Product) TakeDown(actor, reason string, now time.Time) ([]Transition, error) {
 	var v violations
 	reason = apperr.CheckLongText(&v, "reason", reason, 1, MaxReason)
 	if err := v.Err(); err != nil {
-		return Transition{}, err
+		return nil, err
 	}
 	if p.Live == nil {
-		return Transition{}, ErrNotListed
+		return nil, ErrNotListed
 	}
 	from := p.Status
 	if p.Status == StatusListed {
 		p.Status = StatusDelisted
 	}
 	p.ReviewHold = reason
-	return p.transition(from, ActionDelisted, actor, reason, p.Live.Number, now), nil
+	ts := []Transition{p.transition(from, ActionDelisted, actor, reason, p.Live.Number, now)}
+	if r := p.Pending; r != nil && r.Status == RevisionSubmitted {
+		r.Status, r.ReviewReason, r.UpdatedAt = RevisionChangesRequested, reason, now
+		p.ReviewSince = time.Time{}
+		ts = append(ts, p.transition(p.Status, ActionChangesRequested, actor, reason, r.Number, now))
+	}
+	return ts, nil
 }
 
 // Delete moves the product to the bin: hidden from buyers and reviewers, its

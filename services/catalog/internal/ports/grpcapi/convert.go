@@ -182,7 +182,7 @@ func productProto(p domain.Product) *catalogv1.Product {
 		ProductId: p.ID.String(), SupplierId: p.SupplierID.String(), ModelId: p.ModelID.String(),
 		Type: productTypes[p.Type], Origin: originProto(p.Origin), DefaultLocale: p.DefaultLocale,
 		Status: productStatuses[p.Status], Live: revisionProto(p.Live), Pending: revisionProto(p.Pending),
-		DeletedAt: pbtime.Proto(p.DeletedAt), CreatedAt: pbtime.Proto(p.CreatedAt),
+		DeletedAt: pbtime.Proto(p.DeletedAt), CreatedAt: pbtime.Proto(p.CreatedAt), ReviewHold: p.ReviewHold,
 	}
 	if qc := p.QualityCheck; qc != nil {
 		out.QualityCheck = &catalogv1.QualityCheck{Passed: qc.Passed, Notes: qc.Notes, CheckedBy: qc.CheckedBy, CheckedAt: pbtime.Proto(qc.CheckedAt)}

@@ -232,6 +232,11 @@ func TestCatalogOverTheWire(t *testing.T) {
 		t.Fatalf("BatchGetSkus of a draft = %v, %v", skus, err)
 	}
 
+	// A reviewer's takedown shows its reason on the product.
+	down, err := c.DelistProduct(reviewer, &catalogv1.DelistProductRequest{ProductId: id, Reason: "counterfeit report"})
+	if err != nil || down.GetProduct().GetReviewHold() != "counterfeit report" {
+		t.Fatalf("takedown = %v, %v; want the product's review_hold set", down, err)
+	}
 	if _, err := c.DeleteProduct(asA, &catalogv1.DeleteProductRequest{ProductId: id}); err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +247,7 @@ func TestCatalogOverTheWire(t *testing.T) {
 	_, err = c.GetListing(anon, &catalogv1.GetListingRequest{ProductId: id})
 	wantCode(t, err, codes.NotFound)
 	history, err := c.GetProductHistory(asA, &catalogv1.GetProductHistoryRequest{ProductId: id})
-	if err != nil || len(history.GetTransitions()) != 5 ||
+	if err != nil || len(history.GetTransitions()) != 6 || // created, submitted, approved, listed, taken down, deleted
 		history.GetTransitions()[3].GetTo() != catalogv1.ProductStatus_PRODUCT_STATUS_LISTED {
 		t.Fatalf("history = %v, %v", history, err)
 	}
