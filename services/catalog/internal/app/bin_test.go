@@ -264,6 +264,40 @@ func TestATakedownSendsBackTheRevisionWaitingForReview(t *testing.T) {
 	}
 }
 
+// A product never approved is translated and checked from its pending
+// revision: sent back and described otherwise, the translation becomes
+// incomplete and the check goes, so its first approval does not put on
+// sale a translation, or a check, of other content. Before, only an
+// approval replacing a live revision outdated them. An edit of prices
+// alone keeps both.
+func TestAnEditBeforeTheFirstApprovalOutdatesTranslationsAndTheCheck(t *testing.T) {
+	f := newFixture(t)
+	p := f.create(t, f.supplierA, "Buds, 40 h battery", "X", map[string]int64{"black": 1000})
+	must(f.svc.SubmitProduct(ctx, f.supplierA, p.ID))(t)
+	must(f.svc.UpsertTranslation(ctx, f.translator, p.ID, domain.TranslationInput{
+		Locale: "de", Title: "Ohrhörer, 40 Std. Akku", Description: "Echtes Leder",
+		AttributeLabels: map[string]string{"colour": "Farbe", "material": "Material"},
+	}))(t)
+	must(f.svc.RecordQualityCheck(ctx, f.reviewer, p.ID, true, "battery verified"))(t)
+	must(f.svc.RequestChanges(ctx, f.reviewer, p.ID, "Say which case comes with it.", time.Time{}))(t)
+	if got := must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds, 40 h battery", "X", map[string]int64{"black": 900})))(t); got.QualityCheck == nil || !got.Translations[0].Complete {
+		t.Fatalf("after a price edit: quality check %v, translation complete %v; want both kept", got.QualityCheck, got.Translations[0].Complete)
+	}
+	got := must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds, 20 h battery", "X", map[string]int64{"black": 900})))(t)
+	if got.QualityCheck != nil || got.Translations[0].Complete {
+		t.Fatalf("after new text: quality check %v, translation complete %v; want neither", got.QualityCheck, got.Translations[0].Complete)
+	}
+	must(f.svc.SubmitProduct(ctx, f.supplierA, p.ID))(t)
+	must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID, time.Time{}))(t)
+	must(f.svc.ListProduct(ctx, f.supplierA, p.ID))(t)
+	if l := must(f.svc.GetListing(ctx, p.ID, "de"))(t); l.Text.Title != "Buds, 20 h battery" {
+		t.Errorf("a German buyer reads %q, want the approved content", l.Text.Title)
+	}
+	if got := must(f.svc.GetProduct(ctx, f.supplierA, p.ID))(t); got.QualityCheck != nil || got.Translations[0].Complete {
+		t.Errorf("read back: quality check %v, translation complete %v; want neither", got.QualityCheck, got.Translations[0].Complete)
+	}
+}
+
 // wantReason fails unless err is a FailedPrecondition with reason.
 func wantReason(t testing.TB, err error, reason string) {
 	t.Helper()

@@ -92,9 +92,10 @@ func (s *Service) UpdateProduct(ctx context.Context, caller auth.Caller, id uuid
 	var p domain.Product
 	err = s.store.InTx(ctx, func(r Repository) error {
 		var (
-			created []domain.SKU
-			t       domain.Transition
-			logged  bool
+			created  []domain.SKU
+			t        domain.Transition
+			logged   bool
+			outdated []domain.Translation
 		)
 		var now time.Time
 		var err error
@@ -129,11 +130,26 @@ func (s *Service) UpdateProduct(ctx context.Context, caller auth.Caller, id uuid
 			if created, err = assignSKUs(ctx, r, &content, p.SupplierID, existing); err != nil {
 				return nil, err
 			}
-			t, logged, err = p.Edit(content, caller.Subject, now)
-			return nil, err
+			var before *domain.Content
+			if p.Pending != nil {
+				c := p.Pending.Content // a copy: an edit in place replaces it
+				before = &c
+			}
+			if t, logged, err = p.Edit(content, caller.Subject, now); err != nil {
+				return nil, err
+			}
+			if before != nil {
+				outdated = p.Redescribed(*before)
+			}
+			return nil, nil
 		})
 		if err != nil {
 			return err
+		}
+		for _, tr := range outdated {
+			if err := r.SaveTranslation(ctx, p.ID, tr); err != nil {
+				return err
+			}
 		}
 		if logged {
 			if err := r.AddTransitions(ctx, p.ID, t); err != nil {

@@ -134,9 +134,28 @@ func (p *Product) CompleteTranslations() []Translation {
 // the goods no longer are), and the quality check, which passed other
 // goods, is dropped. It returns the translations it changed.
 func (p *Product) DescribedOtherwise(replaced Content) []Translation {
-	c := p.Live.Content
-	if c.Title == replaced.Title && c.Description == replaced.Description && maps.Equal(c.Attributes, replaced.Attributes) &&
-		slices.Equal(c.Images, replaced.Images) {
+	return p.outdate(p.Live.Content, replaced)
+}
+
+// Redescribed is DescribedOtherwise for a product never approved, whose
+// pending revision an edit took from before to its content now: its
+// translations and quality check were made of the pending content (there
+// is no other), and the first approval, replacing nothing, would keep
+// them. A product with a live revision keeps them until an approval
+// replaces it.
+func (p *Product) Redescribed(before Content) []Translation {
+	if p.Live != nil || p.Pending == nil {
+		return nil
+	}
+	return p.outdate(p.Pending.Content, before)
+}
+
+// outdate drops the quality check and marks the complete translations
+// incomplete, returning them, when content c describes the goods otherwise
+// than before: another title, description, attributes or images.
+func (p *Product) outdate(c, before Content) []Translation {
+	if c.Title == before.Title && c.Description == before.Description && maps.Equal(c.Attributes, before.Attributes) &&
+		slices.Equal(c.Images, before.Images) {
 		return nil
 	}
 	p.QualityCheck = nil
