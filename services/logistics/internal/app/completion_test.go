@@ -26,27 +26,11 @@ func TestCompletionWaitsForTheLastMileCharge(t *testing.T) {
 	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, LoseRate: 1, Seed: 5, UnservedCountries: []string{}}, 4)
 	sh := f.create(t, f.input(0, "express"))
 	f.waitQuiet(t, time.Minute)
-	var lastMile *carrierapi.EventJSON
-	var charged int64
-	for _, e := range f.allSimEvents(t) {
-		if e.Reference != sh.ID.String() {
-			continue
-		}
-		if e.Type == "charge" {
-			charged += e.Charge.Amount
-			if e.Charge.Kind == "last_mile" {
-				lastMile = &e
-				continue
-			}
-		}
+	lastMile, charged := f.postAllButTheLastMile(t, sh.ID.String(), func(e *carrierapi.EventJSON) {
 		if e.Type == "tracking" && e.Status == "delivered" {
 			e.OccurredAt = time.Now().Add(-10 * time.Minute)
 		}
-		f.post(t, e)
-	}
-	if lastMile == nil {
-		t.Fatal("the carrier charged no last-mile leg")
-	}
+	})
 	v, err := f.svc.GetShipment(ctx, orders, sh.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +42,7 @@ func TestCompletionWaitsForTheLastMileCharge(t *testing.T) {
 	if _, err := f.svc.CompleteShipment(ctx, orders, sh.ID); !errors.As(err, &e) || e.Kind != apperr.KindUnavailable || e.Reason != "FREIGHT_PENDING" || e.RetryDelay <= 0 {
 		t.Fatalf("completing without the last-mile charge = %v, want UNAVAILABLE FREIGHT_PENDING with a retry delay", err)
 	}
-	f.post(t, *lastMile)
+	f.post(t, lastMile)
 	if v, err = f.svc.CompleteShipment(ctx, orders, sh.ID); err != nil {
 		t.Fatalf("completing with every charge in: %v", err)
 	}
@@ -79,20 +63,7 @@ func TestAReturnedParcelWaitsForItsLastMileCharge(t *testing.T) {
 		FailedAttemptRate: 1}, 4)
 	sh := f.create(t, f.input(0, "express"))
 	f.waitQuiet(t, time.Minute)
-	var lastMile *carrierapi.EventJSON
-	for _, e := range f.allSimEvents(t) {
-		if e.Reference != sh.ID.String() {
-			continue
-		}
-		if e.Type == "charge" && e.Charge.Kind == "last_mile" {
-			lastMile = &e
-			continue
-		}
-		f.post(t, e)
-	}
-	if lastMile == nil {
-		t.Fatal("the carrier charged no last-mile leg")
-	}
+	lastMile, _ := f.postAllButTheLastMile(t, sh.ID.String(), func(*carrierapi.EventJSON) {})
 	v, err := f.svc.GetShipment(ctx, orders, sh.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +71,7 @@ func TestAReturnedParcelWaitsForItsLastMileCharge(t *testing.T) {
 	if v.Status != "returned" || !v.FreightPending {
 		t.Fatalf("before the last-mile charge the parcel is %s, freight pending %v; want returned, pending", v.Status, v.FreightPending)
 	}
-	f.post(t, *lastMile)
+	f.post(t, lastMile)
 	if v, err = f.svc.GetShipment(ctx, orders, sh.ID); err != nil || v.FreightPending {
 		t.Fatalf("with every charge in: freight pending %v (%v), want not", v.FreightPending, err)
 	}
@@ -158,4 +129,30 @@ func (f *fixture) completedFreight(t *testing.T, shipmentID string) int64 {
 		t.Fatalf("completion event of %s, want %s", ev.GetShipmentId(), shipmentID)
 	}
 	return ev.GetActualFreight().GetAmountMinor()
+}
+
+// postAllButTheLastMile posts as webhooks every event the carrier made of
+// the parcel with reference ref, each first given to edit, but its
+// last-mile charge, which it returns with the sum of every charge.
+func (f *fixture) postAllButTheLastMile(t *testing.T, ref string, edit func(*carrierapi.EventJSON)) (lastMile carrierapi.EventJSON, charged int64) {
+	t.Helper()
+	found := false
+	for _, e := range f.allSimEvents(t) {
+		if e.Reference != ref {
+			continue
+		}
+		if e.Type == "charge" {
+			charged += e.Charge.Amount
+			if e.Charge.Kind == "last_mile" {
+				lastMile, found = e, true
+				continue
+			}
+		}
+		edit(&e)
+		f.post(t, e)
+	}
+	if !found {
+		t.Fatal("the carrier charged no last-mile leg")
+	}
+	return lastMile, charged
 }
