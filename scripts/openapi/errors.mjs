@@ -98,7 +98,14 @@ export const errorResponses = {
       'Retry-After': { description: 'Seconds to wait before calling again.', schema: { type: 'integer' } },
     },
   },
-  503: { name: 'Unavailable', description: 'A service is briefly unavailable; retry with backoff.', example: status(14, 'service unavailable') },
+  503: {
+    name: 'Unavailable',
+    description: 'A service is briefly unavailable; retry after `Retry-After` seconds when it is sent, else with backoff.',
+    example: status(14, 'service unavailable'),
+    headers: {
+      'Retry-After': { description: 'Seconds to wait before calling again, when the service knows.', schema: { type: 'integer' } },
+    },
+  },
 };
 
 // componentResponses builds components.responses from errorResponses.

@@ -7067,9 +7067,11 @@ export interface components {
                 "application/json": components["schemas"]["Status"];
             };
         };
-        /** @description A service is briefly unavailable; retry with backoff. */
+        /** @description A service is briefly unavailable; retry after `Retry-After` seconds when it is sent, else with backoff. */
         Unavailable: {
             headers: {
+                /** @description Seconds to wait before calling again, when the service knows. */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {

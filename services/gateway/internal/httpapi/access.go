@@ -7,11 +7,20 @@ import (
 	"github.com/crossdock/crossdock/services/gateway/internal/edge"
 )
 
-// credentialTemplates are the routes that take credentials (passwords,
-// refresh tokens) and hand out tokens.
-var credentialTemplates = []string{
+// passwordTemplates are the routes that check or set a password: each
+// costs a password hash upstream, and a guess at one is what a flood of
+// them is after.
+var passwordTemplates = []string{
 	"POST /v1/auth/signup",
 	"POST /v1/auth/login",
+}
+
+// sessionTemplates take a refresh token as their credential: no password
+// hash behind them, and a 256-bit token no guessing finds, so they share
+// only the per-address limit of every request. Users behind one address (a
+// carrier's NAT) refresh every few minutes each; under the password
+// routes' limit a thousand of them were refused.
+var sessionTemplates = []string{
 	"POST /v1/auth/refresh",
 	"POST /v1/auth/logout",
 }
@@ -40,11 +49,11 @@ var signedTemplates = []string{
 
 // PublicRoutes take no access token: signing up and in, the keys, the API's
 // own documents, browsing the catalogue, and the signed webhooks.
-var PublicRoutes = edge.NewRouteSet(slices.Concat(credentialTemplates, cacheableTemplates, signedTemplates)...)
+var PublicRoutes = edge.NewRouteSet(slices.Concat(passwordTemplates, sessionTemplates, cacheableTemplates, signedTemplates)...)
 
-// CredentialRoutes accept credentials (passwords, refresh tokens) and are
-// limited per client address more strictly than the rest.
-var CredentialRoutes = edge.NewRouteSet(credentialTemplates...)
+// CredentialRoutes check passwords and are limited per client address
+// more strictly than the rest.
+var CredentialRoutes = edge.NewRouteSet(passwordTemplates...)
 
 // CacheableRoutes answer the same to everyone and carry nothing personal.
 // Every other response, the credential routes' above all, is marked

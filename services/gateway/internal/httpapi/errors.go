@@ -24,8 +24,9 @@ import (
 // does not parse) carry the parser's text and no field; they are rewritten
 // into a google.rpc.BadRequest naming the field. Field violations, the
 // gateway's and the services', name fields by their JSON names, as the
-// client sent them (withJSONFieldPaths). And a ResourceExhausted error
-// carrying google.rpc.RetryInfo answers with Retry-After.
+// client sent them (withJSONFieldPaths). And an error carrying
+// google.rpc.RetryInfo (ResourceExhausted, Unavailable) answers with
+// Retry-After.
 func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 	st := status.Convert(err)
 	switch st.Code() {
@@ -34,10 +35,6 @@ func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshale
 		// none was raised by the gateway's own request parsing.
 		if len(st.Details()) == 0 {
 			err = requestError(ctx, r.URL.Query(), st.Message())
-		}
-	case codes.ResourceExhausted:
-		if d, ok := retryDelay(st); ok {
-			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(d)))))
 		}
 	case codes.Unavailable, codes.Internal, codes.Unknown, codes.DataLoss, codes.DeadlineExceeded:
 		// A service's own error carries details (ErrorInfo) and a message
@@ -48,6 +45,11 @@ func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshale
 				"path", r.URL.Path)
 			err = status.Error(st.Code(), upstreamFailure[st.Code()])
 		}
+	}
+	if d, ok := retryDelay(st); ok {
+		// Rate limited (429), or busy for a moment (503: password checks
+		// all taken, a parcel's last charge on its way): when to ask again.
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(d)))))
 	}
 	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, withJSONFieldPaths(inputDescriptor(ctx), err))
 }

@@ -15,27 +15,33 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 )
 
-func TestResourceExhaustedCarriesTheRetryDelay(t *testing.T) {
+// An error carrying a retry delay answers Retry-After: rate limited (429),
+// or busy for a moment (503: users' password checks all taken). Before,
+// only a 429 did.
+func TestARetryDelayAnswersRetryAfter(t *testing.T) {
 	for _, tt := range []struct {
-		name  string
-		delay time.Duration
-		want  string
+		name     string
+		code     codes.Code
+		delay    time.Duration
+		want     string
+		wantHTTP int
 	}{
-		{"whole seconds", 90 * time.Second, "90"},
-		{"rounded up", 1500 * time.Millisecond, "2"},
-		{"at least one", 10 * time.Millisecond, "1"},
+		{"whole seconds", codes.ResourceExhausted, 90 * time.Second, "90", http.StatusTooManyRequests},
+		{"rounded up", codes.ResourceExhausted, 1500 * time.Millisecond, "2", http.StatusTooManyRequests},
+		{"at least one", codes.ResourceExhausted, 10 * time.Millisecond, "1", http.StatusTooManyRequests},
+		{"busy for a moment", codes.Unavailable, 2 * time.Second, "2", http.StatusServiceUnavailable},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			st, err := status.New(codes.ResourceExhausted, "too many failed logins").
-				WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(tt.delay)})
+			st, err := status.New(tt.code, "too many failed logins").
+				WithDetails(&errdetails.ErrorInfo{Reason: "PASSWORD_CHECKS_BUSY", Domain: "crossdock"}, &errdetails.RetryInfo{RetryDelay: durationpb.New(tt.delay)})
 			if err != nil {
 				t.Fatal(err)
 			}
 			rec := httptest.NewRecorder()
 			mux := runtime.NewServeMux()
 			errorHandler(context.Background(), mux, &runtime.JSONPb{}, rec, httptest.NewRequest("POST", "/v1/auth/login", nil), st.Err())
-			if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != tt.want {
-				t.Errorf("status %d, Retry-After %q, want 429 and %q", rec.Code, rec.Header().Get("Retry-After"), tt.want)
+			if rec.Code != tt.wantHTTP || rec.Header().Get("Retry-After") != tt.want {
+				t.Errorf("status %d, Retry-After %q, want %d and %q", rec.Code, rec.Header().Get("Retry-After"), tt.wantHTTP, tt.want)
 			}
 		})
 	}
