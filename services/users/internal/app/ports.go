@@ -130,6 +130,9 @@ type Sessions interface {
 	// GetRefreshTokenForUpdate reads a token by its hash and locks its row.
 	GetRefreshTokenForUpdate(ctx context.Context, hash []byte) (domain.RefreshToken, error)
 	MarkRefreshTokenUsed(ctx context.Context, hash []byte, at time.Time) error
+	// SupersedeLiveRefreshTokens marks a family's live tokens superseded
+	// (skipping any whose row another exchange holds).
+	SupersedeLiveRefreshTokens(ctx context.Context, familyID uuid.UUID, at time.Time) error
 	// RevokeRefreshFamily revokes a family's tokens not yet revoked and
 	// reports whether there was one.
 	RevokeRefreshFamily(ctx context.Context, familyID uuid.UUID, at time.Time) (bool, error)

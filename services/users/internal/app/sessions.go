@@ -104,9 +104,10 @@ func (s *Service) Login(ctx context.Context, email, password string) (TokenPair,
 // (or after its family was revoked) revokes the whole family: either the
 // client or a thief holds a copy, and neither may keep going. Presented
 // again within RefreshReuseGrace of its exchange, it is exchanged again
-// (two tabs of one browser refreshing at once): a copy's holder has those
-// seconds at most, and each pair it gets is one more token whose reuse
-// ends the session.
+// (two tabs of one browser refreshing at once), into a sibling of the
+// pair its first exchange gave; whichever of the siblings is exchanged
+// first supersedes the others, so a copy's holder gets at most those
+// seconds and a branch whose next use ends the session.
 func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) {
 	hash, ok := hashRefreshToken(token)
 	if !ok {
@@ -147,9 +148,16 @@ func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) 
 			return err
 		}
 		if t.UsedAt.IsZero() {
-			// Exchanged again within the grace, it keeps its first
-			// exchange's time: the grace does not grow with each use.
+			// The session goes on from this token: a sibling an exchange
+			// within the grace issued (another tab's, or a copy's) is
+			// superseded, so presenting it later is a reuse. Exchanged
+			// again within the grace, a token keeps its first exchange's
+			// time (the grace does not grow with each use) and supersedes
+			// nothing: the pair its first exchange gave is in use.
 			if err := r.MarkRefreshTokenUsed(ctx, t.Hash, now); err != nil {
+				return err
+			}
+			if err := r.SupersedeLiveRefreshTokens(ctx, t.FamilyID, now); err != nil {
 				return err
 			}
 		}

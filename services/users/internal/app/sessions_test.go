@@ -118,9 +118,10 @@ func tamper(tok string) string {
 }
 
 // Two exchanges of the same token race (two tabs of one browser): both
-// get a pair, within the reuse grace, and the session goes on; the token
-// presented once the grace is over is a reuse that ends the session, both
-// tabs' tokens with it.
+// get a pair, within the reuse grace, and the session goes on from the
+// first of the two refreshed next (tabs share the stored token, and the
+// last one written is the one used); the other is superseded, and
+// presenting it then is a reuse that ends the session.
 func TestConcurrentRefreshOfOneToken(t *testing.T) {
 	f := newFixture(t)
 	f.signUp(t, "ann@example.com", domain.RoleBuyer)
@@ -150,20 +151,57 @@ func TestConcurrentRefreshOfOneToken(t *testing.T) {
 	if live := f.liveTokens(t); live != 3 {
 		t.Errorf("%d tokens not revoked, want 3 (the spent one and each tab's)", live)
 	}
-	// Each tab goes on with its own token.
 	f.clock.Advance(time.Minute)
-	if _, err := f.svc.Refresh(ctx, tabs[0].RefreshToken); err != nil {
-		t.Fatalf("first tab's next refresh = %v", err)
+	next, err := f.svc.Refresh(ctx, tabs[1].RefreshToken)
+	if err != nil {
+		t.Fatalf("the stored token's refresh = %v", err)
 	}
-	// The first token again, past its grace: the session ends.
-	if _, err := f.svc.Refresh(ctx, pair.RefreshToken); !errors.Is(err, app.ErrRefreshTokenReused) {
-		t.Fatalf("reuse past the grace = %v, want ErrRefreshTokenReused", err)
+	if _, err := f.svc.Refresh(ctx, next.RefreshToken); err != nil {
+		t.Fatalf("the session going on = %v", err)
 	}
-	if _, err := f.svc.Refresh(ctx, tabs[1].RefreshToken); !apperr.IsKind(err, apperr.KindUnauthenticated) {
-		t.Errorf("second tab's token after the reuse = %v, want refused", err)
+	if _, err := f.svc.Refresh(ctx, tabs[0].RefreshToken); !errors.Is(err, app.ErrRefreshTokenReused) {
+		t.Fatalf("the superseded sibling = %v, want ErrRefreshTokenReused", err)
 	}
 	if live := f.liveTokens(t); live != 0 {
 		t.Errorf("%d tokens of the family still live", live)
+	}
+}
+
+// A copy of a token exchanged within the grace of the client's own
+// exchange (a thief racing it) gets a pair, but not a session of its own:
+// whichever branch goes on first supersedes the other, whose next use is a
+// reuse that ends the session for both.
+func TestACopyExchangedWithinTheGraceIsCaughtLater(t *testing.T) {
+	for _, thiefFirst := range []bool{false, true} {
+		t.Run(map[bool]string{false: "the client goes on first", true: "the thief goes on first"}[thiefFirst], func(t *testing.T) {
+			f := newFixture(t)
+			f.signUp(t, "ann@example.com", domain.RoleBuyer)
+			pair, _ := f.svc.Login(ctx, "ann@example.com", password)
+			client, err := f.svc.Refresh(ctx, pair.RefreshToken)
+			if err != nil {
+				t.Fatal(err)
+			}
+			thief, err := f.svc.Refresh(ctx, pair.RefreshToken) // within the grace
+			if err != nil {
+				t.Fatalf("the copy within the grace = %v", err)
+			}
+			first, second := client, thief
+			if thiefFirst {
+				first, second = thief, client
+			}
+			f.clock.Advance(5 * time.Minute)
+			ahead, err := f.svc.Refresh(ctx, first.RefreshToken)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.clock.Advance(5 * time.Minute)
+			if _, err := f.svc.Refresh(ctx, second.RefreshToken); !errors.Is(err, app.ErrRefreshTokenReused) {
+				t.Fatalf("the branch left behind = %v, want ErrRefreshTokenReused", err)
+			}
+			if _, err := f.svc.Refresh(ctx, ahead.RefreshToken); !apperr.IsKind(err, apperr.KindUnauthenticated) {
+				t.Errorf("the branch ahead after the reuse = %v, want refused", err)
+			}
+		})
 	}
 }
 

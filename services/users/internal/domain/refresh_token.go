@@ -18,17 +18,23 @@ type RefreshToken struct {
 	ExpiresAt time.Time
 	UsedAt    time.Time // zero until exchanged
 	RevokedAt time.Time // zero until its family is revoked
+	// SupersededAt is set when another live token of the family (one
+	// issued by an exchange within the reuse grace) was exchanged first:
+	// the session went on without this one.
+	SupersededAt time.Time
 }
 
-// Spent reports a token that was already exchanged or revoked: presenting it
-// is a reuse.
-func (t RefreshToken) Spent() bool { return !t.UsedAt.IsZero() || !t.RevokedAt.IsZero() }
+// Spent reports a token that was already exchanged, revoked or superseded:
+// presenting it is a reuse.
+func (t RefreshToken) Spent() bool {
+	return !t.UsedAt.IsZero() || !t.RevokedAt.IsZero() || !t.SupersededAt.IsZero()
+}
 
-// InReuseGrace reports a token exchanged, not revoked, less than grace
-// before now: presenting it again is a second tab of the same client
-// refreshing at once, not a reuse.
+// InReuseGrace reports a token exchanged, neither revoked nor superseded,
+// less than grace before now: presenting it again is a second tab of the
+// same client refreshing at once, not a reuse.
 func (t RefreshToken) InReuseGrace(now time.Time, grace time.Duration) bool {
-	return !t.UsedAt.IsZero() && t.RevokedAt.IsZero() && now.Before(t.UsedAt.Add(grace))
+	return !t.UsedAt.IsZero() && t.RevokedAt.IsZero() && t.SupersededAt.IsZero() && now.Before(t.UsedAt.Add(grace))
 }
 
 // Expired reports whether the token is past its lifetime at now.

@@ -33,20 +33,35 @@ func (r repo) CreateRefreshToken(ctx context.Context, t domain.RefreshToken) err
 // exchanges of one token are serialised and the second sees it spent.
 func (r repo) GetRefreshTokenForUpdate(ctx context.Context, hash []byte) (domain.RefreshToken, error) {
 	var t domain.RefreshToken
-	var used, revoked *time.Time
-	err := r.q.QueryRow(ctx, `SELECT token_hash, family_id, user_id, issued_at, expires_at, used_at, revoked_at
+	var used, revoked, superseded *time.Time
+	err := r.q.QueryRow(ctx, `SELECT token_hash, family_id, user_id, issued_at, expires_at, used_at, revoked_at, superseded_at
 		FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`, hash).
-		Scan(&t.Hash, &t.FamilyID, &t.UserID, &t.IssuedAt, &t.ExpiresAt, &used, &revoked)
+		Scan(&t.Hash, &t.FamilyID, &t.UserID, &t.IssuedAt, &t.ExpiresAt, &used, &revoked, &superseded)
 	if err != nil {
 		return t, pg.NoRows(err, apperr.NotFound("refresh token", ""))
 	}
-	if used != nil {
-		t.UsedAt = *used
-	}
-	if revoked != nil {
-		t.RevokedAt = *revoked
+	for _, f := range []struct {
+		to   *time.Time
+		from *time.Time
+	}{{&t.UsedAt, used}, {&t.RevokedAt, revoked}, {&t.SupersededAt, superseded}} {
+		if f.from != nil {
+			*f.to = *f.from
+		}
 	}
 	return t, nil
+}
+
+// SupersedeLiveRefreshTokens marks the family's live tokens (not used,
+// revoked or superseded) superseded at at. A token being exchanged at this
+// moment (its row locked) is skipped rather than waited for: two siblings
+// exchanged at once would each wait for the other's lock; the next
+// exchange supersedes what they left.
+func (r repo) SupersedeLiveRefreshTokens(ctx context.Context, familyID uuid.UUID, at time.Time) error {
+	_, err := r.q.Exec(ctx, `UPDATE refresh_tokens SET superseded_at = $2 WHERE token_hash IN (
+		SELECT token_hash FROM refresh_tokens
+		WHERE family_id = $1 AND used_at IS NULL AND revoked_at IS NULL AND superseded_at IS NULL
+		FOR UPDATE SKIP LOCKED)`, familyID, at)
+	return err
 }
 
 // MarkRefreshTokenUsed records that the token was exchanged.
