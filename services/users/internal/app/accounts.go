@@ -123,7 +123,10 @@ func (s *Service) CreateOperator(ctx context.Context, caller auth.Caller, in dom
 }
 
 // AddOrganizationMember creates a staff account in the caller's own
-// organization. Owners only; another organization is NotFound.
+// organization. Owners only; another organization is NotFound. Its
+// EMAIL_TAKEN is throttled as sign-up's is: anyone may own an organization
+// (a supplier's sign-up makes one), and the answer tells whether an
+// address has an account.
 func (s *Service) AddOrganizationMember(ctx context.Context, caller auth.Caller, orgID uuid.UUID, in domain.AccountInput) (domain.User, error) {
 	if err := s.requireOwnerOf(ctx, caller, orgID); err != nil {
 		return domain.User{}, err
@@ -132,11 +135,15 @@ func (s *Service) AddOrganizationMember(ctx context.Context, caller auth.Caller,
 	if err != nil {
 		return domain.User{}, err
 	}
+	client, now := clientFrom(ctx), s.clock()
+	if err := s.signUps.check(ctx, acct.Email, client, now); err != nil {
+		return domain.User{}, err
+	}
 	hash, err := s.hashPassword(ctx, acct.Password)
 	if err != nil {
 		return domain.User{}, err
 	}
-	u := domain.NewUser(acct, hash, nil, s.clock())
+	u := domain.NewUser(acct, hash, nil, now)
 	err = s.store.InTx(ctx, func(r Repository) error {
 		org, err := r.GetOrganization(ctx, orgID)
 		if err != nil {
@@ -145,6 +152,11 @@ func (s *Service) AddOrganizationMember(ctx context.Context, caller auth.Caller,
 		u.JoinOrganization(org, domain.MemberStaff)
 		return s.createUser(ctx, r, u)
 	})
+	if errors.Is(err, domain.ErrEmailTaken) {
+		if ferr := s.signUps.failed(ctx, acct.Email, client, now); ferr != nil {
+			return domain.User{}, ferr
+		}
+	}
 	if err != nil {
 		return domain.User{}, err
 	}

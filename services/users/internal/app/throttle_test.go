@@ -214,3 +214,30 @@ func TestSignUpsFindingTakenAddressesAreSlowedPerClient(t *testing.T) {
 		t.Fatalf("another client's sign-up: %v", err)
 	}
 }
+
+// An organization's owner adding members learns, through EMAIL_TAKEN,
+// which addresses have accounts, and anyone may own one (a supplier's
+// sign-up makes it): probing addresses that way is slowed as sign-up's
+// is. Before, it answered as fast as it was asked.
+func TestMembersFindingTakenAddressesAreSlowedPerClient(t *testing.T) {
+	f := newFixture(t)
+	p := app.DefaultThrottlePolicy()
+	for i := range p.ClientFree {
+		f.signUp(t, fmt.Sprintf("taken%d@example.com", i), domain.RoleBuyer)
+	}
+	owner, org := f.signUp(t, "shop@example.com", domain.RoleMerchant)
+	prober := from("198.51.100.7")
+	add := func(ctx context.Context, email string) error {
+		_, err := f.svc.AddOrganizationMember(ctx, caller(owner), org.ID, domain.AccountInput{Email: email, Password: password, DisplayName: "Staff"})
+		return err
+	}
+	for i := range p.ClientFree {
+		if err := add(prober, fmt.Sprintf("taken%d@example.com", i)); !errors.Is(err, domain.ErrEmailTaken) {
+			t.Fatalf("probe %d: %v, want EMAIL_TAKEN", i, err)
+		}
+	}
+	wantThrottled(t, add(prober, "free@example.com"), p.Base)
+	if err := add(from("203.0.113.9"), "staff@example.com"); err != nil {
+		t.Fatalf("another client's addition: %v", err)
+	}
+}
