@@ -44,9 +44,11 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (domain.User, *dom
 	// failure of the client, so a list of addresses is checked no faster
 	// through sign-up than through login.
 	client := clientFrom(ctx)
-	if err := s.signUps.check(ctx, acct.Email, client, now); err != nil {
+	release, err := s.signUps.check(ctx, acct.Email, client, now)
+	if err != nil {
 		return domain.User{}, nil, err
 	}
+	defer release()
 	hash, err := s.hashPassword(ctx, acct.Password)
 	if err != nil {
 		return domain.User{}, nil, err
@@ -136,9 +138,11 @@ func (s *Service) AddOrganizationMember(ctx context.Context, caller auth.Caller,
 		return domain.User{}, err
 	}
 	client, now := clientFrom(ctx), s.clock()
-	if err := s.signUps.check(ctx, acct.Email, client, now); err != nil {
+	release, err := s.signUps.check(ctx, acct.Email, client, now)
+	if err != nil {
 		return domain.User{}, err
 	}
+	defer release()
 	hash, err := s.hashPassword(ctx, acct.Password)
 	if err != nil {
 		return domain.User{}, err

@@ -185,9 +185,11 @@ func (s *Service) RotateAPIClientSecret(ctx context.Context, caller auth.Caller,
 // access token of kind service with the role "service".
 func (s *Service) IssueServiceToken(ctx context.Context, clientID, secret string) (string, time.Duration, error) {
 	from, now := clientFrom(ctx), s.clock()
-	if err := s.serviceTokens.check(ctx, clientID, from, now); err != nil {
+	release, err := s.serviceTokens.check(ctx, clientID, from, now)
+	if err != nil {
 		return "", 0, err
 	}
+	defer release()
 	c, ok, err := s.checkClientSecret(ctx, clientID, secret, now)
 	if err != nil {
 		return "", 0, err

@@ -63,3 +63,71 @@ func TestPasswordHashesRunABoundedNumberAtOnce(t *testing.T) {
 		t.Errorf("%d accounts for %d sign-ups that went through", users, signedUp)
 	}
 }
+
+// Guesses sent at once from one client at one account are checked one at
+// a time: a failure is counted only once its check is done, and before,
+// every attempt already on its way passed the failure count together (ten
+// guesses where the throttle allows one). The others are refused as in
+// progress, with a retry delay, and count as no failure. A client that
+// signed in to the account before is not held up by another client's
+// guesses at it.
+func TestGuessesAtOnceAreCheckedOneAtATime(t *testing.T) {
+	pool := testkit.Database(t, testkit.Migrations{Name: "users", FS: migrations.FS})
+	cfg := app.DefaultConfig()
+	cfg.Password = argon2id.Params{MemoryKiB: 8192, Iterations: 32, Parallelism: 1, SaltLength: 16, KeyLength: 32} // slow
+	cfg.PasswordHashes = 16
+	svc, err := app.New(postgres.New(pool, testKeys(t, kek.Generate("test"))), cfg, app.WithHashWait(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.SignUp(ctx, app.SignUpInput{AccountInput: domain.AccountInput{Email: "ann@example.com", Password: password, DisplayName: "A"},
+		Role: domain.RoleBuyer}); err != nil {
+		t.Fatal(err)
+	}
+	owner := app.WithClient(ctx, app.Client{Peer: "192.0.2.1"})
+	if _, err := svc.Login(owner, "ann@example.com", password); err != nil {
+		t.Fatal(err)
+	}
+	const guesses = 8
+	errs := make([]error, guesses)
+	var ownerErr error
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range guesses {
+		wg.Go(func() {
+			<-start
+			_, errs[i] = svc.Login(app.WithClient(ctx, app.Client{Peer: "198.51.100.7"}), "ann@example.com", "not the password")
+		})
+	}
+	wg.Go(func() {
+		<-start
+		_, ownerErr = svc.Login(owner, "ann@example.com", password)
+	})
+	close(start)
+	wg.Wait()
+	if ownerErr != nil {
+		t.Errorf("the owner's sign-in among the guesses: %v", ownerErr)
+	}
+	checked, inProgress := 0, 0
+	for _, err := range errs {
+		var e *apperr.Error
+		switch {
+		case errors.Is(err, app.ErrBadCredentials):
+			checked++
+		case errors.As(err, &e) && e.Reason == "ATTEMPT_IN_PROGRESS" && e.Kind == apperr.KindResourceExhausted && e.RetryDelay > 0:
+			inProgress++
+		default:
+			t.Errorf("a guess: %v", err)
+		}
+	}
+	if checked < 1 || inProgress < 1 {
+		t.Fatalf("%d guesses checked, %d refused as in progress, of %d sent at once; want one at a time", checked, inProgress, guesses)
+	}
+	var failures int
+	if err := pool.QueryRow(ctx, `SELECT failures FROM auth_failures WHERE key = 'login:pair:ann@example.com|198.51.100.7'`).Scan(&failures); err != nil {
+		t.Fatal(err)
+	}
+	if failures != checked {
+		t.Errorf("%d failures counted for %d guesses checked", failures, checked)
+	}
+}

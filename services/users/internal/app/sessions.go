@@ -28,9 +28,11 @@ func (s *Service) Login(ctx context.Context, email, password string) (TokenPair,
 		// e-mail is no cheaper to try.
 		normalized = strings.ToLower(strings.TrimSpace(email))
 	}
-	if err := s.logins.check(ctx, normalized, client, now); err != nil {
+	release, err := s.logins.check(ctx, normalized, client, now)
+	if err != nil {
 		return TokenPair{}, err
 	}
+	defer release()
 	u, ok, err := s.checkPassword(ctx, normalized, password, wellFormed)
 	if err != nil {
 		return TokenPair{}, err

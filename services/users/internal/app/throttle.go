@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"sync"
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
@@ -123,7 +124,54 @@ type throttle struct {
 	scope  string
 	policy ThrottlePolicy
 	log    FailureLog
+	// checking holds the pairs, and the accounts of untrusted clients,
+	// with an attempt being checked in this process: a failure is counted
+	// only once its check is done, so attempts sent at once would all pass
+	// the failure count together (ten guesses where one is allowed).
+	checking *checking
 }
+
+func newThrottle(scope string, policy ThrottlePolicy, log FailureLog) throttle {
+	return throttle{scope: scope, policy: policy, log: log, checking: &checking{keys: map[string]struct{}{}}}
+}
+
+// checking is a set of throttle keys, each with an attempt in progress.
+type checking struct {
+	mu   sync.Mutex
+	keys map[string]struct{}
+}
+
+// take claims every key, or none when one is claimed already; release
+// gives them back.
+func (c *checking) take(keys ...string) (release func(), ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, k := range keys {
+		if _, busy := c.keys[k]; busy {
+			return nil, false
+		}
+	}
+	for _, k := range keys {
+		c.keys[k] = struct{}{}
+	}
+	return func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for _, k := range keys {
+			delete(c.keys, k)
+		}
+	}, true
+}
+
+// ErrAttemptInProgress refuses an attempt while another for the same
+// account, from the same client (or from any client never signed in to
+// it), is being checked in this process; it carries a retry delay.
+var ErrAttemptInProgress = apperr.ResourceExhausted("another attempt for this account is being checked; retry in a moment").
+	WithReason("ATTEMPT_IN_PROGRESS")
+
+// attemptRetry is the retry delay ErrAttemptInProgress suggests: about
+// one password check's time, and more.
+const attemptRetry = time.Second
 
 func (t throttle) keys(account string, client Client) (pair, byClient, byAccount string) {
 	account, key := boundedKey(account), boundedKey(client.key())
@@ -149,26 +197,36 @@ func boundedKey(s string) string {
 // maxKeyPart bounds an account or client as it stands in a throttle key.
 const maxKeyPart = 320
 
-// check refuses the attempt while a limit applies, with the time left.
-func (t throttle) check(ctx context.Context, account string, client Client, now time.Time) error {
+// check refuses the attempt while a limit applies, with the time left, or
+// while another attempt of the pair (or, for a client never signed in to
+// the account, of the account) is being checked in this process. Passed,
+// it holds those keys until release is called, once the attempt's outcome
+// is recorded.
+func (t throttle) check(ctx context.Context, account string, client Client, now time.Time) (release func(), err error) {
 	pair, byClient, byAccount := t.keys(account, client)
 	trust := t.trustKey(account, client)
 	recs, err := t.log.Failures(ctx, []string{pair, byClient, byAccount, trust})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p := t.policy
 	wait := remaining(recs[pair], p.PairFree, p.Base, p.PairCap, p.Window, now)
 	wait = max(wait, remaining(recs[byClient], p.ClientFree, p.Base, p.ClientCap, p.Window, now))
+	held := []string{pair}
 	// The pair's own success still counts: sign-ins remembered before the
 	// trust had a key of its own.
 	if last := later(recs[pair].LastSuccess, recs[trust].LastSuccess); last.IsZero() || now.Sub(last) > p.Trust {
 		wait = max(wait, remaining(recs[byAccount], p.AccountFree, p.Base, p.AccountCap, p.Window, now))
+		held = append(held, byAccount)
 	}
 	if wait > 0 {
-		return ErrTooManyAttempts.WithRetryDelay(wait)
+		return nil, ErrTooManyAttempts.WithRetryDelay(wait)
 	}
-	return nil
+	release, ok := t.checking.take(held...)
+	if !ok {
+		return nil, ErrAttemptInProgress.WithRetryDelay(attemptRetry)
+	}
+	return release, nil
 }
 
 func later(a, b time.Time) time.Time {
