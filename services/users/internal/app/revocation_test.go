@@ -286,10 +286,18 @@ func TestALoginRacingAMembersRemovalKeepsNoneOfItsRights(t *testing.T) {
 func TestOverlappingLoginsDuringARehashBothSignIn(t *testing.T) {
 	f := newFixture(t)
 	f.signUp(t, "ann@example.com", domain.RoleBuyer)
+	// Two devices the account signed in from before (one client's
+	// attempts, or a client's never signed in, are checked one at a time).
+	phone, laptop := from("192.0.2.10"), from("192.0.2.11")
+	for _, device := range []context.Context{phone, laptop} {
+		if _, err := f.svc.Login(device, "ann@example.com", password); err != nil {
+			t.Fatal(err)
+		}
+	}
 	svc, store := racingLogins(t, f)
 	var first error
-	store.meanwhile = func() { _, first = svc.Login(ctx, "ann@example.com", password) }
-	if _, err := svc.Login(ctx, "ann@example.com", password); err != nil {
+	store.meanwhile = func() { _, first = svc.Login(phone, "ann@example.com", password) }
+	if _, err := svc.Login(laptop, "ann@example.com", password); err != nil {
 		t.Errorf("the overlapping login: %v", err)
 	}
 	if first != nil {
