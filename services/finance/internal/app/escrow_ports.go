@@ -34,6 +34,10 @@ type EscrowStore interface {
 	// ledger command keyed keyPrefix + the request id) committed before
 	// `before` while their sub-order is still held, oldest first.
 	InterruptedTopUps(ctx context.Context, before time.Time, keyPrefix string, limit int) ([]string, error)
+	// UnmarkedSettlements returns, oldest first, the sub-orders whose
+	// escrow is held though a settlement command (keyed keyPrefix + the
+	// sub-order id) committed before `before`.
+	UnmarkedSettlements(ctx context.Context, before time.Time, keyPrefix string, limit int) ([]string, error)
 	// MarkTopUpPaid closes a top-up request.
 	MarkTopUpPaid(ctx context.Context, id string, at time.Time) error
 	// RecordAdvancedFreight records a leg of an unsettled sub-order that

@@ -64,6 +64,39 @@ func TestSettlementInterruptedBeforeItsRecordIsFinishedByTheRetry(t *testing.T) 
 	k.balanced(t)
 }
 
+// A settlement committed in the ledger whose record was never marked, and
+// whose caller never asks again (its event went out with the command, so
+// orders completed the sub-order), is marked by the recovery from what the
+// ledger holds: left held, the escrow refused the sub-order's later
+// refunds for good. An escrow held with no settlement is left alone.
+func TestSettlementNeverAskedAgainIsMarkedByTheRecovery(t *testing.T) {
+	k := newEscrowKit(t)
+	k.fund(t, "buyer-1", "USD", 50000, "fund-1")
+	k.payUSD(t, "o-1", "s-1", 10000)
+	k.payUSD(t, "o-2", "s-2", 10000)
+	dying := app.NewEscrows(k.fin, k.ledger, stopsBeforeMarking{postgres.New(k.pool)}, escrow.DefaultCommissionBps)
+	if _, err := dying.SettleSubOrder(ctx, svcs, "s-1", 8000, "USD"); !errors.Is(err, errStopped) {
+		t.Fatalf("interrupted settlement: %v", err)
+	}
+	if n, err := k.e.FinishUnmarkedSettlements(ctx, -time.Second, 10); err != nil || n != 1 {
+		t.Fatalf("FinishUnmarkedSettlements = %d, %v; want 1", n, err)
+	}
+	got, _, err := k.e.GetSubOrderEscrow(ctx, svcs, "s-1")
+	if err != nil || got.State != escrow.StateSettled || got.SettledGoods != 8000 || got.SupplierNet != 7600 || got.Commission != 400 || got.Refunded != 2000 {
+		t.Fatalf("record after the recovery: %+v, %v", got, err)
+	}
+	if other, _, err := k.e.GetSubOrderEscrow(ctx, svcs, "s-2"); err != nil || other.State != escrow.StateHeld {
+		t.Errorf("the escrow never settled: %+v, %v; want held", other, err)
+	}
+	if n, err := k.e.FinishUnmarkedSettlements(ctx, -time.Second, 10); err != nil || n != 0 {
+		t.Errorf("a second round marked %d (%v)", n, err)
+	}
+	if p := k.net(t, escrow.SupplierPayable("org-1", "USD")); p != 7600 {
+		t.Errorf("money moved again: supplier payable %d", p)
+	}
+	k.balanced(t)
+}
+
 // stopsBeforeRecords is the store of a process that dies right after a
 // checkout's ledger command committed, before its escrow records.
 type stopsBeforeRecords struct{ *postgres.Store }

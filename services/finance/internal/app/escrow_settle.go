@@ -224,9 +224,26 @@ func (e *Escrows) escrowMoved(ctx context.Context, r escrow.Record, planned int6
 // transfers; a retry at another goods price is AlreadyExists, as after a
 // marked settlement. done is false when the ledger holds no settlement.
 func (e *Escrows) finishSettlement(ctx context.Context, r escrow.Record, goods int64) (res SettleResult, done bool, err error) {
+	settled, found, err := e.settledInLedger(ctx, r)
+	if err != nil || !found {
+		return SettleResult{}, false, err
+	}
+	if settled.SettledGoods != goods {
+		return SettleResult{}, true, ledger.KeyReused(settleKey(r.SubOrderID))
+	}
+	if err := e.store.MarkSettled(ctx, settled); err != nil {
+		return SettleResult{}, true, err
+	}
+	return SettleResult{Record: settled}, true, nil
+}
+
+// settledInLedger is r settled as its settlement's ledger command says
+// (goods are what it paid the supplier and the platform); found is false
+// when the ledger holds no settlement of it.
+func (e *Escrows) settledInLedger(ctx context.Context, r escrow.Record) (settled escrow.Record, found bool, err error) {
 	ts, err := e.settlementTransfers(ctx, r.SubOrderID)
 	if err != nil || len(ts) == 0 {
-		return SettleResult{}, false, err
+		return escrow.Record{}, false, err
 	}
 	var net, commission, refunded, remainder int64
 	var at time.Time
@@ -251,14 +268,8 @@ func (e *Escrows) finishSettlement(ctx context.Context, r escrow.Record, goods i
 			refunded = t.Amount
 		}
 	}
-	if net+commission != goods {
-		return SettleResult{}, true, ledger.KeyReused(settleKey(r.SubOrderID))
-	}
-	r.State, r.SettledAt, r.SettledGoods, r.Commission, r.SupplierNet, r.Refunded, r.Remainder = escrow.StateSettled, at, goods, commission, net, refunded, remainder
-	if err := e.store.MarkSettled(ctx, r); err != nil {
-		return SettleResult{}, true, err
-	}
-	return SettleResult{Record: r}, true, nil
+	r.State, r.SettledAt, r.SettledGoods, r.Commission, r.SupplierNet, r.Refunded, r.Remainder = escrow.StateSettled, at, net+commission, commission, net, refunded, remainder
+	return r, true, nil
 }
 
 // errTopUpOpenForOtherGoods refuses a settlement at another goods price
@@ -436,13 +447,50 @@ func (e *Escrows) payTopUpOnce(ctx context.Context, t escrow.TopUp, r escrow.Rec
 	return e.settle(ctx, t.SubOrderID, t.Goods)
 }
 
+// FinishUnmarkedSettlements marks settled, up to limit, the escrows whose
+// settlement committed in the ledger at least age ago while their record
+// still says held: the process stopped between the two, or the call's
+// deadline passed while its command committed. The settlement's event went
+// out with the command, so orders completed the sub-order and never asks
+// again; left held, the escrow refused every later refund and coupon
+// reclaim of the sub-order (SETTLEMENT_IN_PROGRESS, NOT_SETTLED) for good.
+// The record is rebuilt from the ledger, as a retry's would be. It returns
+// how many it marked and the first error.
+func (e *Escrows) FinishUnmarkedSettlements(ctx context.Context, age time.Duration, limit int) (int, error) {
+	ids, err := e.store.UnmarkedSettlements(ctx, e.fin.clock().Add(-age), settleKey(""), limit)
+	if err != nil {
+		return 0, err
+	}
+	var first error
+	done := 0
+	for _, id := range ids {
+		r, err := e.store.Escrow(ctx, id)
+		if err == nil && r.State == escrow.StateHeld {
+			var settled escrow.Record
+			var found bool
+			if settled, found, err = e.settledInLedger(ctx, r); err == nil && found {
+				err = e.store.MarkSettled(ctx, settled)
+			}
+		}
+		if err != nil {
+			if first == nil {
+				first = fmt.Errorf("settlement of %s: %w", id, err)
+			}
+			continue
+		}
+		done++
+	}
+	return done, first
+}
+
 // RunTopUpRecovery calls FinishInterruptedTopUps every interval until ctx
 // ends, for the requests paid at least an interval ago, reporting errors to
 // report.
 func (e *Escrows) RunTopUpRecovery(ctx context.Context, interval time.Duration, report func(error)) {
 	runEvery(ctx, interval, func(ctx context.Context) error {
 		_, err := e.FinishInterruptedTopUps(ctx, interval, 100)
-		return err
+		_, serr := e.FinishUnmarkedSettlements(ctx, interval, 100)
+		return errors.Join(err, serr)
 	}, report)
 }
 

@@ -207,6 +207,21 @@ func (s *Store) InterruptedTopUps(ctx context.Context, before time.Time, keyPref
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
+// UnmarkedSettlements returns, oldest first, the sub-orders whose escrow
+// is held though their settlement's ledger command (keyPrefix + the
+// sub-order id) committed before `before`; held escrows are read through
+// escrows_held, the sub-orders in flight, not every escrow there was.
+func (s *Store) UnmarkedSettlements(ctx context.Context, before time.Time, keyPrefix string, limit int) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT e.sub_order_id FROM escrows e
+		JOIN ledger_commands c ON c.idempotency_key = $2 || e.sub_order_id
+		WHERE e.state = 'held' AND c.created_at < $1
+		ORDER BY c.created_at LIMIT $3`, before, keyPrefix, limit)
+	if err != nil {
+		return nil, fmt.Errorf("unmarked settlements: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
 // interruptedTopUps selects the requests InterruptedTopUps returns ($1
 // before, $2 the payment's key prefix).
 const interruptedTopUps = `FROM topup_requests t JOIN escrows e ON e.sub_order_id = t.sub_order_id
