@@ -164,6 +164,17 @@ func (w *Wallets) advancePayout(ctx context.Context, p wallet.Payout) (wallet.Pa
 		}
 		return touched, fmt.Errorf("payout %s: %w", p.ID, errProviderKeyExpired)
 	}
+	// The call is counted before it is made: a process stopped before its
+	// answer is recorded leaves the count, which the guard above reads.
+	p, err := w.store.UpdatePayout(ctx, p.ID, func(p *wallet.Payout) ([]outbox.Message, error) {
+		if p.State == wallet.PayoutReserved {
+			p.Calling(w.clock())
+		}
+		return nil, nil
+	})
+	if err != nil || p.State != wallet.PayoutReserved {
+		return p, err
+	}
 	sent, err := w.provider.CreatePayout(ctx, PayoutRequest{
 		IdempotencyKey: "payout:" + p.ID, Amount: p.Amount, Currency: p.Currency, Reference: p.ID, Destination: p.Destination,
 	})
@@ -171,9 +182,9 @@ func (w *Wallets) advancePayout(ctx context.Context, p wallet.Payout) (wallet.Pa
 		return w.failPayout(ctx, p.ID, "provider_refused", true)
 	}
 	if err != nil {
-		// Counted, and left reserved for the worker.
+		// Counted already; left reserved for the worker, behind the
+		// others.
 		p, uerr := w.store.UpdatePayout(ctx, p.ID, func(p *wallet.Payout) ([]outbox.Message, error) {
-			p.Attempts++
 			p.UpdatedAt = w.clock()
 			return nil, nil
 		})

@@ -763,6 +763,49 @@ func TestAPayoutUnansweredForADayIsNotSentAgain(t *testing.T) {
 	e.assertBooksBalance(t)
 }
 
+// stopsAfterTheCall is the wallet store of a process that dies once its
+// call to the provider went out, before the answer is recorded.
+type stopsAfterTheCall struct {
+	app.WalletStore
+	provider *provider
+}
+
+func (s stopsAfterTheCall) UpdatePayout(ctx context.Context, id string, change app.PayoutChange) (wallet.Payout, error) {
+	s.provider.mu.Lock()
+	called := s.provider.payoutCalls > 0
+	s.provider.mu.Unlock()
+	if called {
+		return wallet.Payout{}, errors.New("process stopped")
+	}
+	return s.WalletStore.UpdatePayout(ctx, id, change)
+}
+
+// A payout whose call reached the provider, the process stopping before
+// the answer was recorded, counts that call: a day later, when the
+// provider may have forgotten the call's key, it is not sent again.
+// Before, the call was counted only once answered, and the worker sent it
+// again a day later: a second payment of one reservation.
+func TestAPayoutCalledJustBeforeACrashIsNotSentAgainADayLater(t *testing.T) {
+	e := newWallets(t)
+	org, owner := e.fundedSupplier(t, 5_000)
+	store := postgres.NewWallets(postgres.New(e.pool))
+	dying := app.NewWallets(stopsAfterTheCall{store, e.provider}, e.ledger, e.provider, app.WithWalletsClock(func() time.Time { return t0 }))
+	if _, err := dying.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 1_000, Currency: "EUR", Destination: "DE89 3704", IdempotencyKey: "k"}); err == nil {
+		t.Fatal("the payout's answer was recorded by a process that stopped")
+	}
+	if e.provider.payoutCalls != 1 {
+		t.Fatalf("%d provider calls, want the one that went out", e.provider.payoutCalls)
+	}
+	late := app.NewWallets(store, e.ledger, e.provider, app.WithWalletsClock(func() time.Time { return t0.Add(25 * time.Hour) }))
+	if _, err := late.RetryPayouts(ctx, 0, 10); err == nil || !strings.Contains(err.Error(), "idempotency key") {
+		t.Errorf("worker round a day later = %v, want the payout reported", err)
+	}
+	if e.provider.payoutCalls != 1 {
+		t.Errorf("the provider was asked %d times, want once", e.provider.payoutCalls)
+	}
+	e.assertBooksBalance(t)
+}
+
 // Payouts left for an operator (unanswered longer than the provider keeps
 // their key) go to the back of the worker's queue each round: however many
 // there are, the payouts behind them are still sent. Before, they kept

@@ -119,10 +119,18 @@ func (p *Payout) Reserved(pendingTransferID string, now time.Time) bool {
 	return true
 }
 
+// Calling counts a call to the provider about to be made, before it is
+// made: once made its outcome may never be recorded (the process stopped
+// before the answer), and a payout with a call counted is not sent again
+// once the provider may have forgotten the call's idempotency key.
+func (p *Payout) Calling(now time.Time) {
+	p.Attempts++
+	p.UpdatedAt = now
+}
+
 // Sent records the provider's acceptance; false unless the payout was
 // reserved and waiting for it.
 func (p *Payout) Sent(providerID string, now time.Time) bool {
-	p.Attempts++
 	if p.State != PayoutReserved {
 		return false
 	}
