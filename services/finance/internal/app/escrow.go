@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"strconv"
@@ -56,13 +58,27 @@ const TopUpPaymentKeyPrefix = "topup:"
 
 // Idempotency keys of the escrow commands: their natural keys.
 func payKey(orderID string) string             { return "pay:" + orderID }
-func legKey(legID string) string               { return "leg:" + legID }
+func legKey(legID string) string               { return boundedKey("leg:", legID) }
 func settleKey(subOrderID string) string       { return "settle:" + subOrderID }
 func refundKey(refundID string) string         { return escrow.RefundKey(refundID) }
 func topUpKey(id string) string                { return TopUpPaymentKeyPrefix + id }
 func couponKey(sub, coupon string) string      { return escrow.CouponRef(sub, coupon) }
 func couponReclaimKey(reclaimID string) string { return escrow.CouponReclaimKey(reclaimID) }
-func partnerKey(partner, line string) string   { return "partner:" + partner + ":" + line }
+func partnerKey(partner, line string) string   { return boundedKey("partner:"+partner+":", line) }
+
+// boundedKey is prefix + id, or, when that is longer than a ledger key may
+// be, prefix + the SHA-256 of id: a leg id is the carrier's choice and a
+// settlement line's the partner's, of any length, and a key the ledger
+// refuses would have left the leg, or the line, unpaid for good. Keys that
+// fit are as they always were, so a retry of a command made before finds
+// it.
+func boundedKey(prefix, id string) string {
+	if len(prefix)+len(id) <= ledger.MaxKeyLength {
+		return prefix + id
+	}
+	sum := sha256.Sum256([]byte(id))
+	return prefix + "sha256:" + hex.EncodeToString(sum[:])
+}
 
 // CheckoutInput is a checkout's payment. QuoteIDs name, per supplier
 // currency other than the buyer's, the FX quote (buyer → supplier currency)

@@ -274,3 +274,32 @@ func TestACommissionRateIsSetUnderTheCanonicalID(t *testing.T) {
 		t.Errorf("an id that is no UUID: %v, want InvalidArgument on supplier_org_id", err)
 	}
 }
+
+// A partner's settlement line id and a carrier's leg id are theirs to
+// choose, of any length: a long one still credits, or pays, once. Before,
+// its ledger key passed the ledger's 200-byte bound and was refused for
+// good, leaving the line uncredited and the leg unpaid.
+func TestLongPartnerLineAndLegIDsMoveMoneyOnce(t *testing.T) {
+	k := newEscrowKit(t)
+	line := strings.Repeat("L", 250) + "/" + uuid.NewString()
+	for range 2 {
+		if _, err := k.e.CreditPartnerSettlement(ctx, svcs, app.PartnerCreditInput{PartnerID: "p-1", LineID: line, SupplierOrgID: "org-1",
+			Currency: "EUR", Gross: 10000, Fees: 200}); err != nil {
+			t.Fatalf("a line with a %d-character id: %v", len(line), err)
+		}
+	}
+	if got := -k.net(t, escrow.PartnerVirtual("p-1", "EUR")); got != 9800 {
+		t.Errorf("the virtual account holds %d, want one line's 9800", got)
+	}
+	k.payTwoUSD(t, "org-2")
+	leg := escrow.FreightLeg{SubOrderID: "s-1", LegID: "c-1:" + strings.Repeat("W", 240) + "-3", CarrierID: "c-1", Amount: 600, Currency: "USD"}
+	for range 2 {
+		if _, err := k.e.PayFreightLeg(ctx, svcs, leg); err != nil {
+			t.Fatalf("a leg with a %d-character id: %v", len(leg.LegID), err)
+		}
+	}
+	if got := k.net(t, escrow.CarrierPayable("c-1", "USD")); got != 600 {
+		t.Errorf("the carrier's payable holds %d, want one leg's 600", got)
+	}
+	k.balanced(t)
+}
