@@ -85,3 +85,37 @@ func TestAMerchantsParcelIsReadByItsMembersOnly(t *testing.T) {
 		t.Errorf("another member lists %v, want the merchant's parcel %s", got, merchants.ID)
 	}
 }
+
+// A supplier's member who buys on the platform lists their own purchases
+// by asking for them (buyer_id, themselves); without it they list the
+// organization's parcels. Before, the organization was forced on both, and
+// their purchases from other suppliers never showed.
+func TestASupplierMemberListsTheirOwnPurchases(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 23, UnservedCountries: []string{}}, 4)
+	org := uuid.New()
+	member := auth.Caller{Subject: uuid.NewString(), Kind: auth.KindUser, Roles: []string{auth.RoleSupplier, auth.RoleBuyer}, OrganizationID: org.String()}
+	bought := f.input(0, "express")
+	bought.BuyerID = member.Subject
+	purchase := f.create(t, bought)
+	supplied := f.input(1, "express")
+	supplied.SupplierOrgID = org
+	sale := f.create(t, supplied)
+	listed := func(filter app.ShipmentFilter) []uuid.UUID {
+		t.Helper()
+		views, _, err := f.svc.ListShipments(ctx, member, filter, 50, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []uuid.UUID
+		for _, v := range views {
+			ids = append(ids, v.Shipment.ID)
+		}
+		return ids
+	}
+	if got := listed(app.ShipmentFilter{BuyerID: member.Subject}); !slices.Equal(got, []uuid.UUID{purchase.ID}) {
+		t.Errorf("their own purchases: %v, want %s", got, purchase.ID)
+	}
+	if got := listed(app.ShipmentFilter{}); !slices.Equal(got, []uuid.UUID{sale.ID}) {
+		t.Errorf("the organization's parcels: %v, want %s", got, sale.ID)
+	}
+}

@@ -111,7 +111,8 @@ var eventPages = paging.Limits{Default: 100, Max: 500}
 var shipmentPages = paging.Limits{Default: 20, Max: 100}
 
 // ListShipments lists shipments newest first: a buyer's own, a supplier's
-// organization's, or anyone's for admins and services.
+// organization's (or, asked by buyer, a member's own purchases), or
+// anyone's for admins and services.
 func (s *Service) ListShipments(ctx context.Context, c auth.Caller, f ShipmentFilter, pageSize int, pageToken string) ([]View, string, error) {
 	switch {
 	case c.IsAdmin() || c.IsService():
@@ -122,7 +123,9 @@ func (s *Service) ListShipments(ctx context.Context, c auth.Caller, f ShipmentFi
 	case f.BuyerID != "" && f.BuyerID != c.Subject:
 		return nil, "", ErrNotYours
 	default:
-		if org, ok := c.SupplierOrg(); ok {
+		// A supplier's member lists the organization's parcels, unless
+		// they ask for their own purchases (buyer_id, themselves).
+		if org, ok := c.SupplierOrg(); ok && f.BuyerID != c.Subject {
 			f.SupplierOrgID = org
 		} else if org, ok := c.MerchantOrg(); ok {
 			f.MerchantOrgID, f.BuyerID = org, c.Subject

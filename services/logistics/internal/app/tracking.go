@@ -3,7 +3,9 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -140,6 +142,10 @@ func (s *Service) applyBatch(ctx context.Context, r Repository, items []eventIte
 	var emits []Event
 	changed := map[uuid.UUID]bool{}
 	for i, it := range items {
+		if err := checkEventText(it.ev); err != nil {
+			out[i].Err = err
+			continue
+		}
 		targets := byRef[it.shipmentID]
 		if len(targets) == 0 && onwardNotStored[it.shipmentID] {
 			out[i].Err = ErrOnwardBookingNotStored.WithMetadata("reference", it.ev.Reference)
@@ -211,6 +217,40 @@ func (s *Service) applyBatch(ctx context.Context, r Repository, items []eventIte
 	}
 	return r.Emit(ctx, emits...)
 }
+
+// checkEventText refuses, as the event's own fault, text PostgreSQL would
+// refuse to store (a NUL character) or longer than an index takes or a
+// buyer's screen shows: an error from the database instead fails every
+// event of the batch and, read from the feed, stops the carrier's feed at
+// that event for good.
+func checkEventText(ev CarrierEvent) error {
+	var v apperr.Violations
+	field := func(name, text string, limit int) {
+		switch {
+		case strings.ContainsRune(text, 0):
+			v.Add(name, "contains a NUL character")
+		case len(text) > limit:
+			v.Add(name, fmt.Sprintf("is longer than %d bytes", limit))
+		}
+	}
+	field("id", ev.ID, maxEventIDBytes)
+	field("waybill", ev.Waybill, maxEventIDBytes)
+	field("status", ev.Status, maxEventIDBytes)
+	field("leg", ev.Leg, maxEventIDBytes)
+	field("location.name", ev.LocationName, maxEventTextBytes)
+	field("description", ev.Description, maxEventTextBytes)
+	if ev.Charge != nil {
+		field("charge.leg_id", ev.Charge.LegID, maxEventIDBytes)
+	}
+	return v.Err()
+}
+
+// maxEventIDBytes bounds a carrier's ids in an event (event, waybill, leg),
+// maxEventTextBytes its free text.
+const (
+	maxEventIDBytes   = 200
+	maxEventTextBytes = 2000
+)
 
 // refused reports an item's own refusal, made before it wrote anything.
 func refused(err error) bool {

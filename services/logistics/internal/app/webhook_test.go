@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -345,5 +346,38 @@ func TestAnEventTheCarrierNumbersEarlierDoesNotMoveTheParcelBack(t *testing.T) {
 	if string(v.Status) != later.Status {
 		t.Errorf("after the carrier's events %d (%s) then %d (%s) the parcel is %s, want %s", later.SeqInShipment, later.Status,
 			earlier.SeqInShipment, earlier.Status, v.Status, later.Status)
+	}
+}
+
+// An event whose text the database would refuse (a NUL character) or that
+// is longer than an id may be is refused as the event's own fault, and the
+// carrier's other events still apply. Before, the database's error failed
+// every event of the batch, and read from the feed stopped it there.
+func TestAnEventWithTextTheDatabaseRefusesIsRefusedAlone(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, LoseRate: 1, Seed: 3, UnservedCountries: []string{}}, 4)
+	sh := f.create(t, f.input(0, "express"))
+	f.waitQuiet(t, time.Minute)
+	var first *carrierapi.EventJSON
+	for _, e := range f.allSimEvents(t) {
+		if e.Reference == sh.ID.String() && e.Type == "tracking" {
+			first = &e
+			break
+		}
+	}
+	if first == nil {
+		t.Fatal("the carrier reported nothing")
+	}
+	nul, long := *first, *first
+	nul.ID, nul.Description = first.ID+"-nul", "scanned\x00at the hub"
+	long.ID = first.ID + "-" + strings.Repeat("x", 300)
+	for name, e := range map[string]carrierapi.EventJSON{"a NUL in its description": nul, "a 300-byte id": long} {
+		body := mustJSON(t, e)
+		if _, err := f.svc.HandleWebhook(ctx, carrierCode, webhook.Sign([]byte(webhookSecret), time.Now(), body), body); !apperr.IsKind(err, apperr.KindInvalid) {
+			t.Errorf("an event with %s = %v, want InvalidArgument", name, err)
+		}
+	}
+	f.post(t, *first)
+	if n := f.count(t, `SELECT count(*) FROM tracking_events`); n != 1 {
+		t.Errorf("%d events recorded, want the good one", n)
 	}
 }
