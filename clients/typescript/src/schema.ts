@@ -275,10 +275,11 @@ export interface paths {
         /**
          * Refresh exchanges a refresh token for a new pair.
          * @description Refresh exchanges a refresh token for a new pair. Each refresh token works once:
-         *     presenting a spent one revokes every token of its family, except within a few
-         *     seconds of its exchange (REFRESH_REUSE_GRACE, 10 s), when it is exchanged again
-         *     (two tabs of one browser refreshing at once each get a pair; the first of those
-         *     refreshed next supersedes the other, so tabs should share the stored token).
+         *     presenting a spent one revokes every token of its family, except from the same
+         *     client address within a few seconds of its exchange (REFRESH_REUSE_GRACE, 10 s),
+         *     when it is exchanged again (two tabs of one browser refreshing at once each get a
+         *     pair; the first of those refreshed next supersedes the other, so tabs should share
+         *     the stored token).
          */
         post: operations["UsersService_Refresh"];
         delete?: never;

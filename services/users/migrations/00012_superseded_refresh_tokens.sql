@@ -9,7 +9,13 @@
 -- the session: without it, a copy exchanged within the grace went on as a
 -- branch of its own that reuse detection never saw. A nullable column
 -- without a default: no table rewrite.
-ALTER TABLE refresh_tokens ADD COLUMN superseded_at timestamptz;
+-- IF NOT EXISTS: this file runs outside a transaction, and a run stopped
+-- during the index build below runs again from here.
+ALTER TABLE refresh_tokens ADD COLUMN IF NOT EXISTS superseded_at timestamptz;
+-- used_by: the client (its address) that exchanged the token: only that
+-- client's second exchange within the grace is a tab of it; another's is a
+-- reuse, as without the grace.
+ALTER TABLE refresh_tokens ADD COLUMN IF NOT EXISTS used_by text;
 
 -- A family's live tokens (one, or a few for a moment), found at every
 -- exchange among the hundreds a session is given. Built without blocking
@@ -26,4 +32,4 @@ RESET lock_timeout;
 SET lock_timeout = 0;
 DROP INDEX CONCURRENTLY IF EXISTS refresh_tokens_live_by_family;
 RESET lock_timeout;
-ALTER TABLE refresh_tokens DROP COLUMN superseded_at;
+ALTER TABLE refresh_tokens DROP COLUMN IF EXISTS superseded_at, DROP COLUMN IF EXISTS used_by;

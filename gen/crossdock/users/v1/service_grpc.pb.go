@@ -69,10 +69,11 @@ type UsersServiceClient interface {
 	// Login exchanges an e-mail and password for an access token and a refresh token.
 	Login(ctx context.Context, in *LoginRequest, opts ...grpc.CallOption) (*LoginResponse, error)
 	// Refresh exchanges a refresh token for a new pair. Each refresh token works once:
-	// presenting a spent one revokes every token of its family, except within a few
-	// seconds of its exchange (REFRESH_REUSE_GRACE, 10 s), when it is exchanged again
-	// (two tabs of one browser refreshing at once each get a pair; the first of those
-	// refreshed next supersedes the other, so tabs should share the stored token).
+	// presenting a spent one revokes every token of its family, except from the same
+	// client address within a few seconds of its exchange (REFRESH_REUSE_GRACE, 10 s),
+	// when it is exchanged again (two tabs of one browser refreshing at once each get a
+	// pair; the first of those refreshed next supersedes the other, so tabs should share
+	// the stored token).
 	Refresh(ctx context.Context, in *RefreshRequest, opts ...grpc.CallOption) (*RefreshResponse, error)
 	// Logout revokes the refresh token's family.
 	Logout(ctx context.Context, in *LogoutRequest, opts ...grpc.CallOption) (*LogoutResponse, error)
@@ -494,10 +495,11 @@ type UsersServiceServer interface {
 	// Login exchanges an e-mail and password for an access token and a refresh token.
 	Login(context.Context, *LoginRequest) (*LoginResponse, error)
 	// Refresh exchanges a refresh token for a new pair. Each refresh token works once:
-	// presenting a spent one revokes every token of its family, except within a few
-	// seconds of its exchange (REFRESH_REUSE_GRACE, 10 s), when it is exchanged again
-	// (two tabs of one browser refreshing at once each get a pair; the first of those
-	// refreshed next supersedes the other, so tabs should share the stored token).
+	// presenting a spent one revokes every token of its family, except from the same
+	// client address within a few seconds of its exchange (REFRESH_REUSE_GRACE, 10 s),
+	// when it is exchanged again (two tabs of one browser refreshing at once each get a
+	// pair; the first of those refreshed next supersedes the other, so tabs should share
+	// the stored token).
 	Refresh(context.Context, *RefreshRequest) (*RefreshResponse, error)
 	// Logout revokes the refresh token's family.
 	Logout(context.Context, *LogoutRequest) (*LogoutResponse, error)

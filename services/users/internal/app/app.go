@@ -84,9 +84,9 @@ func WithClock(now func() time.Time) Option {
 // New returns the use cases over store with cfg.
 func New(store Store, cfg Config, opts ...Option) (*Service, error) {
 	s := &Service{store: store, cfg: cfg, now: time.Now,
-		logins:        newThrottle("login", cfg.Throttle, store),
-		serviceTokens: newThrottle("service-token", cfg.Throttle, store),
-		signUps:       newThrottle("sign-up", cfg.Throttle, store),
+		logins:        newThrottle("login", cfg.Throttle, store, true),
+		serviceTokens: newThrottle("service-token", cfg.Throttle, store, false),
+		signUps:       newThrottle("sign-up", cfg.Throttle, store, true),
 		hashSlots:     make(chan struct{}, max(cfg.PasswordHashes, 1)),
 		hashWait:      hashWait,
 	}

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -129,5 +130,45 @@ func TestGuessesAtOnceAreCheckedOneAtATime(t *testing.T) {
 	}
 	if failures != checked {
 		t.Errorf("%d failures counted for %d guesses checked", failures, checked)
+	}
+}
+
+// The pods of one service starting together ask for a service token at
+// once, each from a new address: every one gets it. (Attempts at one
+// account from clients never signed in to it are checked one at a time
+// for people's logins, not for service tokens.)
+func TestServicePodsStartingTogetherEachGetAToken(t *testing.T) {
+	pool := testkit.Database(t, testkit.Migrations{Name: "users", FS: migrations.FS})
+	cfg := app.DefaultConfig()
+	cfg.Password = argon2id.Params{MemoryKiB: 8192, Iterations: 32, Parallelism: 1, SaltLength: 16, KeyLength: 32} // slow
+	cfg.PasswordHashes = 16
+	svc, err := app.New(postgres.New(pool, testKeys(t, kek.Generate("test"))), cfg, app.WithHashWait(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients, err := app.ParseServiceClients("orders:orders-secret-0123456789")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.EnsureServiceClients(ctx, clients); err != nil {
+		t.Fatal(err)
+	}
+	const pods = 4
+	errs := make([]error, pods)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range pods {
+		wg.Go(func() {
+			<-start
+			pod := app.WithClient(ctx, app.Client{Peer: fmt.Sprintf("10.0.0.%d", i+1)})
+			_, _, errs[i] = svc.IssueServiceToken(pod, "orders", "orders-secret-0123456789")
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("pod %d: %v", i, err)
+		}
 	}
 }

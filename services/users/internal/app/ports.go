@@ -129,7 +129,9 @@ type Sessions interface {
 	CreateRefreshToken(ctx context.Context, t domain.RefreshToken) error
 	// GetRefreshTokenForUpdate reads a token by its hash and locks its row.
 	GetRefreshTokenForUpdate(ctx context.Context, hash []byte) (domain.RefreshToken, error)
-	MarkRefreshTokenUsed(ctx context.Context, hash []byte, at time.Time) error
+	// MarkRefreshTokenUsed records that client (its address) exchanged the
+	// token at at.
+	MarkRefreshTokenUsed(ctx context.Context, hash []byte, at time.Time, client string) error
 	// SupersedeLiveRefreshTokens marks a family's live tokens superseded
 	// (skipping any whose row another exchange holds).
 	SupersedeLiveRefreshTokens(ctx context.Context, familyID uuid.UUID, at time.Time) error

@@ -105,11 +105,11 @@ func (s *Service) Login(ctx context.Context, email, password string) (TokenPair,
 // transaction holding the token's row lock. A token presented a second time
 // (or after its family was revoked) revokes the whole family: either the
 // client or a thief holds a copy, and neither may keep going. Presented
-// again within RefreshReuseGrace of its exchange, it is exchanged again
-// (two tabs of one browser refreshing at once), into a sibling of the
-// pair its first exchange gave; whichever of the siblings is exchanged
-// first supersedes the others, so a copy's holder gets at most those
-// seconds and a branch whose next use ends the session.
+// again within RefreshReuseGrace of its exchange by the client (address)
+// that exchanged it, it is exchanged again (two tabs of one browser
+// refreshing at once), into a sibling of the pair its first exchange
+// gave; whichever of the siblings is exchanged first supersedes the
+// others. From another client it is a reuse however soon.
 func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) {
 	hash, ok := hashRefreshToken(token)
 	if !ok {
@@ -121,6 +121,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) 
 	}
 	var pair TokenPair
 	reused, ended := false, false
+	client := clientFrom(ctx).origin()
 	err = s.store.InTx(ctx, func(r Repository) error {
 		reused, ended = false, false
 		now := s.clock()
@@ -131,7 +132,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) 
 		if err != nil {
 			return err
 		}
-		if t.Spent() && !t.InReuseGrace(now, s.cfg.RefreshReuseGrace) {
+		if t.Spent() && !t.InReuseGrace(now, s.cfg.RefreshReuseGrace, client) {
 			reused = true
 			return revokeSession(ctx, r, t, revokedReused, now) // committed, then refused
 		}
@@ -156,7 +157,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) 
 			// again within the grace, a token keeps its first exchange's
 			// time (the grace does not grow with each use) and supersedes
 			// nothing: the pair its first exchange gave is in use.
-			if err := r.MarkRefreshTokenUsed(ctx, t.Hash, now); err != nil {
+			if err := r.MarkRefreshTokenUsed(ctx, t.Hash, now, client); err != nil {
 				return err
 			}
 			if err := r.SupersedeLiveRefreshTokens(ctx, t.FamilyID, now); err != nil {

@@ -167,10 +167,31 @@ func TestConcurrentRefreshOfOneToken(t *testing.T) {
 	}
 }
 
+// A copy of a token presented from another address within the grace of
+// the client's own exchange is a reuse, however soon: the session ends.
+// The grace is the client's own tabs'.
+func TestACopyFromElsewhereWithinTheGraceEndsTheSession(t *testing.T) {
+	f := newFixture(t)
+	f.signUp(t, "ann@example.com", domain.RoleBuyer)
+	home, elsewhere := from("192.0.2.10"), from("203.0.113.66")
+	pair, _ := f.svc.Login(home, "ann@example.com", password)
+	client, err := f.svc.Refresh(home, pair.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Refresh(elsewhere, pair.RefreshToken); !errors.Is(err, app.ErrRefreshTokenReused) {
+		t.Fatalf("the copy from another address within the grace = %v, want ErrRefreshTokenReused", err)
+	}
+	if _, err := f.svc.Refresh(home, client.RefreshToken); !apperr.IsKind(err, apperr.KindUnauthenticated) {
+		t.Errorf("the client's token after the reuse = %v, want refused", err)
+	}
+}
+
 // A copy of a token exchanged within the grace of the client's own
-// exchange (a thief racing it) gets a pair, but not a session of its own:
-// whichever branch goes on first supersedes the other, whose next use is a
-// reuse that ends the session for both.
+// exchange from the same address (a thief behind the client's NAT) gets a
+// pair, but not a session of its own: whichever branch goes on first
+// supersedes the other, whose next use is a reuse that ends the session
+// for both.
 func TestACopyExchangedWithinTheGraceIsCaughtLater(t *testing.T) {
 	for _, thiefFirst := range []bool{false, true} {
 		t.Run(map[bool]string{false: "the client goes on first", true: "the thief goes on first"}[thiefFirst], func(t *testing.T) {

@@ -124,15 +124,22 @@ type throttle struct {
 	scope  string
 	policy ThrottlePolicy
 	log    FailureLog
-	// checking holds the pairs, and the accounts of untrusted clients,
-	// with an attempt being checked in this process: a failure is counted
-	// only once its check is done, so attempts sent at once would all pass
-	// the failure count together (ten guesses where one is allowed).
-	checking *checking
+	// checking holds the pairs, and (with oneAccountAtATime) the accounts
+	// of untrusted clients, with an attempt being checked in this process:
+	// a failure is counted only once its check is done, so attempts sent
+	// at once would all pass the failure count together (ten guesses where
+	// one is allowed).
+	checking          *checking
+	oneAccountAtATime bool
 }
 
-func newThrottle(scope string, policy ThrottlePolicy, log FailureLog) throttle {
-	return throttle{scope: scope, policy: policy, log: log, checking: &checking{keys: map[string]struct{}{}}}
+// newThrottle is a throttle of scope; oneAccountAtATime also checks an
+// account's attempts from clients never signed in to it one at a time.
+// Service tokens do not: the pods of a service starting together ask for
+// one under the same client id from new addresses, and one refused would
+// fail its first calls.
+func newThrottle(scope string, policy ThrottlePolicy, log FailureLog, oneAccountAtATime bool) throttle {
+	return throttle{scope: scope, policy: policy, log: log, checking: &checking{keys: map[string]struct{}{}}, oneAccountAtATime: oneAccountAtATime}
 }
 
 // checking is a set of throttle keys, each with an attempt in progress.
@@ -217,7 +224,9 @@ func (t throttle) check(ctx context.Context, account string, client Client, now 
 	// trust had a key of its own.
 	if last := later(recs[pair].LastSuccess, recs[trust].LastSuccess); last.IsZero() || now.Sub(last) > p.Trust {
 		wait = max(wait, remaining(recs[byAccount], p.AccountFree, p.Base, p.AccountCap, p.Window, now))
-		held = append(held, byAccount)
+		if t.oneAccountAtATime {
+			held = append(held, byAccount)
+		}
 	}
 	if wait > 0 {
 		return nil, ErrTooManyAttempts.WithRetryDelay(wait)

@@ -17,6 +17,9 @@ type RefreshToken struct {
 	IssuedAt  time.Time
 	ExpiresAt time.Time
 	UsedAt    time.Time // zero until exchanged
+	// UsedBy is the client (its address) that exchanged it; "" until then,
+	// and for tokens exchanged before it was kept.
+	UsedBy    string
 	RevokedAt time.Time // zero until its family is revoked
 	// SupersededAt is set when another live token of the family (one
 	// issued by an exchange within the reuse grace) was exchanged first:
@@ -30,11 +33,13 @@ func (t RefreshToken) Spent() bool {
 	return !t.UsedAt.IsZero() || !t.RevokedAt.IsZero() || !t.SupersededAt.IsZero()
 }
 
-// InReuseGrace reports a token exchanged, neither revoked nor superseded,
-// less than grace before now: presenting it again is a second tab of the
-// same client refreshing at once, not a reuse.
-func (t RefreshToken) InReuseGrace(now time.Time, grace time.Duration) bool {
-	return !t.UsedAt.IsZero() && t.RevokedAt.IsZero() && t.SupersededAt.IsZero() && now.Before(t.UsedAt.Add(grace))
+// InReuseGrace reports a token exchanged by client, neither revoked nor
+// superseded, less than grace before now: presenting it again is a second
+// tab of that client refreshing at once, not a reuse. Presented by another
+// client it is a reuse however soon.
+func (t RefreshToken) InReuseGrace(now time.Time, grace time.Duration, client string) bool {
+	return !t.UsedAt.IsZero() && t.UsedBy != "" && t.UsedBy == client && t.RevokedAt.IsZero() && t.SupersededAt.IsZero() &&
+		now.Before(t.UsedAt.Add(grace))
 }
 
 // Expired reports whether the token is past its lifetime at now.

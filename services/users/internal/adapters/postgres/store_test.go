@@ -181,7 +181,7 @@ func TestRefreshTokensAndFamilies(t *testing.T) {
 		if err != nil || tok.Spent() {
 			t.Errorf("fresh token = %+v, %v", tok, err)
 		}
-		if err := r.MarkRefreshTokenUsed(ctx, h1, now()); err != nil {
+		if err := r.MarkRefreshTokenUsed(ctx, h1, now(), "192.0.2.1"); err != nil {
 			return err
 		}
 		if revoked, err := r.RevokeRefreshFamily(ctx, family, now()); err != nil || !revoked {

@@ -34,11 +34,15 @@ func (r repo) CreateRefreshToken(ctx context.Context, t domain.RefreshToken) err
 func (r repo) GetRefreshTokenForUpdate(ctx context.Context, hash []byte) (domain.RefreshToken, error) {
 	var t domain.RefreshToken
 	var used, revoked, superseded *time.Time
-	err := r.q.QueryRow(ctx, `SELECT token_hash, family_id, user_id, issued_at, expires_at, used_at, revoked_at, superseded_at
+	var usedBy *string
+	err := r.q.QueryRow(ctx, `SELECT token_hash, family_id, user_id, issued_at, expires_at, used_at, used_by, revoked_at, superseded_at
 		FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`, hash).
-		Scan(&t.Hash, &t.FamilyID, &t.UserID, &t.IssuedAt, &t.ExpiresAt, &used, &revoked, &superseded)
+		Scan(&t.Hash, &t.FamilyID, &t.UserID, &t.IssuedAt, &t.ExpiresAt, &used, &usedBy, &revoked, &superseded)
 	if err != nil {
 		return t, pg.NoRows(err, apperr.NotFound("refresh token", ""))
+	}
+	if usedBy != nil {
+		t.UsedBy = *usedBy
 	}
 	for _, f := range []struct {
 		to   *time.Time
@@ -64,9 +68,9 @@ func (r repo) SupersedeLiveRefreshTokens(ctx context.Context, familyID uuid.UUID
 	return err
 }
 
-// MarkRefreshTokenUsed records that the token was exchanged.
-func (r repo) MarkRefreshTokenUsed(ctx context.Context, hash []byte, at time.Time) error {
-	_, err := r.q.Exec(ctx, `UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1`, hash, at)
+// MarkRefreshTokenUsed records that client exchanged the token at at.
+func (r repo) MarkRefreshTokenUsed(ctx context.Context, hash []byte, at time.Time, client string) error {
+	_, err := r.q.Exec(ctx, `UPDATE refresh_tokens SET used_at = $2, used_by = $3 WHERE token_hash = $1`, hash, at, client)
 	return err
 }
 

@@ -86,7 +86,7 @@ func (s *Server) AddOrganizationMember(ctx context.Context, req *usersv1.AddOrga
 		return nil, err
 	}
 	in := domain.AccountInput{Email: req.GetEmail(), Password: req.GetPassword(), DisplayName: req.GetDisplayName()}
-	u, err := s.svc.AddOrganizationMember(ctx, c, orgID, in)
+	u, err := s.svc.AddOrganizationMember(app.WithClient(ctx, clientIdentity(ctx)), c, orgID, in)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ func (s *Server) Refresh(ctx context.Context, req *usersv1.RefreshRequest) (*use
 	if err := required("refresh_token", req.GetRefreshToken()); err != nil {
 		return nil, err
 	}
-	pair, err := s.svc.Refresh(ctx, req.GetRefreshToken())
+	pair, err := s.svc.Refresh(app.WithClient(ctx, clientIdentity(ctx)), req.GetRefreshToken())
 	if err != nil {
 		return nil, err
 	}

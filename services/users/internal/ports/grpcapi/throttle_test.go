@@ -56,3 +56,34 @@ func TestFailedLoginsAreThrottledOverTheWire(t *testing.T) {
 	_, err = c.Login(behind("2001:db8:7:7::ffff"), &usersv1.LoginRequest{Email: "ann@example.com", Password: password})
 	wantCode(t, err, codes.ResourceExhausted)
 }
+
+// An organization owner's EMAIL_TAKEN answers count per client over the
+// wire too: the owner probing addresses is slowed, and another owner
+// behind the same gateway is not. Without the client's identity every
+// owner shared one count, and one prober held them all up.
+func TestMemberAdditionsAreThrottledPerClientOverTheWire(t *testing.T) {
+	c, _, _ := start(t)
+	for i := range app.DefaultThrottlePolicy().ClientFree {
+		signUp(t, c, fmt.Sprintf("taken%d@example.com", i), usersv1.AccountType_ACCOUNT_TYPE_BUYER)
+	}
+	owner := func(email string) (token, org string) {
+		sup := signUp(t, c, email, usersv1.AccountType_ACCOUNT_TYPE_SUPPLIER)
+		return login(t, c, email, password).GetAccessToken(), sup.GetOrganization().GetOrganizationId()
+	}
+	from := func(token, addr string) context.Context {
+		return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token, "x-client-address", addr)
+	}
+	add := func(ctx context.Context, org, email string) error {
+		_, err := c.AddOrganizationMember(ctx, &usersv1.AddOrganizationMemberRequest{OrganizationId: org, Email: email, Password: password, DisplayName: "S"})
+		return err
+	}
+	prober, probersOrg := owner("prober@example.com")
+	for i := range app.DefaultThrottlePolicy().ClientFree {
+		wantCode(t, add(from(prober, "198.51.100.7"), probersOrg, fmt.Sprintf("taken%d@example.com", i)), codes.AlreadyExists)
+	}
+	wantCode(t, add(from(prober, "198.51.100.7"), probersOrg, "free@example.com"), codes.ResourceExhausted)
+	other, othersOrg := owner("shop@example.com")
+	if err := add(from(other, "203.0.113.9"), othersOrg, "staff@example.com"); err != nil {
+		t.Errorf("another owner behind the same gateway: %v", err)
+	}
+}
