@@ -94,8 +94,9 @@ func (s *Service) cancel(ctx context.Context, sh domain.Shipment, reason string)
 // waybill, or "" when the carrier holds none: a parcel without a waybill
 // is booked again under its reference first. refusal is the carrier's
 // refusal for good to cancel (it has the parcel); err is anything a retry
-// may get past. A waybill the carrier does not know is cancelled there
-// already: a carrier that holds no booking runs and charges nothing.
+// may get past. A waybill the carrier says it does not know
+// (CarrierCodeResourceMissing) is cancelled there already: a carrier that
+// holds no booking runs and charges nothing.
 func (s *Service) cancelAtCarrier(ctx context.Context, sh domain.Shipment) (waybill string, refusal, err error) {
 	_, ep, err := s.carrierOf(ctx, sh)
 	if err != nil {
@@ -116,9 +117,12 @@ func (s *Service) cancelAtCarrier(ctx context.Context, sh domain.Shipment) (wayb
 		}
 	}
 	err = s.carriers.Cancel(ctx, ep, waybill)
-	if apperr.IsKind(err, apperr.KindNotFound) {
-		// The carrier knows no booking under the waybill (it forgot it, or
-		// never kept it): there is nothing of it to cancel, or to run.
+	var e *apperr.Error
+	if errors.As(err, &e) && e.Kind == apperr.KindNotFound && e.Reason == CarrierCodeResourceMissing {
+		// The carrier says it knows no booking under the waybill (it forgot
+		// it, or never kept it): there is nothing of it to cancel, or to
+		// run. Any other 404 (a wrong URL, a proxy's page) proves nothing
+		// and stays a refusal.
 		return waybill, nil, nil
 	}
 	if refusedForGood(err) {
@@ -126,6 +130,10 @@ func (s *Service) cancelAtCarrier(ctx context.Context, sh domain.Shipment) (wayb
 	}
 	return waybill, nil, err
 }
+
+// CarrierCodeResourceMissing is a carrier's error code (upper-cased) for a
+// resource it holds none of, a 404's body saying the waybill is unknown.
+const CarrierCodeResourceMissing = "RESOURCE_MISSING"
 
 // refusedForGood reports a carrier's refusal no retry changes: of the call
 // itself, not of our credentials (which an operator fixes).

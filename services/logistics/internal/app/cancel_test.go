@@ -338,6 +338,24 @@ func TestCancelOfAWaybillTheCarrierDoesNotKnow(t *testing.T) {
 	if got := testkit.FailingSteps(t, f.store.FailingShipments); got["carrier_cancel"].Count != 0 || got["carrier_cancel_refused"].Count != 0 {
 		t.Errorf("the gauge counts %+v", got)
 	}
+
+	// A 404 that is not the carrier saying so (a wrong URL, a proxy's
+	// page) proves nothing: the parcel is not cancelled.
+	other := f.input(2, "air")
+	live, _, err := f.svc.CreateShipment(ctx, orders, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.script(carrierScript{"cancel 1": func(w http.ResponseWriter, _ *http.Request, _ http.Handler) {
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte("<html>404 Not Found</html>"))
+	}})
+	if _, err := f.svc.CancelShipment(ctx, orders, live.ID, "order cancelled"); err == nil {
+		t.Error("a parcel whose carrier answered a bare 404 was cancelled")
+	}
+	if sh, err := f.store.GetShipment(ctx, live.ID, false); err != nil || sh.Status == domain.StatusCancelled {
+		t.Errorf("after a bare 404 the parcel is %s (%v), want not cancelled", sh.Status, err)
+	}
 }
 
 // newCancelFixture runs the carrier in real time on a clock the test moves

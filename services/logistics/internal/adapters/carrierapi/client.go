@@ -8,7 +8,8 @@
 //   - 400 and 422 (the parcel is refused): InvalidArgument naming the field;
 //   - 401 and 403 (our key is wrong): FailedPrecondition, reason
 //     CARRIER_CREDENTIALS, for an operator to fix;
-//   - 404: NotFound; 409: FailedPrecondition with the carrier's code;
+//   - 404: NotFound (reason RESOURCE_MISSING when the carrier says so);
+//     409: FailedPrecondition with the carrier's code;
 //   - 429, 5xx, timeouts and transport errors: Unavailable, safe to retry.
 package carrierapi
 
@@ -240,6 +241,10 @@ func carrierError(status int, raw []byte) error {
 		return apperr.InvalidField(field, msg).WithReason(reason)
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		return apperr.FailedPrecondition(msg).WithReason(app.ReasonCarrierCredentials)
+	case status == http.StatusNotFound && code == app.CarrierCodeResourceMissing:
+		// The carrier's own answer that it holds no such resource, apart
+		// from any other 404 (a wrong URL, a proxy's page).
+		return apperr.NotFound("carrier resource", msg).WithReason(app.CarrierCodeResourceMissing)
 	case status == http.StatusNotFound:
 		return apperr.NotFound("carrier resource", msg)
 	case status == http.StatusConflict:
