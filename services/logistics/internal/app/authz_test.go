@@ -58,18 +58,7 @@ func TestAMerchantsParcelIsReadByItsMembersOnly(t *testing.T) {
 			t.Errorf("%s: %v", tt.name, err)
 		}
 	}
-	listed := func(c auth.Caller) []uuid.UUID {
-		t.Helper()
-		views, _, err := f.svc.ListShipments(ctx, c, app.ShipmentFilter{}, 50, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ids []uuid.UUID
-		for _, v := range views {
-			ids = append(ids, v.Shipment.ID)
-		}
-		return ids
-	}
+	listed := func(c auth.Caller) []uuid.UUID { return f.listed(t, c, app.ShipmentFilter{}) }
 	// A parcel booked before parcels named their merchant stays the
 	// placer's, in their lists too (as a member, beside their own).
 	same := func(got []uuid.UUID, want ...uuid.UUID) bool {
@@ -100,22 +89,25 @@ func TestASupplierMemberListsTheirOwnPurchases(t *testing.T) {
 	supplied := f.input(1, "express")
 	supplied.SupplierOrgID = org
 	sale := f.create(t, supplied)
-	listed := func(filter app.ShipmentFilter) []uuid.UUID {
-		t.Helper()
-		views, _, err := f.svc.ListShipments(ctx, member, filter, 50, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ids []uuid.UUID
-		for _, v := range views {
-			ids = append(ids, v.Shipment.ID)
-		}
-		return ids
-	}
+	listed := func(filter app.ShipmentFilter) []uuid.UUID { return f.listed(t, member, filter) }
 	if got := listed(app.ShipmentFilter{BuyerID: member.Subject}); !slices.Equal(got, []uuid.UUID{purchase.ID}) {
 		t.Errorf("their own purchases: %v, want %s", got, purchase.ID)
 	}
 	if got := listed(app.ShipmentFilter{}); !slices.Equal(got, []uuid.UUID{sale.ID}) {
 		t.Errorf("the organization's parcels: %v, want %s", got, sale.ID)
 	}
+}
+
+// listed is the ids of the parcels c lists with filter, newest first.
+func (f *fixture) listed(t *testing.T, c auth.Caller, filter app.ShipmentFilter) []uuid.UUID {
+	t.Helper()
+	views, _, err := f.svc.ListShipments(ctx, c, filter, 50, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []uuid.UUID
+	for _, v := range views {
+		ids = append(ids, v.Shipment.ID)
+	}
+	return ids
 }

@@ -198,17 +198,8 @@ func TestAnEventDatedFarAheadDoesNotFreezeTheParcel(t *testing.T) {
 	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, LoseRate: 1, Seed: 5, UnservedCountries: []string{}}, 4)
 	sh := f.create(t, f.input(0, "express"))
 	f.waitQuiet(t, time.Minute)
-	var first *carrierapi.EventJSON
-	for _, e := range f.allSimEvents(t) {
-		if e.Reference == sh.ID.String() && e.Type == "tracking" {
-			first = &e
-			break
-		}
-	}
-	if first == nil {
-		t.Fatal("the carrier reported nothing")
-	}
-	ahead := *first
+	first := f.firstTracking(t, sh.ID.String())
+	ahead := first
 	ahead.ID, ahead.OccurredAt = first.ID+"-skewed", first.OccurredAt.AddDate(1, 0, 0)
 	body := mustJSON(t, ahead)
 	if applied, err := f.svc.HandleWebhook(ctx, carrierCode, webhook.Sign([]byte(webhookSecret), time.Now(), body), body); err != nil || !applied {
@@ -357,17 +348,8 @@ func TestAnEventWithTextTheDatabaseRefusesIsRefusedAlone(t *testing.T) {
 	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, LoseRate: 1, Seed: 3, UnservedCountries: []string{}}, 4)
 	sh := f.create(t, f.input(0, "express"))
 	f.waitQuiet(t, time.Minute)
-	var first *carrierapi.EventJSON
-	for _, e := range f.allSimEvents(t) {
-		if e.Reference == sh.ID.String() && e.Type == "tracking" {
-			first = &e
-			break
-		}
-	}
-	if first == nil {
-		t.Fatal("the carrier reported nothing")
-	}
-	nul, long := *first, *first
+	first := f.firstTracking(t, sh.ID.String())
+	nul, long := first, first
 	nul.ID, nul.Description = first.ID+"-nul", "scanned\x00at the hub"
 	long.ID = first.ID + "-" + strings.Repeat("x", 300)
 	for name, e := range map[string]carrierapi.EventJSON{"a NUL in its description": nul, "a 300-byte id": long} {
@@ -376,8 +358,21 @@ func TestAnEventWithTextTheDatabaseRefusesIsRefusedAlone(t *testing.T) {
 			t.Errorf("an event with %s = %v, want InvalidArgument", name, err)
 		}
 	}
-	f.post(t, *first)
+	f.post(t, first)
 	if n := f.count(t, `SELECT count(*) FROM tracking_events`); n != 1 {
 		t.Errorf("%d events recorded, want the good one", n)
 	}
+}
+
+// firstTracking is the first tracking event the carrier made of the
+// parcel with reference ref.
+func (f *fixture) firstTracking(t *testing.T, ref string) carrierapi.EventJSON {
+	t.Helper()
+	for _, e := range f.allSimEvents(t) {
+		if e.Reference == ref && e.Type == "tracking" {
+			return e
+		}
+	}
+	t.Fatal("the carrier reported nothing")
+	return carrierapi.EventJSON{}
 }

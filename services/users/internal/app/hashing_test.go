@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/kek"
 	"github.com/crossdock/crossdock/pkg/testkit"
@@ -23,14 +25,7 @@ import (
 // request hashed at once, and a flood of logins (even naming unknown
 // e-mails) took the process past its memory limit.
 func TestPasswordHashesRunABoundedNumberAtOnce(t *testing.T) {
-	pool := testkit.Database(t, testkit.Migrations{Name: "users", FS: migrations.FS})
-	cfg := app.DefaultConfig()
-	cfg.Password = argon2id.Params{MemoryKiB: 8192, Iterations: 64, Parallelism: 1, SaltLength: 16, KeyLength: 32} // slow
-	cfg.PasswordHashes = 1
-	svc, err := app.New(postgres.New(pool, testKeys(t, kek.Generate("test"))), cfg, app.WithHashWait(20*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, svc := slowHashing(t, 64, 1, 20*time.Millisecond)
 	const signUps = 3
 	errs := make([]error, signUps)
 	var wg sync.WaitGroup
@@ -73,14 +68,7 @@ func TestPasswordHashesRunABoundedNumberAtOnce(t *testing.T) {
 // signed in to the account before is not held up by another client's
 // guesses at it.
 func TestGuessesAtOnceAreCheckedOneAtATime(t *testing.T) {
-	pool := testkit.Database(t, testkit.Migrations{Name: "users", FS: migrations.FS})
-	cfg := app.DefaultConfig()
-	cfg.Password = argon2id.Params{MemoryKiB: 8192, Iterations: 32, Parallelism: 1, SaltLength: 16, KeyLength: 32} // slow
-	cfg.PasswordHashes = 16
-	svc, err := app.New(postgres.New(pool, testKeys(t, kek.Generate("test"))), cfg, app.WithHashWait(time.Minute))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, svc := slowHashing(t, 32, 16, time.Minute)
 	if _, _, err := svc.SignUp(ctx, app.SignUpInput{AccountInput: domain.AccountInput{Email: "ann@example.com", Password: password, DisplayName: "A"},
 		Role: domain.RoleBuyer}); err != nil {
 		t.Fatal(err)
@@ -138,14 +126,7 @@ func TestGuessesAtOnceAreCheckedOneAtATime(t *testing.T) {
 // account from clients never signed in to it are checked one at a time
 // for people's logins, not for service tokens.)
 func TestServicePodsStartingTogetherEachGetAToken(t *testing.T) {
-	pool := testkit.Database(t, testkit.Migrations{Name: "users", FS: migrations.FS})
-	cfg := app.DefaultConfig()
-	cfg.Password = argon2id.Params{MemoryKiB: 8192, Iterations: 32, Parallelism: 1, SaltLength: 16, KeyLength: 32} // slow
-	cfg.PasswordHashes = 16
-	svc, err := app.New(postgres.New(pool, testKeys(t, kek.Generate("test"))), cfg, app.WithHashWait(time.Minute))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, svc := slowHashing(t, 32, 16, time.Minute)
 	clients, err := app.ParseServiceClients("orders:orders-secret-0123456789")
 	if err != nil {
 		t.Fatal(err)
@@ -171,4 +152,20 @@ func TestServicePodsStartingTogetherEachGetAToken(t *testing.T) {
 			t.Errorf("pod %d: %v", i, err)
 		}
 	}
+}
+
+// slowHashing is a users service whose password hashes take a while
+// (iterations of 8 MiB), with hashes run at once at most and a caller
+// waiting up to wait for a slot.
+func slowHashing(t *testing.T, iterations uint32, hashes int, wait time.Duration) (*pgxpool.Pool, *app.Service) {
+	t.Helper()
+	pool := testkit.Database(t, testkit.Migrations{Name: "users", FS: migrations.FS})
+	cfg := app.DefaultConfig()
+	cfg.Password = argon2id.Params{MemoryKiB: 8192, Iterations: iterations, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+	cfg.PasswordHashes = hashes
+	svc, err := app.New(postgres.New(pool, testKeys(t, kek.Generate("test"))), cfg, app.WithHashWait(wait))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pool, svc
 }
