@@ -33,6 +33,8 @@ export function enrich(doc, overlay, descriptors) {
   };
   doc.security = [{ bearer: [] }];
 
+  dropServiceOnly(doc);
+
   const publicRoutes = new Set(overlay.public);
   const seenPublic = new Set();
   const credentialRoutes = new Set(overlay.credentials ?? []);
@@ -90,6 +92,28 @@ export function enrich(doc, overlay, descriptors) {
   }
   markAlwaysPresent(doc, descriptors, overlay.complete ?? []);
   return order(doc);
+}
+
+// dropServiceOnly leaves out of the document the request fields only services may
+// send (their proto comments begin "Services only"): a browser's call with one is
+// refused, so a frontend has no use for them, and its typed client should not offer
+// them. The gRPC contract keeps them.
+function dropServiceOnly(doc) {
+  const serviceOnly = (d) => typeof d === 'string' && d.startsWith('Services only');
+  for (const item of Object.values(doc.paths)) {
+    for (const method of methods) {
+      const op = item[method];
+      if (op?.parameters) op.parameters = op.parameters.filter((p) => !serviceOnly(p.description));
+    }
+  }
+  for (const schema of Object.values(doc.components.schemas)) {
+    for (const [name, prop] of Object.entries(schema.properties ?? {})) {
+      if (serviceOnly(prop.description)) {
+        delete schema.properties[name];
+        if (schema.required) schema.required = schema.required.filter((r) => r !== name);
+      }
+    }
+  }
 }
 
 // markAlwaysPresent lists, as `required`, the properties an answer always carries:

@@ -5291,11 +5291,6 @@ export interface components {
              *     rate alone.
              */
             amountMinor?: string;
-            /**
-             * @description Services only: lock the rate this long instead of FX_QUOTE_TTL (at most 24 h), so
-             *     an order's rate holds until its payment deadline.
-             */
-            lockFor?: string;
         };
         QuoteConversionResponse: {
             quote?: components["schemas"]["FxQuote"];
@@ -5713,12 +5708,6 @@ export interface components {
             methodId?: string;
             /** @description Where the carrier picks the parcel up (the supplier's warehouse). */
             from?: components["schemas"]["Address"];
-            /**
-             * @description Services only: the supplier organization they relay for, whose sub-order it
-             *     must be (else NOT_FOUND). A service naming none cannot ship; ignored for
-             *     everyone else, who act for their own organization.
-             */
-            supplierOrgId?: string;
         };
         ShipSubOrderResponse: {
             subOrder?: components["schemas"]["orders.v1.SubOrder"];
@@ -6191,12 +6180,6 @@ export interface components {
             /** @description Chosen by the caller; a repeated sync_id returns the first result. */
             syncId?: string;
             lines?: components["schemas"]["SyncLine"][];
-            /**
-             * @description Services only: the supplier organization they relay for, which must own the
-             *     warehouse. Required of services; ignored for everyone else, who act for their
-             *     own organization.
-             */
-            supplierOrgId?: string;
             /**
              * Format: date-time
              * @description When the levels were counted (optional; unset: now). A count is applied as of
@@ -11186,13 +11169,7 @@ export interface operations {
     };
     UsersService_ListAddresses: {
         parameters: {
-            query?: {
-                /**
-                 * @description Services only: whose addresses (orders reads a buyer's default at checkout);
-                 *     empty for the caller's own.
-                 */
-                userId?: string;
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
@@ -13472,8 +13449,7 @@ export interface operations {
                  *           "latitude": 1,
                  *           "longitude": 1
                  *         }
-                 *       },
-                 *       "supplierOrgId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e"
+                 *       }
                  *     }
                  */
                 "application/json": components["schemas"]["ShipSubOrderBody"];
@@ -14066,7 +14042,6 @@ export interface operations {
                  *           "onHand": "1000"
                  *         }
                  *       ],
-                 *       "supplierOrgId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
                  *       "countedAt": "2026-03-02T08:15:00Z"
                  *     }
                  */
