@@ -24,7 +24,7 @@ var operatorRoles = map[usersv1.OperatorRole]domain.Role{
 
 // SignUp creates an account (public).
 func (s *Server) SignUp(ctx context.Context, req *usersv1.SignUpRequest) (*usersv1.SignUpResponse, error) {
-	u, org, err := s.svc.SignUp(app.WithClient(ctx, clientIdentity(ctx)), app.SignUpInput{
+	u, org, err := s.svc.SignUp(withClient(ctx), app.SignUpInput{
 		AccountInput:     domain.AccountInput{Email: req.GetEmail(), Password: req.GetPassword(), DisplayName: req.GetDisplayName()},
 		Role:             signUpRoles[req.GetAccountType()], // unknown types are rejected on "account_type"
 		OrganizationName: req.GetOrganizationName(),
@@ -86,7 +86,7 @@ func (s *Server) AddOrganizationMember(ctx context.Context, req *usersv1.AddOrga
 		return nil, err
 	}
 	in := domain.AccountInput{Email: req.GetEmail(), Password: req.GetPassword(), DisplayName: req.GetDisplayName()}
-	u, err := s.svc.AddOrganizationMember(app.WithClient(ctx, clientIdentity(ctx)), c, orgID, in)
+	u, err := s.svc.AddOrganizationMember(withClient(ctx), c, orgID, in)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (s *Server) Login(ctx context.Context, req *usersv1.LoginRequest) (*usersv1
 	if err := apperr.JoinInvalid(required("email", req.GetEmail()), required("password", req.GetPassword())); err != nil {
 		return nil, err
 	}
-	pair, err := s.svc.Login(app.WithClient(ctx, clientIdentity(ctx)), req.GetEmail(), req.GetPassword())
+	pair, err := s.svc.Login(withClient(ctx), req.GetEmail(), req.GetPassword())
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ func (s *Server) Refresh(ctx context.Context, req *usersv1.RefreshRequest) (*use
 	if err := required("refresh_token", req.GetRefreshToken()); err != nil {
 		return nil, err
 	}
-	pair, err := s.svc.Refresh(app.WithClient(ctx, clientIdentity(ctx)), req.GetRefreshToken())
+	pair, err := s.svc.Refresh(withClient(ctx), req.GetRefreshToken())
 	if err != nil {
 		return nil, err
 	}

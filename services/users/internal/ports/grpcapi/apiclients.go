@@ -12,7 +12,6 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/pkg/pbtime"
-	"github.com/crossdock/crossdock/services/users/internal/app"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
 
@@ -105,7 +104,7 @@ func (s *Server) IssueServiceToken(ctx context.Context, req *usersv1.IssueServic
 	if err := apperr.JoinInvalid(required("client_id", req.GetClientId()), required("client_secret", req.GetClientSecret())); err != nil {
 		return nil, err
 	}
-	token, ttl, err := s.svc.IssueServiceToken(app.WithClient(ctx, clientIdentity(ctx)), req.GetClientId(), req.GetClientSecret())
+	token, ttl, err := s.svc.IssueServiceToken(withClient(ctx), req.GetClientId(), req.GetClientSecret())
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,12 @@ import (
 // of the HTTP client it serves.
 const ClientAddressHeader = "x-client-address"
 
+// withClient is ctx carrying the caller's client identity, which the
+// credential checks, their throttle and the refresh grace count by.
+func withClient(ctx context.Context) context.Context {
+	return app.WithClient(ctx, clientIdentity(ctx))
+}
+
 // clientIdentity is who the throttle counts failed credential checks by:
 // the connection's peer address and, when a caller such as the gateway
 // speaks for many clients, the client address it forwards (app.Client). An
