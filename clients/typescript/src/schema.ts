@@ -12268,7 +12268,16 @@ export interface operations {
     };
     CatalogService_UpdateProduct: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Optional: the update time of the revision the edit starts from, as the editor
+                 *     read it: the pending revision's, or the live one's when none was pending. A
+                 *     change since (another editor's save, a submission, a review decision) is then
+                 *     refused with FAILED_PRECONDITION REVISION_CHANGED instead of overwritten. Unset:
+                 *     not checked (the last save wins).
+                 */
+                revisionUpdatedAt?: string;
+            };
             header?: never;
             path: {
                 productId: string;

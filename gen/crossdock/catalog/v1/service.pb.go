@@ -2104,11 +2104,17 @@ func (x *CreateProductResponse) GetProduct() *Product {
 }
 
 type UpdateProductRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
-	Content       *ProductContent        `protobuf:"bytes,2,opt,name=content,proto3" json:"content,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ProductId string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Content   *ProductContent        `protobuf:"bytes,2,opt,name=content,proto3" json:"content,omitempty"`
+	// Optional: the update time of the revision the edit starts from, as the editor
+	// read it: the pending revision's, or the live one's when none was pending. A
+	// change since (another editor's save, a submission, a review decision) is then
+	// refused with FAILED_PRECONDITION REVISION_CHANGED instead of overwritten. Unset:
+	// not checked (the last save wins).
+	RevisionUpdatedAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=revision_updated_at,json=revisionUpdatedAt,proto3" json:"revision_updated_at,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *UpdateProductRequest) Reset() {
@@ -2151,6 +2157,13 @@ func (x *UpdateProductRequest) GetProductId() string {
 func (x *UpdateProductRequest) GetContent() *ProductContent {
 	if x != nil {
 		return x.Content
+	}
+	return nil
+}
+
+func (x *UpdateProductRequest) GetRevisionUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RevisionUpdatedAt
 	}
 	return nil
 }
@@ -5019,11 +5032,12 @@ const file_crossdock_catalog_v1_service_proto_rawDesc = "" +
 	"\acontent\x18\x05 \x01(\v2$.crossdock.catalog.v1.ProductContentR\acontent\x12'\n" +
 	"\x0fidempotency_key\x18\x06 \x01(\tR\x0eidempotencyKey\"P\n" +
 	"\x15CreateProductResponse\x127\n" +
-	"\aproduct\x18\x01 \x01(\v2\x1d.crossdock.catalog.v1.ProductR\aproduct\"u\n" +
+	"\aproduct\x18\x01 \x01(\v2\x1d.crossdock.catalog.v1.ProductR\aproduct\"\xc1\x01\n" +
 	"\x14UpdateProductRequest\x12\x1d\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tR\tproductId\x12>\n" +
-	"\acontent\x18\x02 \x01(\v2$.crossdock.catalog.v1.ProductContentR\acontent\"P\n" +
+	"\acontent\x18\x02 \x01(\v2$.crossdock.catalog.v1.ProductContentR\acontent\x12J\n" +
+	"\x13revision_updated_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x11revisionUpdatedAt\"P\n" +
 	"\x15UpdateProductResponse\x127\n" +
 	"\aproduct\x18\x01 \x01(\v2\x1d.crossdock.catalog.v1.ProductR\aproduct\"2\n" +
 	"\x11GetProductRequest\x12\x1d\n" +
@@ -5463,125 +5477,126 @@ var file_crossdock_catalog_v1_service_proto_depIdxs = []int32{
 	26,  // 34: crossdock.catalog.v1.CreateProductRequest.content:type_name -> crossdock.catalog.v1.ProductContent
 	31,  // 35: crossdock.catalog.v1.CreateProductResponse.product:type_name -> crossdock.catalog.v1.Product
 	26,  // 36: crossdock.catalog.v1.UpdateProductRequest.content:type_name -> crossdock.catalog.v1.ProductContent
-	31,  // 37: crossdock.catalog.v1.UpdateProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	31,  // 38: crossdock.catalog.v1.GetProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	2,   // 39: crossdock.catalog.v1.ListSupplierProductsRequest.status:type_name -> crossdock.catalog.v1.ProductStatus
-	90,  // 40: crossdock.catalog.v1.ListSupplierProductsRequest.page:type_name -> crossdock.common.v1.PageRequest
-	31,  // 41: crossdock.catalog.v1.ListSupplierProductsResponse.products:type_name -> crossdock.catalog.v1.Product
-	91,  // 42: crossdock.catalog.v1.ListSupplierProductsResponse.page:type_name -> crossdock.common.v1.PageResponse
-	31,  // 43: crossdock.catalog.v1.SubmitProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	90,  // 44: crossdock.catalog.v1.ListReviewQueueRequest.page:type_name -> crossdock.common.v1.PageRequest
-	31,  // 45: crossdock.catalog.v1.ListReviewQueueResponse.products:type_name -> crossdock.catalog.v1.Product
-	91,  // 46: crossdock.catalog.v1.ListReviewQueueResponse.page:type_name -> crossdock.common.v1.PageResponse
-	89,  // 47: crossdock.catalog.v1.ApproveProductRequest.revision_updated_at:type_name -> google.protobuf.Timestamp
-	31,  // 48: crossdock.catalog.v1.ApproveProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	89,  // 49: crossdock.catalog.v1.RejectProductRequest.revision_updated_at:type_name -> google.protobuf.Timestamp
-	31,  // 50: crossdock.catalog.v1.RejectProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	89,  // 51: crossdock.catalog.v1.RequestChangesRequest.revision_updated_at:type_name -> google.protobuf.Timestamp
-	31,  // 52: crossdock.catalog.v1.RequestChangesResponse.product:type_name -> crossdock.catalog.v1.Product
-	31,  // 53: crossdock.catalog.v1.RecordQualityCheckResponse.product:type_name -> crossdock.catalog.v1.Product
-	31,  // 54: crossdock.catalog.v1.ListProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	31,  // 55: crossdock.catalog.v1.DelistProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	31,  // 56: crossdock.catalog.v1.DeleteProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	31,  // 57: crossdock.catalog.v1.RestoreProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	30,  // 58: crossdock.catalog.v1.UpsertTranslationRequest.translation:type_name -> crossdock.catalog.v1.Translation
-	30,  // 59: crossdock.catalog.v1.UpsertTranslationResponse.translation:type_name -> crossdock.catalog.v1.Translation
-	2,   // 60: crossdock.catalog.v1.Transition.from:type_name -> crossdock.catalog.v1.ProductStatus
-	2,   // 61: crossdock.catalog.v1.Transition.to:type_name -> crossdock.catalog.v1.ProductStatus
-	89,  // 62: crossdock.catalog.v1.Transition.at:type_name -> google.protobuf.Timestamp
-	90,  // 63: crossdock.catalog.v1.GetProductHistoryRequest.page:type_name -> crossdock.common.v1.PageRequest
-	62,  // 64: crossdock.catalog.v1.GetProductHistoryResponse.transitions:type_name -> crossdock.catalog.v1.Transition
-	91,  // 65: crossdock.catalog.v1.GetProductHistoryResponse.page:type_name -> crossdock.common.v1.PageResponse
-	88,  // 66: crossdock.catalog.v1.SearchProductsRequest.min_price:type_name -> crossdock.common.v1.Money
-	88,  // 67: crossdock.catalog.v1.SearchProductsRequest.max_price:type_name -> crossdock.common.v1.Money
-	84,  // 68: crossdock.catalog.v1.SearchProductsRequest.spec_values:type_name -> crossdock.catalog.v1.SearchProductsRequest.SpecValuesEntry
-	4,   // 69: crossdock.catalog.v1.SearchProductsRequest.sort:type_name -> crossdock.catalog.v1.SortOrder
-	90,  // 70: crossdock.catalog.v1.SearchProductsRequest.page:type_name -> crossdock.common.v1.PageRequest
-	88,  // 71: crossdock.catalog.v1.ProductSummary.from_price:type_name -> crossdock.common.v1.Money
-	1,   // 72: crossdock.catalog.v1.ProductSummary.type:type_name -> crossdock.catalog.v1.ProductType
-	66,  // 73: crossdock.catalog.v1.SearchProductsResponse.products:type_name -> crossdock.catalog.v1.ProductSummary
-	91,  // 74: crossdock.catalog.v1.SearchProductsResponse.page:type_name -> crossdock.common.v1.PageResponse
-	85,  // 75: crossdock.catalog.v1.ListingSku.spec_values:type_name -> crossdock.catalog.v1.ListingSku.SpecValuesEntry
-	88,  // 76: crossdock.catalog.v1.ListingSku.price:type_name -> crossdock.common.v1.Money
-	23,  // 77: crossdock.catalog.v1.ListingSku.dimensions:type_name -> crossdock.catalog.v1.Dimensions
-	1,   // 78: crossdock.catalog.v1.Listing.type:type_name -> crossdock.catalog.v1.ProductType
-	28,  // 79: crossdock.catalog.v1.Listing.origin:type_name -> crossdock.catalog.v1.Origin
-	86,  // 80: crossdock.catalog.v1.Listing.attributes:type_name -> crossdock.catalog.v1.Listing.AttributesEntry
-	68,  // 81: crossdock.catalog.v1.Listing.skus:type_name -> crossdock.catalog.v1.ListingSku
-	69,  // 82: crossdock.catalog.v1.GetListingResponse.listing:type_name -> crossdock.catalog.v1.Listing
-	87,  // 83: crossdock.catalog.v1.Offer.spec_values:type_name -> crossdock.catalog.v1.Offer.SpecValuesEntry
-	88,  // 84: crossdock.catalog.v1.Offer.price:type_name -> crossdock.common.v1.Money
-	72,  // 85: crossdock.catalog.v1.CompareOffersResponse.offers:type_name -> crossdock.catalog.v1.Offer
-	88,  // 86: crossdock.catalog.v1.MerchantSkuPrice.cost_price:type_name -> crossdock.common.v1.Money
-	88,  // 87: crossdock.catalog.v1.MerchantSkuPrice.retail_price:type_name -> crossdock.common.v1.Money
-	75,  // 88: crossdock.catalog.v1.GetMerchantPricesResponse.prices:type_name -> crossdock.catalog.v1.MerchantSkuPrice
-	1,   // 89: crossdock.catalog.v1.SkuInfo.type:type_name -> crossdock.catalog.v1.ProductType
-	23,  // 90: crossdock.catalog.v1.SkuInfo.dimensions:type_name -> crossdock.catalog.v1.Dimensions
-	88,  // 91: crossdock.catalog.v1.SkuInfo.retail_price:type_name -> crossdock.common.v1.Money
-	28,  // 92: crossdock.catalog.v1.SkuInfo.origin:type_name -> crossdock.catalog.v1.Origin
-	88,  // 93: crossdock.catalog.v1.SkuInfo.cost_price:type_name -> crossdock.common.v1.Money
-	78,  // 94: crossdock.catalog.v1.BatchGetSkusResponse.skus:type_name -> crossdock.catalog.v1.SkuInfo
-	6,   // 95: crossdock.catalog.v1.CatalogService.CreateCategory:input_type -> crossdock.catalog.v1.CreateCategoryRequest
-	8,   // 96: crossdock.catalog.v1.CatalogService.ListCategories:input_type -> crossdock.catalog.v1.ListCategoriesRequest
-	11,  // 97: crossdock.catalog.v1.CatalogService.CreateBrand:input_type -> crossdock.catalog.v1.CreateBrandRequest
-	13,  // 98: crossdock.catalog.v1.CatalogService.ListBrands:input_type -> crossdock.catalog.v1.ListBrandsRequest
-	17,  // 99: crossdock.catalog.v1.CatalogService.CreateProductModel:input_type -> crossdock.catalog.v1.CreateProductModelRequest
-	19,  // 100: crossdock.catalog.v1.CatalogService.GetProductModel:input_type -> crossdock.catalog.v1.GetProductModelRequest
-	21,  // 101: crossdock.catalog.v1.CatalogService.ListProductModels:input_type -> crossdock.catalog.v1.ListProductModelsRequest
-	32,  // 102: crossdock.catalog.v1.CatalogService.CreateProduct:input_type -> crossdock.catalog.v1.CreateProductRequest
-	34,  // 103: crossdock.catalog.v1.CatalogService.UpdateProduct:input_type -> crossdock.catalog.v1.UpdateProductRequest
-	36,  // 104: crossdock.catalog.v1.CatalogService.GetProduct:input_type -> crossdock.catalog.v1.GetProductRequest
-	38,  // 105: crossdock.catalog.v1.CatalogService.ListSupplierProducts:input_type -> crossdock.catalog.v1.ListSupplierProductsRequest
-	40,  // 106: crossdock.catalog.v1.CatalogService.SubmitProduct:input_type -> crossdock.catalog.v1.SubmitProductRequest
-	42,  // 107: crossdock.catalog.v1.CatalogService.ListReviewQueue:input_type -> crossdock.catalog.v1.ListReviewQueueRequest
-	44,  // 108: crossdock.catalog.v1.CatalogService.ApproveProduct:input_type -> crossdock.catalog.v1.ApproveProductRequest
-	46,  // 109: crossdock.catalog.v1.CatalogService.RejectProduct:input_type -> crossdock.catalog.v1.RejectProductRequest
-	48,  // 110: crossdock.catalog.v1.CatalogService.RequestChanges:input_type -> crossdock.catalog.v1.RequestChangesRequest
-	50,  // 111: crossdock.catalog.v1.CatalogService.RecordQualityCheck:input_type -> crossdock.catalog.v1.RecordQualityCheckRequest
-	52,  // 112: crossdock.catalog.v1.CatalogService.ListProduct:input_type -> crossdock.catalog.v1.ListProductRequest
-	54,  // 113: crossdock.catalog.v1.CatalogService.DelistProduct:input_type -> crossdock.catalog.v1.DelistProductRequest
-	56,  // 114: crossdock.catalog.v1.CatalogService.DeleteProduct:input_type -> crossdock.catalog.v1.DeleteProductRequest
-	58,  // 115: crossdock.catalog.v1.CatalogService.RestoreProduct:input_type -> crossdock.catalog.v1.RestoreProductRequest
-	60,  // 116: crossdock.catalog.v1.CatalogService.UpsertTranslation:input_type -> crossdock.catalog.v1.UpsertTranslationRequest
-	63,  // 117: crossdock.catalog.v1.CatalogService.GetProductHistory:input_type -> crossdock.catalog.v1.GetProductHistoryRequest
-	65,  // 118: crossdock.catalog.v1.CatalogService.SearchProducts:input_type -> crossdock.catalog.v1.SearchProductsRequest
-	70,  // 119: crossdock.catalog.v1.CatalogService.GetListing:input_type -> crossdock.catalog.v1.GetListingRequest
-	73,  // 120: crossdock.catalog.v1.CatalogService.CompareOffers:input_type -> crossdock.catalog.v1.CompareOffersRequest
-	76,  // 121: crossdock.catalog.v1.CatalogService.GetMerchantPrices:input_type -> crossdock.catalog.v1.GetMerchantPricesRequest
-	79,  // 122: crossdock.catalog.v1.CatalogService.BatchGetSkus:input_type -> crossdock.catalog.v1.BatchGetSkusRequest
-	7,   // 123: crossdock.catalog.v1.CatalogService.CreateCategory:output_type -> crossdock.catalog.v1.CreateCategoryResponse
-	9,   // 124: crossdock.catalog.v1.CatalogService.ListCategories:output_type -> crossdock.catalog.v1.ListCategoriesResponse
-	12,  // 125: crossdock.catalog.v1.CatalogService.CreateBrand:output_type -> crossdock.catalog.v1.CreateBrandResponse
-	14,  // 126: crossdock.catalog.v1.CatalogService.ListBrands:output_type -> crossdock.catalog.v1.ListBrandsResponse
-	18,  // 127: crossdock.catalog.v1.CatalogService.CreateProductModel:output_type -> crossdock.catalog.v1.CreateProductModelResponse
-	20,  // 128: crossdock.catalog.v1.CatalogService.GetProductModel:output_type -> crossdock.catalog.v1.GetProductModelResponse
-	22,  // 129: crossdock.catalog.v1.CatalogService.ListProductModels:output_type -> crossdock.catalog.v1.ListProductModelsResponse
-	33,  // 130: crossdock.catalog.v1.CatalogService.CreateProduct:output_type -> crossdock.catalog.v1.CreateProductResponse
-	35,  // 131: crossdock.catalog.v1.CatalogService.UpdateProduct:output_type -> crossdock.catalog.v1.UpdateProductResponse
-	37,  // 132: crossdock.catalog.v1.CatalogService.GetProduct:output_type -> crossdock.catalog.v1.GetProductResponse
-	39,  // 133: crossdock.catalog.v1.CatalogService.ListSupplierProducts:output_type -> crossdock.catalog.v1.ListSupplierProductsResponse
-	41,  // 134: crossdock.catalog.v1.CatalogService.SubmitProduct:output_type -> crossdock.catalog.v1.SubmitProductResponse
-	43,  // 135: crossdock.catalog.v1.CatalogService.ListReviewQueue:output_type -> crossdock.catalog.v1.ListReviewQueueResponse
-	45,  // 136: crossdock.catalog.v1.CatalogService.ApproveProduct:output_type -> crossdock.catalog.v1.ApproveProductResponse
-	47,  // 137: crossdock.catalog.v1.CatalogService.RejectProduct:output_type -> crossdock.catalog.v1.RejectProductResponse
-	49,  // 138: crossdock.catalog.v1.CatalogService.RequestChanges:output_type -> crossdock.catalog.v1.RequestChangesResponse
-	51,  // 139: crossdock.catalog.v1.CatalogService.RecordQualityCheck:output_type -> crossdock.catalog.v1.RecordQualityCheckResponse
-	53,  // 140: crossdock.catalog.v1.CatalogService.ListProduct:output_type -> crossdock.catalog.v1.ListProductResponse
-	55,  // 141: crossdock.catalog.v1.CatalogService.DelistProduct:output_type -> crossdock.catalog.v1.DelistProductResponse
-	57,  // 142: crossdock.catalog.v1.CatalogService.DeleteProduct:output_type -> crossdock.catalog.v1.DeleteProductResponse
-	59,  // 143: crossdock.catalog.v1.CatalogService.RestoreProduct:output_type -> crossdock.catalog.v1.RestoreProductResponse
-	61,  // 144: crossdock.catalog.v1.CatalogService.UpsertTranslation:output_type -> crossdock.catalog.v1.UpsertTranslationResponse
-	64,  // 145: crossdock.catalog.v1.CatalogService.GetProductHistory:output_type -> crossdock.catalog.v1.GetProductHistoryResponse
-	67,  // 146: crossdock.catalog.v1.CatalogService.SearchProducts:output_type -> crossdock.catalog.v1.SearchProductsResponse
-	71,  // 147: crossdock.catalog.v1.CatalogService.GetListing:output_type -> crossdock.catalog.v1.GetListingResponse
-	74,  // 148: crossdock.catalog.v1.CatalogService.CompareOffers:output_type -> crossdock.catalog.v1.CompareOffersResponse
-	77,  // 149: crossdock.catalog.v1.CatalogService.GetMerchantPrices:output_type -> crossdock.catalog.v1.GetMerchantPricesResponse
-	80,  // 150: crossdock.catalog.v1.CatalogService.BatchGetSkus:output_type -> crossdock.catalog.v1.BatchGetSkusResponse
-	123, // [123:151] is the sub-list for method output_type
-	95,  // [95:123] is the sub-list for method input_type
-	95,  // [95:95] is the sub-list for extension type_name
-	95,  // [95:95] is the sub-list for extension extendee
-	0,   // [0:95] is the sub-list for field type_name
+	89,  // 37: crossdock.catalog.v1.UpdateProductRequest.revision_updated_at:type_name -> google.protobuf.Timestamp
+	31,  // 38: crossdock.catalog.v1.UpdateProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 39: crossdock.catalog.v1.GetProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	2,   // 40: crossdock.catalog.v1.ListSupplierProductsRequest.status:type_name -> crossdock.catalog.v1.ProductStatus
+	90,  // 41: crossdock.catalog.v1.ListSupplierProductsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	31,  // 42: crossdock.catalog.v1.ListSupplierProductsResponse.products:type_name -> crossdock.catalog.v1.Product
+	91,  // 43: crossdock.catalog.v1.ListSupplierProductsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	31,  // 44: crossdock.catalog.v1.SubmitProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	90,  // 45: crossdock.catalog.v1.ListReviewQueueRequest.page:type_name -> crossdock.common.v1.PageRequest
+	31,  // 46: crossdock.catalog.v1.ListReviewQueueResponse.products:type_name -> crossdock.catalog.v1.Product
+	91,  // 47: crossdock.catalog.v1.ListReviewQueueResponse.page:type_name -> crossdock.common.v1.PageResponse
+	89,  // 48: crossdock.catalog.v1.ApproveProductRequest.revision_updated_at:type_name -> google.protobuf.Timestamp
+	31,  // 49: crossdock.catalog.v1.ApproveProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	89,  // 50: crossdock.catalog.v1.RejectProductRequest.revision_updated_at:type_name -> google.protobuf.Timestamp
+	31,  // 51: crossdock.catalog.v1.RejectProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	89,  // 52: crossdock.catalog.v1.RequestChangesRequest.revision_updated_at:type_name -> google.protobuf.Timestamp
+	31,  // 53: crossdock.catalog.v1.RequestChangesResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 54: crossdock.catalog.v1.RecordQualityCheckResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 55: crossdock.catalog.v1.ListProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 56: crossdock.catalog.v1.DelistProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 57: crossdock.catalog.v1.DeleteProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 58: crossdock.catalog.v1.RestoreProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	30,  // 59: crossdock.catalog.v1.UpsertTranslationRequest.translation:type_name -> crossdock.catalog.v1.Translation
+	30,  // 60: crossdock.catalog.v1.UpsertTranslationResponse.translation:type_name -> crossdock.catalog.v1.Translation
+	2,   // 61: crossdock.catalog.v1.Transition.from:type_name -> crossdock.catalog.v1.ProductStatus
+	2,   // 62: crossdock.catalog.v1.Transition.to:type_name -> crossdock.catalog.v1.ProductStatus
+	89,  // 63: crossdock.catalog.v1.Transition.at:type_name -> google.protobuf.Timestamp
+	90,  // 64: crossdock.catalog.v1.GetProductHistoryRequest.page:type_name -> crossdock.common.v1.PageRequest
+	62,  // 65: crossdock.catalog.v1.GetProductHistoryResponse.transitions:type_name -> crossdock.catalog.v1.Transition
+	91,  // 66: crossdock.catalog.v1.GetProductHistoryResponse.page:type_name -> crossdock.common.v1.PageResponse
+	88,  // 67: crossdock.catalog.v1.SearchProductsRequest.min_price:type_name -> crossdock.common.v1.Money
+	88,  // 68: crossdock.catalog.v1.SearchProductsRequest.max_price:type_name -> crossdock.common.v1.Money
+	84,  // 69: crossdock.catalog.v1.SearchProductsRequest.spec_values:type_name -> crossdock.catalog.v1.SearchProductsRequest.SpecValuesEntry
+	4,   // 70: crossdock.catalog.v1.SearchProductsRequest.sort:type_name -> crossdock.catalog.v1.SortOrder
+	90,  // 71: crossdock.catalog.v1.SearchProductsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	88,  // 72: crossdock.catalog.v1.ProductSummary.from_price:type_name -> crossdock.common.v1.Money
+	1,   // 73: crossdock.catalog.v1.ProductSummary.type:type_name -> crossdock.catalog.v1.ProductType
+	66,  // 74: crossdock.catalog.v1.SearchProductsResponse.products:type_name -> crossdock.catalog.v1.ProductSummary
+	91,  // 75: crossdock.catalog.v1.SearchProductsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	85,  // 76: crossdock.catalog.v1.ListingSku.spec_values:type_name -> crossdock.catalog.v1.ListingSku.SpecValuesEntry
+	88,  // 77: crossdock.catalog.v1.ListingSku.price:type_name -> crossdock.common.v1.Money
+	23,  // 78: crossdock.catalog.v1.ListingSku.dimensions:type_name -> crossdock.catalog.v1.Dimensions
+	1,   // 79: crossdock.catalog.v1.Listing.type:type_name -> crossdock.catalog.v1.ProductType
+	28,  // 80: crossdock.catalog.v1.Listing.origin:type_name -> crossdock.catalog.v1.Origin
+	86,  // 81: crossdock.catalog.v1.Listing.attributes:type_name -> crossdock.catalog.v1.Listing.AttributesEntry
+	68,  // 82: crossdock.catalog.v1.Listing.skus:type_name -> crossdock.catalog.v1.ListingSku
+	69,  // 83: crossdock.catalog.v1.GetListingResponse.listing:type_name -> crossdock.catalog.v1.Listing
+	87,  // 84: crossdock.catalog.v1.Offer.spec_values:type_name -> crossdock.catalog.v1.Offer.SpecValuesEntry
+	88,  // 85: crossdock.catalog.v1.Offer.price:type_name -> crossdock.common.v1.Money
+	72,  // 86: crossdock.catalog.v1.CompareOffersResponse.offers:type_name -> crossdock.catalog.v1.Offer
+	88,  // 87: crossdock.catalog.v1.MerchantSkuPrice.cost_price:type_name -> crossdock.common.v1.Money
+	88,  // 88: crossdock.catalog.v1.MerchantSkuPrice.retail_price:type_name -> crossdock.common.v1.Money
+	75,  // 89: crossdock.catalog.v1.GetMerchantPricesResponse.prices:type_name -> crossdock.catalog.v1.MerchantSkuPrice
+	1,   // 90: crossdock.catalog.v1.SkuInfo.type:type_name -> crossdock.catalog.v1.ProductType
+	23,  // 91: crossdock.catalog.v1.SkuInfo.dimensions:type_name -> crossdock.catalog.v1.Dimensions
+	88,  // 92: crossdock.catalog.v1.SkuInfo.retail_price:type_name -> crossdock.common.v1.Money
+	28,  // 93: crossdock.catalog.v1.SkuInfo.origin:type_name -> crossdock.catalog.v1.Origin
+	88,  // 94: crossdock.catalog.v1.SkuInfo.cost_price:type_name -> crossdock.common.v1.Money
+	78,  // 95: crossdock.catalog.v1.BatchGetSkusResponse.skus:type_name -> crossdock.catalog.v1.SkuInfo
+	6,   // 96: crossdock.catalog.v1.CatalogService.CreateCategory:input_type -> crossdock.catalog.v1.CreateCategoryRequest
+	8,   // 97: crossdock.catalog.v1.CatalogService.ListCategories:input_type -> crossdock.catalog.v1.ListCategoriesRequest
+	11,  // 98: crossdock.catalog.v1.CatalogService.CreateBrand:input_type -> crossdock.catalog.v1.CreateBrandRequest
+	13,  // 99: crossdock.catalog.v1.CatalogService.ListBrands:input_type -> crossdock.catalog.v1.ListBrandsRequest
+	17,  // 100: crossdock.catalog.v1.CatalogService.CreateProductModel:input_type -> crossdock.catalog.v1.CreateProductModelRequest
+	19,  // 101: crossdock.catalog.v1.CatalogService.GetProductModel:input_type -> crossdock.catalog.v1.GetProductModelRequest
+	21,  // 102: crossdock.catalog.v1.CatalogService.ListProductModels:input_type -> crossdock.catalog.v1.ListProductModelsRequest
+	32,  // 103: crossdock.catalog.v1.CatalogService.CreateProduct:input_type -> crossdock.catalog.v1.CreateProductRequest
+	34,  // 104: crossdock.catalog.v1.CatalogService.UpdateProduct:input_type -> crossdock.catalog.v1.UpdateProductRequest
+	36,  // 105: crossdock.catalog.v1.CatalogService.GetProduct:input_type -> crossdock.catalog.v1.GetProductRequest
+	38,  // 106: crossdock.catalog.v1.CatalogService.ListSupplierProducts:input_type -> crossdock.catalog.v1.ListSupplierProductsRequest
+	40,  // 107: crossdock.catalog.v1.CatalogService.SubmitProduct:input_type -> crossdock.catalog.v1.SubmitProductRequest
+	42,  // 108: crossdock.catalog.v1.CatalogService.ListReviewQueue:input_type -> crossdock.catalog.v1.ListReviewQueueRequest
+	44,  // 109: crossdock.catalog.v1.CatalogService.ApproveProduct:input_type -> crossdock.catalog.v1.ApproveProductRequest
+	46,  // 110: crossdock.catalog.v1.CatalogService.RejectProduct:input_type -> crossdock.catalog.v1.RejectProductRequest
+	48,  // 111: crossdock.catalog.v1.CatalogService.RequestChanges:input_type -> crossdock.catalog.v1.RequestChangesRequest
+	50,  // 112: crossdock.catalog.v1.CatalogService.RecordQualityCheck:input_type -> crossdock.catalog.v1.RecordQualityCheckRequest
+	52,  // 113: crossdock.catalog.v1.CatalogService.ListProduct:input_type -> crossdock.catalog.v1.ListProductRequest
+	54,  // 114: crossdock.catalog.v1.CatalogService.DelistProduct:input_type -> crossdock.catalog.v1.DelistProductRequest
+	56,  // 115: crossdock.catalog.v1.CatalogService.DeleteProduct:input_type -> crossdock.catalog.v1.DeleteProductRequest
+	58,  // 116: crossdock.catalog.v1.CatalogService.RestoreProduct:input_type -> crossdock.catalog.v1.RestoreProductRequest
+	60,  // 117: crossdock.catalog.v1.CatalogService.UpsertTranslation:input_type -> crossdock.catalog.v1.UpsertTranslationRequest
+	63,  // 118: crossdock.catalog.v1.CatalogService.GetProductHistory:input_type -> crossdock.catalog.v1.GetProductHistoryRequest
+	65,  // 119: crossdock.catalog.v1.CatalogService.SearchProducts:input_type -> crossdock.catalog.v1.SearchProductsRequest
+	70,  // 120: crossdock.catalog.v1.CatalogService.GetListing:input_type -> crossdock.catalog.v1.GetListingRequest
+	73,  // 121: crossdock.catalog.v1.CatalogService.CompareOffers:input_type -> crossdock.catalog.v1.CompareOffersRequest
+	76,  // 122: crossdock.catalog.v1.CatalogService.GetMerchantPrices:input_type -> crossdock.catalog.v1.GetMerchantPricesRequest
+	79,  // 123: crossdock.catalog.v1.CatalogService.BatchGetSkus:input_type -> crossdock.catalog.v1.BatchGetSkusRequest
+	7,   // 124: crossdock.catalog.v1.CatalogService.CreateCategory:output_type -> crossdock.catalog.v1.CreateCategoryResponse
+	9,   // 125: crossdock.catalog.v1.CatalogService.ListCategories:output_type -> crossdock.catalog.v1.ListCategoriesResponse
+	12,  // 126: crossdock.catalog.v1.CatalogService.CreateBrand:output_type -> crossdock.catalog.v1.CreateBrandResponse
+	14,  // 127: crossdock.catalog.v1.CatalogService.ListBrands:output_type -> crossdock.catalog.v1.ListBrandsResponse
+	18,  // 128: crossdock.catalog.v1.CatalogService.CreateProductModel:output_type -> crossdock.catalog.v1.CreateProductModelResponse
+	20,  // 129: crossdock.catalog.v1.CatalogService.GetProductModel:output_type -> crossdock.catalog.v1.GetProductModelResponse
+	22,  // 130: crossdock.catalog.v1.CatalogService.ListProductModels:output_type -> crossdock.catalog.v1.ListProductModelsResponse
+	33,  // 131: crossdock.catalog.v1.CatalogService.CreateProduct:output_type -> crossdock.catalog.v1.CreateProductResponse
+	35,  // 132: crossdock.catalog.v1.CatalogService.UpdateProduct:output_type -> crossdock.catalog.v1.UpdateProductResponse
+	37,  // 133: crossdock.catalog.v1.CatalogService.GetProduct:output_type -> crossdock.catalog.v1.GetProductResponse
+	39,  // 134: crossdock.catalog.v1.CatalogService.ListSupplierProducts:output_type -> crossdock.catalog.v1.ListSupplierProductsResponse
+	41,  // 135: crossdock.catalog.v1.CatalogService.SubmitProduct:output_type -> crossdock.catalog.v1.SubmitProductResponse
+	43,  // 136: crossdock.catalog.v1.CatalogService.ListReviewQueue:output_type -> crossdock.catalog.v1.ListReviewQueueResponse
+	45,  // 137: crossdock.catalog.v1.CatalogService.ApproveProduct:output_type -> crossdock.catalog.v1.ApproveProductResponse
+	47,  // 138: crossdock.catalog.v1.CatalogService.RejectProduct:output_type -> crossdock.catalog.v1.RejectProductResponse
+	49,  // 139: crossdock.catalog.v1.CatalogService.RequestChanges:output_type -> crossdock.catalog.v1.RequestChangesResponse
+	51,  // 140: crossdock.catalog.v1.CatalogService.RecordQualityCheck:output_type -> crossdock.catalog.v1.RecordQualityCheckResponse
+	53,  // 141: crossdock.catalog.v1.CatalogService.ListProduct:output_type -> crossdock.catalog.v1.ListProductResponse
+	55,  // 142: crossdock.catalog.v1.CatalogService.DelistProduct:output_type -> crossdock.catalog.v1.DelistProductResponse
+	57,  // 143: crossdock.catalog.v1.CatalogService.DeleteProduct:output_type -> crossdock.catalog.v1.DeleteProductResponse
+	59,  // 144: crossdock.catalog.v1.CatalogService.RestoreProduct:output_type -> crossdock.catalog.v1.RestoreProductResponse
+	61,  // 145: crossdock.catalog.v1.CatalogService.UpsertTranslation:output_type -> crossdock.catalog.v1.UpsertTranslationResponse
+	64,  // 146: crossdock.catalog.v1.CatalogService.GetProductHistory:output_type -> crossdock.catalog.v1.GetProductHistoryResponse
+	67,  // 147: crossdock.catalog.v1.CatalogService.SearchProducts:output_type -> crossdock.catalog.v1.SearchProductsResponse
+	71,  // 148: crossdock.catalog.v1.CatalogService.GetListing:output_type -> crossdock.catalog.v1.GetListingResponse
+	74,  // 149: crossdock.catalog.v1.CatalogService.CompareOffers:output_type -> crossdock.catalog.v1.CompareOffersResponse
+	77,  // 150: crossdock.catalog.v1.CatalogService.GetMerchantPrices:output_type -> crossdock.catalog.v1.GetMerchantPricesResponse
+	80,  // 151: crossdock.catalog.v1.CatalogService.BatchGetSkus:output_type -> crossdock.catalog.v1.BatchGetSkusResponse
+	124, // [124:152] is the sub-list for method output_type
+	96,  // [96:124] is the sub-list for method input_type
+	96,  // [96:96] is the sub-list for extension type_name
+	96,  // [96:96] is the sub-list for extension extendee
+	0,   // [0:96] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_catalog_v1_service_proto_init() }

@@ -39,7 +39,7 @@ func TestAcceptancePath(t *testing.T) {
 
 	edited := f.content("Studio Headphones", "STU", map[string]int64{"black": 19999, "white": 20999})
 	edited.Description = "Closed-back studio headphones, 3 m cable"
-	p = must(f.svc.UpdateProduct(ctx, sup, p.ID, edited))(t)
+	p = must(f.svc.UpdateProduct(ctx, sup, p.ID, edited, time.Time{}))(t)
 	p = must(f.svc.SubmitProduct(ctx, sup, p.ID))(t)
 	p = must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID, time.Time{}))(t)
 	if p.Status != domain.StatusApproved || p.Live == nil || p.Pending != nil || p.Live.Number != 1 {
@@ -86,7 +86,7 @@ func TestAcceptancePath(t *testing.T) {
 	// The supplier edits the listed product: a new revision, in review,
 	// while buyers keep seeing the live one.
 	next := f.content("Studio Headphones Pro", "STU", map[string]int64{"black": 17999, "white": 20999, "red": 21999})
-	p = must(f.svc.UpdateProduct(ctx, sup, p.ID, next))(t)
+	p = must(f.svc.UpdateProduct(ctx, sup, p.ID, next, time.Time{}))(t)
 	if p.Status != domain.StatusListed || p.Pending.Number != 2 || p.Live.Number != 1 {
 		t.Fatalf("after editing the listed product: %s live %d pending %d", p.Status, p.Live.Number, p.Pending.Number)
 	}

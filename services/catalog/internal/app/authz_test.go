@@ -55,7 +55,10 @@ func TestAuthorization(t *testing.T) {
 		{"GetProductHistory", func(c auth.Caller) error { _, err := f.svc.GetProductHistory(ctx, c, listed.ID, 0, ""); return err },
 			[]auth.Caller{f.supplierA, erpA, f.reviewer},
 			map[apperr.Kind][]auth.Caller{apperr.KindNotFound: {f.supplierB, erpB, f.buyer}}},
-		{"UpdateProduct", func(c auth.Caller) error { _, err := f.svc.UpdateProduct(ctx, c, listed.ID, content); return err },
+		{"UpdateProduct", func(c auth.Caller) error {
+			_, err := f.svc.UpdateProduct(ctx, c, listed.ID, content, time.Time{})
+			return err
+		},
 			[]auth.Caller{f.supplierA, erpA},
 			map[apperr.Kind][]auth.Caller{apperr.KindNotFound: {f.supplierB, erpB}, apperr.KindPermissionDenied: {f.admin, f.reviewer, f.buyer, partner}}},
 		{"SubmitProduct", func(c auth.Caller) error { _, err := f.svc.SubmitProduct(ctx, c, draft.ID); return err },

@@ -44,7 +44,7 @@ func TestBin(t *testing.T) {
 	if len(bin.Products) != 1 || bin.Products[0].DeletedAt.IsZero() {
 		t.Errorf("bin = %+v", bin.Products)
 	}
-	_, err = f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("X", "BIN", map[string]int64{"black": 1}))
+	_, err = f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("X", "BIN", map[string]int64{"black": 1}), time.Time{})
 	wantKind(t, err, apperr.KindFailedPrecondition)
 
 	// Restore: back on sale as before.
@@ -88,7 +88,7 @@ func TestSKUIdentity(t *testing.T) {
 	// Drop white, keep black (sending its id is allowed), add red.
 	c := f.content("Buds", "B", map[string]int64{"black": 1000, "red": 1000})
 	c.SKUs[0].SkuID = black.ID.String()
-	p = must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, c))(t)
+	p = must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, c, time.Time{}))(t)
 	if p.Pending.Content.SKUs[0].ID != black.ID || p.Pending.Content.SKUs[1].ID == white.ID {
 		t.Fatalf("pending SKUs = %+v", p.Pending.Content.SKUs)
 	}
@@ -108,7 +108,7 @@ func TestSKUIdentity(t *testing.T) {
 
 	// Bringing white back restores its id.
 	c = f.content("Buds", "B", map[string]int64{"black": 1000, "white": 1500, "red": 1000})
-	p = must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, c))(t)
+	p = must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, c, time.Time{}))(t)
 	if p.Pending.Content.SKUs[1].ID != white.ID {
 		t.Errorf("white came back as %s, want %s", p.Pending.Content.SKUs[1].ID, white.ID)
 	}
@@ -128,7 +128,7 @@ func TestRetiredSKUsAreDescribedByTheirLatestRevision(t *testing.T) {
 		{"black": 1000, "red": 1300}, // drops white; red's price changes
 		{"black": 1000},              // drops red
 	} {
-		must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds", "R", prices)))(t)
+		must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds", "R", prices), time.Time{}))(t)
 		must(f.svc.SubmitProduct(ctx, f.supplierA, p.ID))(t)
 		must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID, time.Time{}))(t)
 	}
@@ -159,10 +159,10 @@ func TestARetiredSKUIsNotDescribedByARejectedRevision(t *testing.T) {
 			red = s.ID
 		}
 	}
-	must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds", "R", map[string]int64{"black": 1000, "red": 100})))(t)
+	must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds", "R", map[string]int64{"black": 1000, "red": 100}), time.Time{}))(t)
 	must(f.svc.SubmitProduct(ctx, f.supplierA, p.ID))(t)
 	must(f.svc.RejectProduct(ctx, f.reviewer, p.ID, "Red at one euro is a typo.", time.Time{}))(t)
-	must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds", "R", map[string]int64{"black": 1000})))(t)
+	must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds", "R", map[string]int64{"black": 1000}), time.Time{}))(t)
 	must(f.svc.SubmitProduct(ctx, f.supplierA, p.ID))(t)
 	must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID, time.Time{}))(t)
 	infos, _ := must2(f.svc.BatchGetSkus(ctx, f.service, []string{red.String()}, ""))(t)
@@ -190,7 +190,7 @@ func TestASKUADraftDroppedIsKnownAndNotOnSale(t *testing.T) {
 	f := newFixture(t)
 	p := f.create(t, f.supplierA, "Buds", "X", map[string]int64{"black": 1000, "white": 1000})
 	black, white := p.Pending.Content.SKUs[0], p.Pending.Content.SKUs[1] // in the fixture's colour order
-	if _, err := f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds", "X", map[string]int64{"black": 1000})); err != nil {
+	if _, err := f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds", "X", map[string]int64{"black": 1000}), time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	infos, missing, err := f.svc.BatchGetSkus(ctx, f.service, []string{black.ID.String(), white.ID.String()}, "")
@@ -229,7 +229,7 @@ func TestAReviewersTakedownHolds(t *testing.T) {
 	wantReason(t, err, "DELISTED_BY_REVIEW")
 
 	// A revision approved lifts the hold.
-	must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds", "X", map[string]int64{"black": 1100})))(t)
+	must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds", "X", map[string]int64{"black": 1100}), time.Time{}))(t)
 	must(f.svc.SubmitProduct(ctx, f.supplierA, p.ID))(t)
 	must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID, time.Time{}))(t)
 	if got := must(f.svc.ListProduct(ctx, f.supplierA, p.ID))(t); got.Status != domain.StatusListed {
@@ -244,7 +244,7 @@ func TestAReviewersTakedownHolds(t *testing.T) {
 func TestATakedownSendsBackTheRevisionWaitingForReview(t *testing.T) {
 	f := newFixture(t)
 	p := f.listed(t, f.supplierA, "Buds", "X", map[string]int64{"black": 1000})
-	must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds", "X", map[string]int64{"black": 990})))(t)
+	must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds", "X", map[string]int64{"black": 990}), time.Time{}))(t)
 	must(f.svc.SubmitProduct(ctx, f.supplierA, p.ID))(t)
 	down := must(f.svc.DelistProduct(ctx, f.reviewer, p.ID, "counterfeit report"))(t)
 	if down.Pending == nil || down.Pending.Status != domain.RevisionChangesRequested || down.Pending.ReviewReason != "counterfeit report" ||
@@ -280,10 +280,10 @@ func TestAnEditBeforeTheFirstApprovalOutdatesTranslationsAndTheCheck(t *testing.
 	}))(t)
 	must(f.svc.RecordQualityCheck(ctx, f.reviewer, p.ID, true, "battery verified"))(t)
 	must(f.svc.RequestChanges(ctx, f.reviewer, p.ID, "Say which case comes with it.", time.Time{}))(t)
-	if got := must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds, 40 h battery", "X", map[string]int64{"black": 900})))(t); got.QualityCheck == nil || !got.Translations[0].Complete {
+	if got := must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds, 40 h battery", "X", map[string]int64{"black": 900}), time.Time{}))(t); got.QualityCheck == nil || !got.Translations[0].Complete {
 		t.Fatalf("after a price edit: quality check %v, translation complete %v; want both kept", got.QualityCheck, got.Translations[0].Complete)
 	}
-	got := must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds, 20 h battery", "X", map[string]int64{"black": 900})))(t)
+	got := must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds, 20 h battery", "X", map[string]int64{"black": 900}), time.Time{}))(t)
 	if got.QualityCheck != nil || got.Translations[0].Complete {
 		t.Fatalf("after new text: quality check %v, translation complete %v; want neither", got.QualityCheck, got.Translations[0].Complete)
 	}
@@ -322,7 +322,7 @@ func TestNewContentOutdatesTranslationsAndTheQualityCheck(t *testing.T) {
 	must(f.svc.RecordQualityCheck(ctx, f.reviewer, p.ID, true, "leather verified"))(t)
 	revise := func(title string, price int64) domain.Product {
 		t.Helper()
-		must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content(title, "X", map[string]int64{"black": price})))(t)
+		must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content(title, "X", map[string]int64{"black": price}), time.Time{}))(t)
 		must(f.svc.SubmitProduct(ctx, f.supplierA, p.ID))(t)
 		return must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID, time.Time{}))(t)
 	}

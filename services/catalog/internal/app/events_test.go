@@ -21,7 +21,7 @@ func TestEventsAreWrittenToTheOutbox(t *testing.T) {
 	p := f.create(t, sup, "Buds", "BUDS", map[string]int64{"black": 1000, "white": 1100})
 	must(f.svc.SubmitProduct(ctx, sup, p.ID))(t)
 	must(f.svc.RejectProduct(ctx, f.reviewer, p.ID, "Photos are blurry", time.Time{}))(t)
-	must(f.svc.UpdateProduct(ctx, sup, p.ID, f.content("Buds", "BUDS", map[string]int64{"black": 1000, "white": 1100})))(t)
+	must(f.svc.UpdateProduct(ctx, sup, p.ID, f.content("Buds", "BUDS", map[string]int64{"black": 1000, "white": 1100}), time.Time{}))(t)
 	must(f.svc.SubmitProduct(ctx, sup, p.ID))(t)
 	must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID, time.Time{}))(t)
 	must(f.svc.UpsertTranslation(ctx, f.translator, p.ID, domain.TranslationInput{Locale: "fr", Title: "Écouteurs"}))(t) // incomplete: no event
@@ -30,7 +30,7 @@ func TestEventsAreWrittenToTheOutbox(t *testing.T) {
 	must(f.svc.ListProduct(ctx, sup, p.ID))(t)
 	must(f.svc.RecordQualityCheck(ctx, f.reviewer, p.ID, true, "Sound checked"))(t) // partners requiring it may list it now
 	// Edit while listed: black gets cheaper, white stays, red is new.
-	must(f.svc.UpdateProduct(ctx, sup, p.ID, f.content("Buds", "BUDS", map[string]int64{"black": 900, "white": 1100, "red": 1200})))(t)
+	must(f.svc.UpdateProduct(ctx, sup, p.ID, f.content("Buds", "BUDS", map[string]int64{"black": 900, "white": 1100, "red": 1200}), time.Time{}))(t)
 	must(f.svc.SubmitProduct(ctx, sup, p.ID))(t)
 	must(f.svc.RequestChanges(ctx, f.reviewer, p.ID, "Red needs a photo", time.Time{}))(t) // no event in the contract
 	must(f.svc.SubmitProduct(ctx, sup, p.ID))(t)
@@ -119,7 +119,7 @@ func TestAProductsEventsAreInOrderWhateverTheClocks(t *testing.T) {
 	// An edit on a replica behind too does not move the product's time
 	// back: the next delete still comes after the restore.
 	f.clock.Advance(-time.Second)
-	must(f.svc.UpdateProduct(ctx, sup, p.ID, f.content("Lamp", "LAMP", map[string]int64{"white": 1100})))(t)
+	must(f.svc.UpdateProduct(ctx, sup, p.ID, f.content("Lamp", "LAMP", map[string]int64{"white": 1100}), time.Time{}))(t)
 	f.clock.Advance(-time.Second)
 	must(f.svc.DeleteProduct(ctx, sup, p.ID))(t)
 	var again catalogv1.ProductDeleted

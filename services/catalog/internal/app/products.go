@@ -83,8 +83,10 @@ func (s *Service) CreateProduct(ctx context.Context, caller auth.Caller, in doma
 }
 
 // UpdateProduct replaces the content of the pending revision, or starts a
-// new revision (see domain.Product.Edit). The product's owner only.
-func (s *Service) UpdateProduct(ctx context.Context, caller auth.Caller, id uuid.UUID, in domain.ContentInput) (domain.Product, error) {
+// new revision (see domain.Product.Edit). The product's owner only. seen is
+// the update time of the revision the editor read (zero: not checked;
+// domain.Product.EditedAsSeen).
+func (s *Service) UpdateProduct(ctx context.Context, caller auth.Caller, id uuid.UUID, in domain.ContentInput, seen time.Time) (domain.Product, error) {
 	org, err := supplierOf(caller)
 	if err != nil {
 		return domain.Product{}, err
@@ -110,6 +112,9 @@ func (s *Service) UpdateProduct(ctx context.Context, caller auth.Caller, id uuid
 			}
 			if p.Pending != nil && p.Pending.Status == domain.RevisionSubmitted {
 				return nil, domain.ErrUnderReview
+			}
+			if err := p.EditedAsSeen(seen); err != nil {
+				return nil, err
 			}
 			model, err := r.GetProductModel(ctx, p.ModelID)
 			if err != nil {

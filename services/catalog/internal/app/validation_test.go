@@ -36,7 +36,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		return func() error {
 			c := f.content("Listed buds", "LIST", map[string]int64{"black": 1000, "white": 1100})
 			change(&c)
-			_, err := f.svc.UpdateProduct(ctx, f.supplierA, id, c)
+			_, err := f.svc.UpdateProduct(ctx, f.supplierA, id, c, time.Time{})
 			return err
 		}
 	}
@@ -74,7 +74,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 			c.CategoryID = uuid.NewString()
 		}), apperr.KindInvalid, []string{"content.category_id", "content.skus[0].spec_values.colour"}},
 		{"update: in review", func() error {
-			_, err := f.svc.UpdateProduct(ctx, f.supplierA, inReview.ID, f.content("X", "DRAFT", map[string]int64{"black": 1}))
+			_, err := f.svc.UpdateProduct(ctx, f.supplierA, inReview.ID, f.content("X", "DRAFT", map[string]int64{"black": 1}), time.Time{})
 			return err
 		}, apperr.KindFailedPrecondition, nil},
 		{"approve a listed product with nothing submitted", func() error { _, err := f.svc.ApproveProduct(ctx, f.reviewer, listed.ID, time.Time{}); return err },
@@ -158,12 +158,12 @@ func TestARevisionKeepsTheListedProductsCurrency(t *testing.T) {
 	c := f.content("Buds", "X", map[string]int64{"black": 1000})
 	c.SKUs[0].RetailPrice = money.MustNew(500, "JPY")
 	c.SKUs[0].TierPrices[0].Price = money.MustNew(300, "JPY")
-	_, err := f.svc.UpdateProduct(ctx, f.supplierA, p.ID, c)
+	_, err := f.svc.UpdateProduct(ctx, f.supplierA, p.ID, c, time.Time{})
 	if fields := testkit.Fields(t, err); len(fields) != 1 || fields[0] != "content.skus[0].retail_price.currency_code" {
 		t.Fatalf("a revision in JPY of a EUR product: fields %v (%v)", fields, err)
 	}
 	c.SKUs[0].RetailPrice, c.SKUs[0].TierPrices[0].Price = money.MustNew(1200, "EUR"), money.MustNew(700, "EUR")
-	if _, err := f.svc.UpdateProduct(ctx, f.supplierA, p.ID, c); err != nil {
+	if _, err := f.svc.UpdateProduct(ctx, f.supplierA, p.ID, c, time.Time{}); err != nil {
 		t.Errorf("a revision in EUR: %v", err)
 	}
 }

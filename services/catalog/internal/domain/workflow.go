@@ -58,6 +58,11 @@ var (
 	// submitted again): the reviewer must read it again.
 	ErrRevisionChanged = apperr.FailedPrecondition("the submitted revision changed since it was read; read it again before deciding").
 				WithReason("REVISION_CHANGED")
+	// ErrEditedSince refuses an edit of content that changed since its
+	// editor read it (Product.EditedAsSeen): saving it would overwrite
+	// another editor's change unseen.
+	ErrEditedSince = apperr.FailedPrecondition("the product's content changed since it was read; read it again before saving").
+			WithReason("REVISION_CHANGED")
 	// ErrHeldByReview refuses to list a product a reviewer took off sale:
 	// a reviewer's approval of a revision of it lifts the hold.
 	ErrHeldByReview = apperr.FailedPrecondition("a reviewer took the product off sale; submit a revision for review").
@@ -151,6 +156,29 @@ func (p *Product) ReviewedAsSeen(seen time.Time) error {
 	}
 	if !r.UpdatedAt.Truncate(time.Microsecond).Equal(seen.Truncate(time.Microsecond)) {
 		return ErrRevisionChanged.WithMetadata("revision_updated_at", r.UpdatedAt.UTC().Format(time.RFC3339Nano))
+	}
+	return nil
+}
+
+// EditedAsSeen checks that an edit starts from the content its editor read:
+// seen is the update time of the pending revision they read, or of the live
+// one when none was pending (zero: not checked). Another editor's change in
+// between (a draft started, edited, submitted, sent back or approved) is
+// refused REVISION_CHANGED rather than overwritten.
+func (p *Product) EditedAsSeen(seen time.Time) error {
+	if seen.IsZero() {
+		return nil
+	}
+	base := p.Pending
+	if base == nil {
+		base = p.Live
+	}
+	if base == nil || !base.UpdatedAt.Truncate(time.Microsecond).Equal(seen.Truncate(time.Microsecond)) {
+		err := ErrEditedSince
+		if base != nil {
+			err = err.WithMetadata("revision_updated_at", base.UpdatedAt.UTC().Format(time.RFC3339Nano))
+		}
+		return err
 	}
 	return nil
 }

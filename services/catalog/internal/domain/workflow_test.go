@@ -261,3 +261,45 @@ func TestTranslations(t *testing.T) {
 		t.Errorf("fallback text = %+v", got)
 	}
 }
+
+// An edit starts from the content its editor read: the pending revision's
+// update time, or the live one's when none was pending. Another editor's
+// save in between, or a draft started over the live content, refuses it.
+func TestEditedAsSeen(t *testing.T) {
+	c, err := domain.ValidateContent(validContent(), nil, domain.ProductPhysical)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := product(t)
+	read := p.Pending.UpdatedAt
+	if err := p.EditedAsSeen(read); err != nil {
+		t.Fatalf("the draft as read: %v", err)
+	}
+	if err := p.EditedAsSeen(time.Time{}); err != nil {
+		t.Errorf("no time read given: %v", err)
+	}
+	if _, _, err := p.Edit(c, "other editor", now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.EditedAsSeen(read); !errors.Is(err, domain.ErrEditedSince) {
+		t.Errorf("draft saved by another editor since: %v, want REVISION_CHANGED", err)
+	}
+
+	live := product(t, "submit", "approve")
+	if live.Pending != nil || live.Live == nil {
+		t.Fatalf("approved product: pending %v, live %v", live.Pending, live.Live)
+	}
+	read = live.Live.UpdatedAt
+	if err := live.EditedAsSeen(read); err != nil {
+		t.Fatalf("the live content as read: %v", err)
+	}
+	if _, _, err := live.Edit(c, "other editor", now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := live.EditedAsSeen(read); !errors.Is(err, domain.ErrEditedSince) {
+		t.Errorf("draft started by another editor over the live content: %v, want REVISION_CHANGED", err)
+	}
+	if err := live.EditedAsSeen(live.Pending.UpdatedAt); err != nil {
+		t.Errorf("the new draft as read: %v", err)
+	}
+}

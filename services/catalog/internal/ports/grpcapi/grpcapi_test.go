@@ -159,6 +159,18 @@ func TestCatalogOverTheWire(t *testing.T) {
 		created.GetProduct().GetPending().GetContent().GetSkus()[0].GetSkuId() == "" {
 		t.Fatalf("created = %v", created.GetProduct())
 	}
+	// Two editors save the draft they both read: the first save wins, the
+	// second is REVISION_CHANGED instead of overwriting it.
+	draftRead := created.GetProduct().GetPending().GetUpdatedAt()
+	edit := &catalogv1.UpdateProductRequest{ProductId: id, Content: request("K-1", 300, 9900).GetContent(), RevisionUpdatedAt: draftRead}
+	if _, err := c.UpdateProduct(asA, edit); err != nil {
+		t.Fatalf("first save of the draft as read: %v", err)
+	}
+	_, err = c.UpdateProduct(asA, edit)
+	wantCode(t, err, codes.FailedPrecondition)
+	if reason := errorReason(err); reason != "REVISION_CHANGED" {
+		t.Errorf("second save of the draft as read before the first: reason %q, want REVISION_CHANGED", reason)
+	}
 	_, err = c.CreateProduct(asA, request("K-1", 300, 9900))
 	wantCode(t, err, codes.AlreadyExists)
 	if got := violations(err); !slices.Equal(got, []string{"content.skus[0].sku_code"}) {

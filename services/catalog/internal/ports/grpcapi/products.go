@@ -7,6 +7,7 @@ import (
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/idempotency"
+	"github.com/crossdock/crossdock/pkg/pbtime"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
 
@@ -43,7 +44,7 @@ func (s *Server) UpdateProduct(ctx context.Context, req *catalogv1.UpdateProduct
 	if req.GetContent() == nil {
 		return nil, apperr.InvalidField("content", "is required")
 	}
-	p, err := s.svc.UpdateProduct(ctx, c, id, contentFrom(req.GetContent()))
+	p, err := s.svc.UpdateProduct(ctx, c, id, contentFrom(req.GetContent()), pbtime.Time(req.GetRevisionUpdatedAt()))
 	if err != nil {
 		return nil, err
 	}
