@@ -311,8 +311,9 @@ func TestACarrierDownHoldsUpNoOtherCarriersOnwardBookings(t *testing.T) {
 // A consolidation's onward booking whose answer was lost runs at the
 // carrier all the same: its events are refused until the next BookOnward
 // round (booking again under the consolidation's reference) stores it,
-// not dropped as another's, so the feed and the webhooks bring them again
-// and the parcels end delivered.
+// not dropped as another's. The feed parks them and reads on past them
+// (the carrier's other parcels are not held up behind them), and applies
+// them once the booking is stored: the parcels end delivered.
 func TestOnwardEventsWaitForTheirBookingToBeStored(t *testing.T) {
 	f, parcel := newCentralFixture(t)
 	buyer := f.input(0, "air").BuyerID
@@ -330,16 +331,37 @@ func TestOnwardEventsWaitForTheirBookingToBeStored(t *testing.T) {
 		t.Fatalf("BookOnward with the carrier's answer lost = %d, %v; want it to fail", n, err)
 	}
 	onward := <-lost
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
-		if slices.ContainsFunc(f.allSimEvents(t), func(e carrierapi.EventJSON) bool { return e.Waybill == onward && e.Status == "delivered" }) {
-			break
+	var lastOnward int64
+	for deadline := time.Now().Add(time.Minute); lastOnward == 0; time.Sleep(10 * time.Millisecond) {
+		events := f.allSimEvents(t)
+		if slices.ContainsFunc(events, func(e carrierapi.EventJSON) bool { return e.Waybill == onward && e.Status == "delivered" }) {
+			for _, e := range events {
+				if e.Waybill == onward {
+					lastOnward = max(lastOnward, e.Seq)
+				}
+			}
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the carrier never delivered the onward booking %s", onward)
 		}
 	}
-	if _, err := f.svc.PollCarrier(ctx, f.carrier, 500, log); !apperr.IsKind(err, apperr.KindUnavailable) {
-		t.Fatalf("reading the onward events before their booking is stored: %v, want them refused for now", err)
+	if _, err := f.svc.PollCarrier(ctx, f.carrier, 500, log); err != nil {
+		t.Fatalf("reading the feed with onward events whose booking is not stored: %v, want them parked", err)
+	}
+	var cursor int64
+	if err := f.pool.QueryRow(ctx, `SELECT coalesce(max(after_seq), 0) FROM carrier_cursors WHERE carrier_id = $1`, f.carrier.ID).Scan(&cursor); err != nil {
+		t.Fatal(err)
+	}
+	if cursor < lastOnward {
+		t.Errorf("the feed stopped at %d, before the onward events up to %d", cursor, lastOnward)
+	}
+	if got := testkit.FailingSteps(t, f.store.FailingShipments)["onward_events_parked"].Count; got == 0 {
+		t.Error("no onward event counted parked")
+	}
+	for _, sh := range parcels {
+		if v, err := f.svc.GetShipment(ctx, orders, sh.ID); err != nil || v.Status == domain.StatusDelivered {
+			t.Fatalf("%s before its onward booking is stored: %v, %v; want it not delivered yet", sh.ID, v.Status, err)
+		}
 	}
 
 	if n, err := f.svc.BookOnward(ctx, 100, log); err != nil || n != 2 {
@@ -357,6 +379,9 @@ func TestOnwardEventsWaitForTheirBookingToBeStored(t *testing.T) {
 		if v.Status != domain.StatusDelivered || v.OnwardWaybill != onward {
 			t.Errorf("%s ends %s, onward %q; want delivered by %s", sh.ID, v.Status, v.OnwardWaybill, onward)
 		}
+	}
+	if got := testkit.FailingSteps(t, f.store.FailingShipments)["onward_events_parked"].Count; got != 0 {
+		t.Errorf("%d onward events still parked once applied", got)
 	}
 }
 

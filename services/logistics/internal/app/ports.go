@@ -199,6 +199,22 @@ type Tracking interface {
 	// URL: each endpoint is a system of its own, numbering its events from 1.
 	FeedCursor(ctx context.Context, carrierID uuid.UUID, feed string) (int64, error)
 	SaveFeedCursor(ctx context.Context, carrierID uuid.UUID, feed string, after int64, at time.Time) error
+	// ParkCarrierEvent keeps a carrier's event that cannot be applied yet
+	// (its consolidation's onward booking not stored), so the feed reads on.
+	ParkCarrierEvent(ctx context.Context, carrierID uuid.UUID, ev CarrierEvent, at time.Time) error
+	// ParkedCarrierEvents returns up to limit of a carrier's parked events,
+	// oldest first.
+	ParkedCarrierEvents(ctx context.Context, carrierID uuid.UUID, limit int) ([]ParkedEvent, error)
+	// UnparkCarrierEvents removes parked events once applied or found to
+	// apply to nothing.
+	UnparkCarrierEvents(ctx context.Context, ids []int64) error
+}
+
+// ParkedEvent is a carrier event kept until it can be applied.
+type ParkedEvent struct {
+	ID       int64
+	Event    CarrierEvent
+	ParkedAt time.Time
 }
 
 // PayableLeg is a confirmed leg waiting to be paid, with what the payment

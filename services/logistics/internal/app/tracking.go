@@ -98,7 +98,7 @@ func (s *Service) flushEvents(ctx context.Context, items []eventItem) []groupcom
 // ErrOnwardBookingNotStored refuses, for now, a carrier event of a
 // consolidation whose onward booking is not stored yet.
 var ErrOnwardBookingNotStored = apperr.Unavailable("the consolidation's onward booking is not stored yet; send the event again").
-	WithRetryDelay(2 * time.Second)
+	WithReason("ONWARD_BOOKING_NOT_STORED").WithRetryDelay(2 * time.Second)
 
 func (s *Service) applyBatch(ctx context.Context, r Repository, items []eventItem, out []groupcommit.Result[bool]) error {
 	refs := make([]uuid.UUID, 0, len(items))
@@ -359,19 +359,23 @@ func feedOf(environment string, ep domain.Endpoint) string {
 // lost. It returns how many events were new. An event the service cannot
 // read or apply (an unknown type, a parcel it did not book) is logged and
 // skipped, so one bad event does not stop the feed; one refused for now (a
-// consolidation's onward booking not stored yet) stops it there, to be
-// read again.
+// consolidation's onward booking not stored yet) is parked and the feed
+// read on: the carrier's other parcels are not held up behind it. Parked
+// events are applied first, each read, once their booking is stored.
 func (s *Service) PollCarrier(ctx context.Context, car domain.Carrier, pageSize int, log *slog.Logger) (int, error) {
 	ep, ok := car.Endpoint(s.cfg.Environment)
 	if !ok {
 		return 0, nil
 	}
+	applied, err := s.applyParked(ctx, car, pageSize, log)
+	if err != nil {
+		return applied, err
+	}
 	feed := feedOf(s.cfg.Environment, ep)
 	after, err := s.store.FeedCursor(ctx, car.ID, feed)
 	if err != nil {
-		return 0, err
+		return applied, err
 	}
-	applied := 0
 	for {
 		events, more, err := s.carriers.Events(ctx, ep, after, pageSize)
 		if err != nil {
@@ -389,6 +393,10 @@ func (s *Service) PollCarrier(ctx context.Context, car domain.Carrier, pageSize 
 			case apperr.IsKind(err, apperr.KindNotFound), apperr.IsKind(err, apperr.KindInvalid):
 				// not ours or malformed: nothing to apply, ever
 				log.Warn("skipped a carrier feed event that applies to nothing here", "carrier", car.Code, "seq", ev.Seq, "event_id", ev.ID, "error", err)
+			case errors.Is(err, ErrOnwardBookingNotStored):
+				if err := s.store.ParkCarrierEvent(ctx, car.ID, ev, s.clock()); err != nil {
+					return applied, errors.Join(err, s.store.SaveFeedCursor(ctx, car.ID, feed, after, s.clock()))
+				}
 			default:
 				return applied, errors.Join(err, s.store.SaveFeedCursor(ctx, car.ID, feed, after, s.clock()))
 			}
@@ -404,4 +412,35 @@ func (s *Service) PollCarrier(ctx context.Context, car domain.Carrier, pageSize 
 			return applied, nil
 		}
 	}
+}
+
+// applyParked applies a carrier's parked events (up to limit, oldest
+// first) and removes those applied or found to apply to nothing; those
+// whose onward booking is still not stored stay parked. It returns how
+// many were new.
+func (s *Service) applyParked(ctx context.Context, car domain.Carrier, limit int, log *slog.Logger) (int, error) {
+	parked, err := s.store.ParkedCarrierEvents(ctx, car.ID, limit)
+	if err != nil || len(parked) == 0 {
+		return 0, err
+	}
+	applied := 0
+	var done []int64
+	for _, p := range parked {
+		fresh, err := s.ApplyCarrierEvent(ctx, car, p.Event)
+		switch {
+		case err == nil:
+		case errors.Is(err, ErrOnwardBookingNotStored):
+			continue
+		case apperr.IsKind(err, apperr.KindNotFound), apperr.IsKind(err, apperr.KindInvalid):
+			log.Warn("dropped a parked carrier event that applies to nothing here", "carrier", car.Code,
+				"event_id", p.Event.ID, "parked_at", p.ParkedAt, "error", err)
+		default:
+			return applied, errors.Join(err, s.store.UnparkCarrierEvents(ctx, done))
+		}
+		if fresh {
+			applied++
+		}
+		done = append(done, p.ID)
+	}
+	return applied, s.store.UnparkCarrierEvents(ctx, done)
 }

@@ -61,4 +61,7 @@ const failingShipments = `
 		SELECT 'onward_refused', count(*), coalesce(extract(epoch FROM now() - min(at_central_at)), 0)::float8
 		  FROM shipments WHERE stage = 1 AND at_central_at IS NOT NULL AND onward_waybill IS NULL
 		   AND onward_retry_at IS NOT NULL AND status <> 'cancelled'
-		HAVING count(*) > 0`
+		HAVING count(*) > 0
+		UNION ALL
+		SELECT 'onward_events_parked', count(*), coalesce(extract(epoch FROM now() - min(parked_at)), 0)::float8
+		  FROM parked_carrier_events HAVING count(*) > 0`
