@@ -164,6 +164,12 @@ func (s *Service) applySync(ctx context.Context, r Repository, c auth.Caller, w 
 		level := &levels[i]
 		j := targets[level.SKUID]
 		if t, ok := last[level.StockKey]; ok && !countedAt.After(t) {
+			// The last count sent again (under another sync id) is in
+			// effect: unchanged. Any other count as old is refused.
+			if countedAt.Equal(t) && level.OnHand == domain.CountedOnHand(lines[j].OnHand, moved[level.StockKey]) {
+				results[j].Status = domain.SyncUnchanged
+				continue
+			}
 			results[j].Status, results[j].Message = domain.SyncRejected, domain.StaleCount(countedAt, t)
 			continue
 		}

@@ -169,6 +169,15 @@ func TestSyncAppliesACountAsOfWhenItWasTaken(t *testing.T) {
 	if r := sync("newer", f.clock.Now(), 6); r.Status != domain.SyncApplied || f.level(t, w.ID, a).OnHand != 6 {
 		t.Errorf("a count taken now = %+v, on hand %d; want 6 applied", r, f.level(t, w.ID, a).OnHand)
 	}
+	// The same count sent again under another sync id is in effect; another
+	// level counted at that very time is refused.
+	if r := sync("newer again", f.clock.Now(), 6); r.Status != domain.SyncUnchanged || f.level(t, w.ID, a).OnHand != 6 {
+		t.Errorf("the last count sent again = %+v, on hand %d; want 6 unchanged", r, f.level(t, w.ID, a).OnHand)
+	}
+	if r := sync("newer otherwise", f.clock.Now(), 5); r.Status != domain.SyncRejected ||
+		!strings.Contains(r.Message, "as this stock's last count") || f.level(t, w.ID, a).OnHand != 6 {
+		t.Errorf("another level counted at the last count's time = %+v, on hand %d; want it rejected", r, f.level(t, w.ID, a).OnHand)
+	}
 	for _, at := range []time.Time{f.clock.Now().Add(10 * time.Minute), f.clock.Now().Add(-25 * time.Hour)} {
 		_, err := f.svc.SyncStock(ctx, sup, app.SyncInput{SyncID: "bad", WarehouseID: w.ID, CountedAt: at,
 			Lines: []domain.SyncLine{{Code: "A", OnHand: 1}}})

@@ -82,8 +82,10 @@ const (
 )
 
 // CheckCountedAt checks when a sync's levels were counted ("counted_at");
-// zero stands for now.
+// zero stands for now. The time is kept to the microsecond, as stored, so a
+// count is compared with the last one at the precision that one was kept.
 func CheckCountedAt(countedAt, now time.Time) (time.Time, error) {
+	countedAt, now = countedAt.Truncate(time.Microsecond), now.Truncate(time.Microsecond)
 	switch {
 	case countedAt.IsZero():
 		return now, nil
@@ -101,7 +103,10 @@ func CheckCountedAt(countedAt, now time.Time) (time.Time, error) {
 func CountedOnHand(count, movedSince int64) int64 { return max(0, count+movedSince) }
 
 // StaleCount is the message of a line whose stock was counted later than
-// this sync's count already.
+// this sync's count already, or at the same time finding another level.
 func StaleCount(countedAt, lastCount time.Time) string {
+	if countedAt.Equal(lastCount) {
+		return "counted at " + countedAt.UTC().Format(time.RFC3339Nano) + ", as this stock's last count, which found another level"
+	}
 	return "counted at " + countedAt.UTC().Format(time.RFC3339) + ", before this stock's last count at " + lastCount.UTC().Format(time.RFC3339)
 }
