@@ -498,3 +498,49 @@ func consolidating(t *testing.T, seed int64) (*fixture, app.Config) {
 		func(c *app.Config) { *c = cfg })
 	return f, cfg
 }
+
+// A consolidated parcel its onward carrier could not deliver goes back to
+// the sender of that booking, the central warehouse: it ends returned (the
+// buyer's sub-order is refunded) and its goods, at the warehouse with
+// nothing booking them back to their supplier, are counted for an operator
+// until one records them settled.
+func TestAParcelReturnedToTheCentralWarehouseIsCountedForAnOperator(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 11, UnservedCountries: []string{}, LoseRate: 1}, 8,
+		func(c *app.Config) { c.ConsolidationWindow = 6 * time.Hour })
+	parcel := centralParcels(f)
+	sh := f.create(t, parcel(1, f.input(0, "air").BuyerID, address(1, true)))
+	f.waitQuiet(t, time.Minute)
+	log := testkit.Logger(t)
+	if err := f.svc.PollCarriers(ctx, 500, log); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.svc.BookOnward(ctx, 100, log); err != nil || n != 1 {
+		t.Fatalf("BookOnward = %d, %v; want the parcel booked", n, err)
+	}
+	v, err := f.svc.GetShipment(ctx, orders, sh.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := testkit.FailingSteps(t, f.store.FailingShipments)["returned_at_central"].Count; got != 0 {
+		t.Fatalf("%d parcels counted returned to the central warehouse before any was", got)
+	}
+
+	// The onward carrier gives up (its webhooks are lost, the feed is not
+	// read again: only this event reaches the service).
+	f.post(t, carrierapi.EventJSON{ID: "onward-returned", Type: "tracking", Waybill: v.OnwardWaybill, Reference: v.ConsolidationID.String(),
+		OccurredAt: time.Now().Add(24 * time.Hour), SeqInShipment: 1000, Status: "returned", Leg: "last_mile",
+		Description: "returned to the sender after 3 failed delivery attempts"})
+	if v, err = f.svc.GetShipment(ctx, orders, sh.ID); err != nil || v.Status != domain.StatusReturned {
+		t.Fatalf("after the onward return the parcel is %s (%v), want returned", v.Status, err)
+	}
+	got := testkit.FailingSteps(t, f.store.FailingShipments)["returned_at_central"]
+	if got.Count != 1 {
+		t.Fatalf("returned to the central warehouse: counted %d, want 1", got.Count)
+	}
+	if _, err := f.pool.Exec(ctx, `UPDATE shipments SET central_return_settled_at = now() WHERE shipment_id = $1`, sh.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := testkit.FailingSteps(t, f.store.FailingShipments)["returned_at_central"].Count; got != 0 {
+		t.Errorf("once settled by an operator still counted %d", got)
+	}
+}

@@ -30,7 +30,10 @@ func (s *Store) FailingLegs(ctx context.Context) ([]service.FailingSteps, error)
 // the carrier a grace after the cancellation ("carrier_cancel", since the
 // cancellation: the carrier would run and charge the parcel), and those
 // whose carrier refused for good to cancel them ("carrier_cancel_refused",
-// since the refusal: an operator's). All but the refusals are done at once
+// since the refusal: an operator's), and the consolidated parcels their
+// onward carrier returned to the central warehouse ("returned_at_central",
+// since the return: an operator's, who settles the goods with their
+// supplier). All but the refusals are done at once
 // when the peers answer, and retried until they do.
 func (s *Store) FailingShipments(ctx context.Context) ([]service.FailingSteps, error) {
 	return service.QueryFailingSteps(ctx, s.q, failingShipments, app.CarrierCancelGrace.Seconds())
@@ -62,6 +65,9 @@ const failingShipments = `
 		  FROM shipments WHERE stage = 1 AND at_central_at IS NOT NULL AND onward_waybill IS NULL
 		   AND onward_retry_at IS NOT NULL AND status <> 'cancelled'
 		HAVING count(*) > 0
+		UNION ALL
+		SELECT 'returned_at_central', count(*), coalesce(extract(epoch FROM now() - min(last_event_at)), 0)::float8
+		  FROM shipments WHERE status = 'returned' AND stage = 2 AND central_return_settled_at IS NULL HAVING count(*) > 0
 		UNION ALL
 		SELECT 'onward_events_parked', count(*), coalesce(extract(epoch FROM now() - min(parked_at)), 0)::float8
 		  FROM parked_carrier_events HAVING count(*) > 0`
