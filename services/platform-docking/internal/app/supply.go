@@ -70,8 +70,9 @@ type SupplyStore interface {
 	// order at once could each send it under another account.
 	WithSupplyLock(ctx context.Context, fn func(context.Context) error) (ran bool, err error)
 	// DueSupplyOrders returns queued orders to place and placed ones to
-	// track whose time has come.
-	DueSupplyOrders(ctx context.Context, now time.Time, limit int) ([]SupplyOrder, error)
+	// track whose time has come, of the platforms given only: those asking
+	// us to wait would otherwise fill every batch with orders skipped.
+	DueSupplyOrders(ctx context.Context, now time.Time, limit int, platforms []uuid.UUID) ([]SupplyOrder, error)
 	// GetSupplyOrder returns one of a platform's orders; NotFound when the
 	// platform has no such sub-order.
 	GetSupplyOrder(ctx context.Context, platformID, subOrderID uuid.UUID) (SupplyOrder, error)

@@ -3,6 +3,8 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -412,5 +414,39 @@ func TestAPurchaseOrderThePlatformCancelsIsHeld(t *testing.T) {
 	f.rounds(t, 1)
 	if o := f.supplyOrder(t, sub); o.State != app.SupplyHeld || !strings.Contains(o.Problem, "the platform cancelled the order") {
 		t.Errorf("after the platform cancelled it: %+v; want held for an operator", o)
+	}
+}
+
+// A supply platform asking us to wait holds up no other platform's
+// purchase orders, however many of its own are due: before, each round
+// read the oldest due orders of every platform, skipped the waiting one's,
+// and another platform's newer orders never came up.
+func TestAWaitingPlatformHoldsUpNoOtherPlatformsOrders(t *testing.T) {
+	f := newSupplyFixture(t, supplysim.Faults{})
+	f.seed(t, "P1", "10.00", 1000, "P1-A")
+	f.rounds(t, 1)
+
+	waiting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "86400")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte(`{"error":{"type":"rate_limit_error","code":"rate_limited","message":"slow down"}}`))
+	}))
+	t.Cleanup(waiting.Close)
+	other := f.platform
+	other.ID, other.Code, other.Name, other.Endpoint, other.SupplierOrgID = uuid.Nil, "busy", "Busy", waiting.URL, uuid.New()
+	if _, err := f.supply.CreateSupplyPlatform(context.Background(), admin, other); err != nil {
+		t.Fatal(err)
+	}
+	for range 120 {
+		ev, _ := f.paidOrder(uuid.Nil, other.SupplierOrgID, "P1-A")
+		f.paid(t, ev)
+	}
+	_ = f.round(t) // the busy platform answers 429: it waits a day
+	ev, sub := f.paidOrder(uuid.Nil, f.supplier, "P1-A")
+	f.paid(t, ev)
+	_ = f.round(t)
+	if o := f.supplyOrder(t, sub); o.State != app.SupplyPlaced {
+		t.Errorf("the purchase order of a platform not waiting is %s behind 120 of a waiting one's, want placed", o.State)
 	}
 }

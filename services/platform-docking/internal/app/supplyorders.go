@@ -20,9 +20,19 @@ const maxSupplyBackoff = time.Hour
 // workSupplyOrders places the queued sub-orders whose time has come and
 // reads placed ones back for their waybill. A platform rate limiting us is
 // left alone for as long as it asked (quiet lists the platforms already
-// quiet this round).
+// quiet this round): its orders are not read, so however many of them are
+// due they hold up no other platform's.
 func (s *Supply) workSupplyOrders(ctx context.Context, platforms map[uuid.UUID]domain.SupplyPlatform, quiet map[uuid.UUID]bool) error {
-	due, err := s.store.DueSupplyOrders(ctx, s.clock(), supplyOrderBatch)
+	var workable []uuid.UUID
+	for id := range platforms {
+		if !quiet[id] {
+			workable = append(workable, id)
+		}
+	}
+	if len(workable) == 0 {
+		return nil
+	}
+	due, err := s.store.DueSupplyOrders(ctx, s.clock(), supplyOrderBatch, workable)
 	if err != nil {
 		return err
 	}

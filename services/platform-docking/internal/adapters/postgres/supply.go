@@ -384,9 +384,9 @@ func (s Supply) WithSupplyLock(ctx context.Context, fn func(context.Context) err
 	return withJobLock(ctx, s.pool, uuid.Nil, "supply", fn)
 }
 
-func (s Supply) DueSupplyOrders(ctx context.Context, now time.Time, limit int) ([]app.SupplyOrder, error) {
+func (s Supply) DueSupplyOrders(ctx context.Context, now time.Time, limit int, platforms []uuid.UUID) ([]app.SupplyOrder, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+supplyOrderColumns+` FROM supply_orders
-		WHERE state IN ('queued', 'placed') AND due_at <= $1 ORDER BY due_at LIMIT $2`, now, limit)
+		WHERE state IN ('queued', 'placed') AND due_at <= $1 AND platform_id = ANY($3) ORDER BY due_at LIMIT $2`, now, limit, platforms)
 	if err != nil {
 		return nil, err
 	}
