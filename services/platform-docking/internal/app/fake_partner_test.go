@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -579,5 +580,52 @@ func TestAnOrderSeenBeforeThatComesBackUnreadableIsHeld(t *testing.T) {
 	}
 	if got := state(); got != app.PulledHeld {
 		t.Errorf("the order back unreadable is %s, want held", got)
+	}
+}
+
+// A held order whose id is too long for a pull by id is not retried by
+// id: the operator is told why, rather than answered an internal error.
+func TestAHeldOrderWithAnIDTooLongToPullIsNotRetried(t *testing.T) {
+	sku := uuid.NewString()
+	at := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	long := domain.PartnerOrder{ID: strings.Repeat("9", app.MaxPullOrderID+1), Status: domain.OrderPaid, RawStatus: "PAID", BuyerRef: "b", UpdatedAt: at, Raw: []byte(`{}`),
+		Items:   []domain.OrderItem{{ItemID: "i1", Marker: domain.Marker(sku), Quantity: 1, UnitPrice: money.MustNew(1999, "EUR")}},
+		Address: &domain.Address{Recipient: "A", CountryCode: "DE", City: "B", Lines: []string{"x"}}}
+	conn := &staleConn{list: []domain.PartnerOrder{long}}
+	book := newOrderBook()
+	book.fail[long.ID] = apperr.FailedPrecondition("not enough stock").WithReason("INSUFFICIENT_STOCK")
+	tr, store, pid := staleTrade(t, conn, book, false)
+	ctx := context.Background()
+	if _, err := store.PullState(ctx, pid, at.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Round(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if o, _, _ := store.GetPulledOrder(ctx, pid, long.ID); o.State != app.PulledHeld {
+		t.Fatalf("refused for want of stock: %s, want held", o.State)
+	}
+	var e *apperr.Error
+	if _, err := tr.RetryPartnerOrder(ctx, admin, pid, long.ID); !errors.As(err, &e) || e.Reason != "PARTNER_ORDER_ID_UNPULLABLE" {
+		t.Errorf("retrying a held order whose id is too long to pull: %v, want PARTNER_ORDER_ID_UNPULLABLE", err)
+	}
+}
+
+// An operator's look at a partner's activity before its first pull leaves
+// the pull's start where the first round puts it, a lookback before the
+// partner was registered: before, the view created the pull state at its
+// own time, and the first pull skipped the lookback's orders.
+func TestViewingActivityBeforeTheFirstPullKeepsTheLookback(t *testing.T) {
+	tr, store, pid := staleTrade(t, &staleConn{}, newOrderBook(), false)
+	ctx := context.Background()
+	if _, err := tr.Activity(ctx, admin, pid); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.PullState(ctx, pid, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if latest := time.Now().Add(-testTiming.Lookback + time.Minute); st.Watermark.After(latest) {
+		t.Errorf("the first pull starts at %v after a view of the activity; want the lookback, before %v", st.Watermark, latest)
 	}
 }

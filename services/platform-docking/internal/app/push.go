@@ -278,7 +278,8 @@ func (t *Trade) withdraw(ctx context.Context, p domain.Partner, conn ListingConn
 // about.
 const listingStatusBatch = 100
 
-// pollListings reads the partner's verdict on its pending listings.
+// pollListings reads the partner's verdict on its pending listings, a
+// batch at a time, each listing in its turn.
 func (t *Trade) pollListings(ctx context.Context, p domain.Partner) error {
 	conn := t.connectors[p.Protocol].Listings
 	if conn == nil {
@@ -289,14 +290,15 @@ func (t *Trade) pollListings(ctx context.Context, p domain.Partner) error {
 		return err
 	}
 	markers := make([]string, len(pending))
+	asked := make([]string, len(pending))
 	for i, l := range pending {
-		markers[i] = l.Marker
+		markers[i], asked[i] = l.Marker, l.SKUID
 	}
 	states, err := conn.ListingStates(ctx, p, markers)
 	if err != nil {
 		return err
 	}
-	return t.store.SetListingStates(ctx, p.ID, states, t.clock())
+	return t.store.SetListingStates(ctx, p.ID, asked, states, t.clock())
 }
 
 // QueueAllProducts queues every product on sale for a push, and every

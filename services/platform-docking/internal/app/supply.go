@@ -51,8 +51,12 @@ type SupplyStore interface {
 	// one without is not deferred.
 	SaveSupplyProduct(ctx context.Context, r SupplyProductRecord, skus map[string]uuid.UUID) error
 	// SubmittedSupplyProducts returns imports waiting for their first
-	// approval.
+	// approval, those checked longest ago (never first) first.
 	SubmittedSupplyProducts(ctx context.Context, platformID uuid.UUID, limit int) ([]SupplyProductRecord, error)
+	// ApprovalChecked records that the imports were checked for their
+	// approval at at: those still waiting (in review, rejected, deleted)
+	// take their turn behind the others rather than holding them up.
+	ApprovalChecked(ctx context.Context, platformID uuid.UUID, platformProductIDs []string, at time.Time) error
 	// DeferredSupplyProducts returns the products whose newer content waits
 	// for a review to end, those looked at least recently first.
 	DeferredSupplyProducts(ctx context.Context, platformID uuid.UUID, limit int) ([]SupplyProductRecord, error)

@@ -450,3 +450,23 @@ func TestAWaitingPlatformHoldsUpNoOtherPlatformsOrders(t *testing.T) {
 		t.Errorf("the purchase order of a platform not waiting is %s behind 120 of a waiting one's, want placed", o.State)
 	}
 }
+
+// Imports waiting for approval take turns: a hundred left rejected do not
+// keep a product approved after them off sale. Before, each round checked
+// the hundred oldest waiting, and only an approval moved one out of the way.
+func TestApprovedImportsAreListedBehindAHundredRejected(t *testing.T) {
+	f := newSupplyFixture(t, supplysim.Faults{})
+	for i := range 100 {
+		id := fmt.Sprintf("R%03d", i)
+		f.seed(t, id, "5.00", 10, id+"-A")
+	}
+	f.rounds(t, 1)
+	f.catalog.reject()
+	f.seed(t, "LATE", "5.00", 10, "LATE-A")
+	f.rounds(t, 1)
+	f.catalog.approve()
+	f.rounds(t, 1)
+	if p := f.catalog.product("LATE-A"); p.status != "listed" {
+		t.Errorf("a product approved behind a hundred rejected is %s, want listed", p.status)
+	}
+}

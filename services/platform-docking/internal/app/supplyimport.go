@@ -183,15 +183,22 @@ func (s *Supply) unclaimed(ctx context.Context, found CatalogImport, content dom
 	return !claimed, err
 }
 
+// approvalBatch is how many imports waiting for approval one round checks.
+const approvalBatch = 100
+
 // listApproved puts on sale the imported products operators approved
-// since the last round.
+// since the last round, checking a batch of the imports waiting in turn.
 func (s *Supply) listApproved(ctx context.Context, p domain.SupplyPlatform) error {
-	recs, err := s.store.SubmittedSupplyProducts(ctx, p.ID, 100)
-	if err != nil {
+	recs, err := s.store.SubmittedSupplyProducts(ctx, p.ID, approvalBatch)
+	if err != nil || len(recs) == 0 {
 		return err
 	}
 	erp := SupplyERP{ClientID: p.ERPClientID, Key: p.ERPKey}
 	var errs []error
+	checked := make([]string, len(recs))
+	for i, r := range recs {
+		checked[i] = r.PlatformProductID
+	}
 	for _, r := range recs {
 		approved, listed, err := s.catalog.ProductApproved(ctx, erp, r.ProductID)
 		if err == nil && approved && !listed {
@@ -206,6 +213,7 @@ func (s *Supply) listApproved(ctx context.Context, p domain.SupplyPlatform) erro
 			errs = append(errs, s.store.SaveSupplyProduct(ctx, r, nil))
 		}
 	}
+	errs = append(errs, s.store.ApprovalChecked(ctx, p.ID, checked, s.clock()))
 	return errors.Join(errs...)
 }
 

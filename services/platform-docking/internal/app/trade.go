@@ -37,10 +37,14 @@ type TradeStore interface {
 
 	ListingsOfProduct(ctx context.Context, partnerID, productID uuid.UUID) ([]StoredListing, error)
 	SaveListing(ctx context.Context, l StoredListing) error
-	// PendingListings returns a partner's listings awaiting its checks.
+	// PendingListings returns a partner's listings awaiting its checks,
+	// those asked about longest ago (never first) first.
 	PendingListings(ctx context.Context, partnerID uuid.UUID, limit int) ([]StoredListing, error)
-	// SetListingStates records what the partner says of its listings.
-	SetListingStates(ctx context.Context, partnerID uuid.UUID, states []domain.ListingState, at time.Time) error
+	// SetListingStates records what the partner says of its listings, and
+	// that the listings of the SKUs asked about were asked about at at:
+	// those it keeps pending, or leaves out of its answer, wait their turn
+	// behind the others.
+	SetListingStates(ctx context.Context, partnerID uuid.UUID, asked []string, states []domain.ListingState, at time.Time) error
 	ListListings(ctx context.Context, f ListingFilter) ([]StoredListing, string, error)
 	// ListedPrices returns the price last pushed to a partner for each of
 	// the SKUs listed there (a SKU never pushed is absent).
@@ -168,7 +172,9 @@ type TradeStore interface {
 	// first.
 	ListPayouts(ctx context.Context, f PayoutFilter) ([]StoredPayout, string, error)
 
-	Activity(ctx context.Context, partnerID uuid.UUID, now time.Time) (Activity, error)
+	// Activity reads what docking did with a partner lately; a partner
+	// without a pull state gets one starting at start, as PullState does.
+	Activity(ctx context.Context, partnerID uuid.UUID, start time.Time) (Activity, error)
 	// WithPartnerLock runs fn when no other replica runs job for the
 	// partner, and skips it (ran false) when one does.
 	WithPartnerLock(ctx context.Context, partnerID uuid.UUID, job string, fn func(context.Context) error) (ran bool, err error)

@@ -22,7 +22,10 @@ func (t *Trade) Activity(ctx context.Context, c auth.Caller, partnerID uuid.UUID
 	if err != nil {
 		return Activity{}, err
 	}
-	return t.store.Activity(ctx, p.ID, t.clock())
+	// A partner never pulled yet gets its pull state here as the first
+	// round would make it, starting at the lookback: started at the view's
+	// time, the first pull would skip the orders of the lookback.
+	return t.store.Activity(ctx, p.ID, t.start(p))
 }
 
 // ListListings lists pushed listings: every one to admins, their own
@@ -112,6 +115,15 @@ func (t *Trade) Sync(ctx context.Context, c auth.Caller, partnerID uuid.UUID) er
 var ErrPartnerOrderNotHeld = apperr.FailedPrecondition("only a held partner order is retried; this one is not held").
 	WithReason("PARTNER_ORDER_NOT_HELD")
 
+// ErrPartnerOrderIDUnpullable refuses to retry a held order whose id a pull
+// by id cannot name (longer than MaxPullOrderID).
+var ErrPartnerOrderIDUnpullable = apperr.FailedPrecondition("this order's id is too long to read the order by it; it is read again when the partner updates it").
+	WithReason("PARTNER_ORDER_ID_UNPULLABLE")
+
+// MaxPullOrderID bounds the partner order ids a pull by id names (the
+// pull_requests table's check).
+const MaxPullOrderID = 128
+
 // RetryPartnerOrder asks for a held partner order to be read again now
 // (admins): the next round reads it from the partner and places it if it
 // can be placed. It answers the order's record as it stands.
@@ -131,6 +143,8 @@ func (t *Trade) RetryPartnerOrder(ctx context.Context, c auth.Caller, partnerID 
 		return PulledOrder{}, apperr.NotFound("partner order", partnerOrderID)
 	case o.State != PulledHeld:
 		return PulledOrder{}, ErrPartnerOrderNotHeld.WithMetadata("state", o.State)
+	case len(partnerOrderID) > MaxPullOrderID:
+		return PulledOrder{}, ErrPartnerOrderIDUnpullable
 	}
 	if err := t.store.RequestPull(ctx, p.ID, partnerOrderID, t.clock()); err != nil {
 		return PulledOrder{}, err

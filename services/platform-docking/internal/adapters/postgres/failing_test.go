@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -202,5 +203,27 @@ func TestFailingPartnerJobsPushesPullsAndPayoutsAreCounted(t *testing.T) {
 	}
 	if got := testkit.FailingSteps(t, trade.FailingPartnerPayouts); got["unrecorded"].Count != 1 || got["unrecorded"].Longest < 59*time.Minute || len(got) != 1 {
 		t.Fatalf("failing partner payouts = %+v; want the refused one, an hour", got)
+	}
+}
+
+// A held order whose id a pull by id cannot name (longer than a pull
+// request holds) is left out of the held orders' rereads: before, it failed
+// the whole insert, every round, and no held order of the partner was read
+// again.
+func TestHeldOrdersRereadLeavesOutAnIDTooLongToPull(t *testing.T) {
+	ctx := context.Background()
+	pool := testkit.Database(t, testkit.Migrations{Name: "platform-docking", FS: migrations.FS})
+	trade := postgres.NewTrade(pool)
+	partner := partnerRow(t, pool, "verified")
+	for _, id := range []string{strings.Repeat("9", 129), "PO-1"} {
+		if _, err := pool.Exec(ctx, `INSERT INTO partner_orders (partner_id, partner_order_id, state, partner_status, raw, partner_updated_at,
+			first_seen_at, updated_at) VALUES ($1, $2, 'held', 'paid', '{}', now(), now() - interval '1 hour', now() - interval '1 hour')`, partner, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now()
+	n, err := trade.RequestHeldPulls(ctx, partner, now, now.Add(-time.Minute), now.Add(-24*time.Hour), 20)
+	if err != nil || n != 1 {
+		t.Fatalf("held orders requested again = %d, %v; want the one whose id a pull can name", n, err)
 	}
 }

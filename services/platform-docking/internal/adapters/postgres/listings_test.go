@@ -31,7 +31,7 @@ func TestListingVerdictsFindTheirListingBySKU(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	err := trade.SetListingStates(ctx, partner, []domain.ListingState{
+	err := trade.SetListingStates(ctx, partner, []string{pending.String()}, []domain.ListingState{
 		{Marker: domain.Marker(strings.ToUpper(pending.String())), Status: domain.ListingLive, PartnerListingID: "L-1"},
 		{Marker: domain.Marker(withdrawn.String()), Status: domain.ListingLive},
 		{Marker: "theirs:1", Status: domain.ListingLive},
@@ -53,5 +53,41 @@ func TestListingVerdictsFindTheirListingBySKU(t *testing.T) {
 	}
 	if status, _ := state(withdrawn); status != "withdrawn" {
 		t.Errorf("the withdrawn listing: %s, want it left withdrawn", status)
+	}
+}
+
+// Pending listings take turns: those the partner keeps pending, or leaves
+// out of its answer, go behind the others, so a batch of them asked about
+// every round does not keep every other listing's verdict from being read.
+func TestPendingListingsTakeTurns(t *testing.T) {
+	ctx := context.Background()
+	pool := testkit.Database(t, testkit.Migrations{Name: "platform-docking", FS: migrations.FS})
+	trade := postgres.NewTrade(pool)
+	partner := partnerRow(t, pool, "verified")
+	first, second := uuid.New(), uuid.New()
+	for i, sku := range []uuid.UUID{first, second} {
+		if _, err := pool.Exec(ctx, `INSERT INTO listings (partner_id, sku_id, product_id, supplier_id, marker, status, locale, currency,
+			price_minor, stock, updated_at) VALUES ($1, $2, $3, $3, $4, 'pending', 'en', 'EUR', 1500, 3, now() - make_interval(mins => $5))`,
+			partner, sku, uuid.New(), domain.Marker(sku.String()), 10-i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := func() uuid.UUID {
+		t.Helper()
+		got, err := trade.PendingListings(ctx, partner, 1)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("pending listings = %v, %v", got, err)
+		}
+		return uuid.MustParse(got[0].SKUID)
+	}
+	if got := next(); got != first {
+		t.Fatalf("first asked about %s, want the oldest %s", got, first)
+	}
+	// The partner leaves it out of its answer: still pending.
+	if err := trade.SetListingStates(ctx, partner, []string{first.String()}, nil, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := next(); got != second {
+		t.Errorf("next asked about %s, want %s, not yet asked", got, second)
 	}
 }

@@ -13,11 +13,15 @@ import (
 
 // RequestHeldPulls requests a pull of up to limit of the partner's held
 // orders first seen since seenSince and not read since readBefore, least
-// recently read first, and returns how many it requested.
+// recently read first, and returns how many it requested. An order whose
+// id a pull by id cannot name (empty, or longer than a pull request holds)
+// is left out: it would fail the whole insert, every round, and stop the
+// partner's other pulls; it is read again when the partner updates it.
 func (s Trade) RequestHeldPulls(ctx context.Context, partnerID uuid.UUID, at, readBefore, seenSince time.Time, limit int) (int, error) {
 	tag, err := s.pool.Exec(ctx, `INSERT INTO pull_requests (partner_id, partner_order_id, requested_at, due_at)
 		SELECT partner_id, partner_order_id, $2, $2 FROM partner_orders
 		WHERE partner_id = $1 AND state = 'held' AND updated_at <= $3 AND first_seen_at >= $4
+		  AND length(partner_order_id) BETWEEN 1 AND 128 -- a pull request's bound
 		ORDER BY updated_at LIMIT $5
 		ON CONFLICT (partner_id, partner_order_id) DO NOTHING`, partnerID, at, readBefore, seenSince, limit)
 	return int(tag.RowsAffected()), err

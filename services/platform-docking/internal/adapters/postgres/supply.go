@@ -309,11 +309,17 @@ func (s Supply) SaveSupplyProduct(ctx context.Context, r app.SupplyProductRecord
 
 func (s Supply) SubmittedSupplyProducts(ctx context.Context, platformID uuid.UUID, limit int) ([]app.SupplyProductRecord, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+supplyProductColumns+` FROM supply_products
-		WHERE platform_id = $1 AND state = 'submitted' ORDER BY updated_at LIMIT $2`, platformID, limit)
+		WHERE platform_id = $1 AND state = 'submitted' ORDER BY approval_checked_at NULLS FIRST, updated_at LIMIT $2`, platformID, limit)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, scanSupplyProduct)
+}
+
+func (s Supply) ApprovalChecked(ctx context.Context, platformID uuid.UUID, platformProductIDs []string, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE supply_products SET approval_checked_at = $3
+		WHERE platform_id = $1 AND platform_product_id = ANY($2) AND state = 'submitted'`, platformID, platformProductIDs, at)
+	return err
 }
 
 func (s Supply) ImportedSKUCodes(ctx context.Context, platformID uuid.UUID) (map[string]uuid.UUID, error) {

@@ -197,15 +197,16 @@ func (s Trade) SaveListing(ctx context.Context, l app.StoredListing) error {
 
 func (s Trade) PendingListings(ctx context.Context, partnerID uuid.UUID, limit int) ([]app.StoredListing, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+listingColumns+` FROM listings WHERE partner_id = $1 AND status = 'pending'
-		ORDER BY updated_at LIMIT $2`, partnerID, limit)
+		ORDER BY status_asked_at NULLS FIRST, updated_at LIMIT $2`, partnerID, limit)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, scanListing)
 }
 
-func (s Trade) SetListingStates(ctx context.Context, partnerID uuid.UUID, states []domain.ListingState, at time.Time) error {
+func (s Trade) SetListingStates(ctx context.Context, partnerID uuid.UUID, asked []string, states []domain.ListingState, at time.Time) error {
 	b := &pgx.Batch{}
+	b.Queue(`UPDATE listings SET status_asked_at = $3 WHERE partner_id = $1 AND sku_id = ANY($2::uuid[]) AND status = 'pending'`, partnerID, asked, at)
 	for _, st := range states {
 		reasons := st.Reasons
 		if reasons == nil {
@@ -951,9 +952,9 @@ func (s Trade) ListPayouts(ctx context.Context, f app.PayoutFilter) ([]app.Store
 	return collectPage(rows, scanPayout, f.Limit, func(last app.StoredPayout) listCursor { return listCursor{At: last.PaidAt, Key: last.PayoutID} })
 }
 
-func (s Trade) Activity(ctx context.Context, partnerID uuid.UUID, now time.Time) (app.Activity, error) {
+func (s Trade) Activity(ctx context.Context, partnerID uuid.UUID, start time.Time) (app.Activity, error) {
 	a := app.Activity{Listings: map[domain.ListingStatus]int64{}}
-	st, err := s.PullState(ctx, partnerID, now)
+	st, err := s.PullState(ctx, partnerID, start)
 	if err != nil {
 		return a, err
 	}
