@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -669,7 +670,7 @@ func (c *Consumer) deadLetter(ctx context.Context, msg jetstream.Msg, deliveries
 	dl.Header.Set(natsx.HeaderMsgID, fmt.Sprintf("dlq:%s:%s:%d", c.Name, meta.Stream, meta.Sequence.Stream))
 	dl.Header.Set(HeaderDLQConsumer, c.Name)
 	dl.Header.Set(HeaderDLQSubject, msg.Subject())
-	dl.Header.Set(HeaderDLQError, cause.Error())
+	dl.Header.Set(HeaderDLQError, clipped(cause.Error(), maxDeadLetterError))
 	dl.Header.Set(HeaderDLQDeliveries, strconv.FormatUint(deliveries, 10))
 	dl.Header.Set(HeaderDLQAt, time.Now().UTC().Format(time.RFC3339Nano))
 	if _, err := c.JS.PublishMsg(ctx, dl); err != nil {
@@ -679,6 +680,23 @@ func (c *Consumer) deadLetter(ctx context.Context, msg jetstream.Msg, deliveries
 	c.Log.Error("inbox: event dead-lettered", "consumer", c.Name, "subject", msg.Subject(),
 		"event_id", msg.Headers().Get(natsx.HeaderEventID), "deliveries", deliveries, "error", cause)
 	return msg.Term()
+}
+
+// maxDeadLetterError bounds the error text a dead letter carries: headers
+// count toward the broker's message size, and a dead letter too large to
+// publish is redelivered and refused again for ever, never listed.
+const maxDeadLetterError = 2048
+
+// clipped is s cut to at most n bytes on a character boundary, marked cut.
+func clipped(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // DeadLetterSubject is where a consumer's dead letters go.

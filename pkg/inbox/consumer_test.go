@@ -3,9 +3,11 @@ package inbox_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -133,6 +135,31 @@ func TestPermanentErrorDeadLettersAtOnce(t *testing.T) {
 	}, "permanent failure was not dead-lettered")
 	if dead[0].EventID != id.String() || dead[0].Deliveries != 1 || attempts.Load() != 1 {
 		t.Errorf("dead letter %+v after %d attempts, want 1 delivery", dead[0], attempts.Load())
+	}
+}
+
+// A failure whose text is larger than the broker takes in a message (a
+// handler's error quoting a whole payload) dead-letters its event at once,
+// the text cut short: before, the dead letter could not be published, the
+// event came back every AckWait, and after several deliveries it was
+// dead-lettered as "never answered", its cause lost.
+func TestAnErrorTooLargeToPublishIsCutShortInItsDeadLetter(t *testing.T) {
+	e := eventstest.Setup(t)
+	id := e.Emit(t, 1, true)[0]
+	e.Go(t, relay(t, e).Run)
+	huge := strings.Repeat("é", 1<<20) // 2 MiB, above the broker's 1 MiB message limit
+	c := e.Consumer(t, "c1")
+	c.Handler = func(context.Context, pgx.Tx, inbox.Message) error {
+		return inbox.Permanent(errors.New("payload does not decode: " + huge))
+	}
+	e.Go(t, c.Run)
+	var dead []inbox.DeadLetter
+	eventstest.Eventually(t, 10*time.Second, func() bool {
+		dead, _ = inbox.ListDeadLetters(context.Background(), e.JS, "c1")
+		return len(dead) == 1
+	}, "the event whose error is too large was not dead-lettered")
+	if dead[0].EventID != id.String() || len(dead[0].Error) > 4096 || !strings.HasPrefix(dead[0].Error, "payload does not decode: éé") || !utf8.ValidString(dead[0].Error) {
+		t.Errorf("dead letter of %s with an error of %d bytes (%.200s), want %s's, cut short on a character", dead[0].EventID, len(dead[0].Error), dead[0].Error, id)
 	}
 }
 
