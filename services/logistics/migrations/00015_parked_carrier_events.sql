@@ -4,17 +4,21 @@
 -- yet (booked at the carrier, its answer lost or on its way) is parked here
 -- when the feed brings it, and the feed reads on past it: before, the feed
 -- stopped at it, holding up every other parcel of the carrier until the
--- booking was stored. Each read of the carrier's feed first applies its
--- parked events again and removes those applied or found to apply to
--- nothing. An event parked twice (a crash between parking and moving the
--- cursor) is applied once all the same: tracking events by their id,
--- charges by their leg.
+-- booking was stored. Each read of the carrier's feed first applies the
+-- parked events whose booking is stored by now (no parcel of their
+-- consolidation, reference, is still on its way to the central warehouse),
+-- and removes those applied or found to apply to nothing. An event is
+-- parked once per carrier (every replica reads the feed): a copy parked
+-- again is dropped, and one applied twice changes nothing (tracking events
+-- are known by their id, charges by their leg).
 CREATE TABLE parked_carrier_events (
     parked_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     carrier_id uuid NOT NULL REFERENCES carriers (carrier_id),
-    reference text NOT NULL,
+    event_id text NOT NULL,
+    reference uuid NOT NULL,
     event jsonb NOT NULL,
-    parked_at timestamptz NOT NULL
+    parked_at timestamptz NOT NULL,
+    UNIQUE (carrier_id, event_id)
 );
 -- A carrier's parked events in order; parked_at included for the failing
 -- steps' count and age, read from the index alone.

@@ -23,5 +23,7 @@ CREATE INDEX CONCURRENTLY shipments_returned_at_central ON shipments (last_event
 RESET lock_timeout;
 
 -- +goose Down
-DROP INDEX IF EXISTS shipments_returned_at_central;
+SET lock_timeout = 0;
+DROP INDEX CONCURRENTLY IF EXISTS shipments_returned_at_central;
+RESET lock_timeout;
 ALTER TABLE shipments DROP COLUMN IF EXISTS central_return_settled_at;

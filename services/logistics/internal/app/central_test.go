@@ -17,6 +17,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/geo"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/pkg/webhook"
 	"github.com/crossdock/crossdock/services/logistics/internal/adapters/carrierapi"
 	"github.com/crossdock/crossdock/services/logistics/internal/app"
 	"github.com/crossdock/crossdock/services/logistics/internal/domain"
@@ -355,8 +356,42 @@ func TestOnwardEventsWaitForTheirBookingToBeStored(t *testing.T) {
 	if cursor < lastOnward {
 		t.Errorf("the feed stopped at %d, before the onward events up to %d", cursor, lastOnward)
 	}
-	if got := testkit.FailingSteps(t, f.store.FailingShipments)["onward_events_parked"].Count; got == 0 {
+	parked := testkit.FailingSteps(t, f.store.FailingShipments)["onward_events_parked"].Count
+	if parked == 0 {
 		t.Error("no onward event counted parked")
+	}
+	// Another replica reading the same events parks no second copy.
+	if _, err := f.pool.Exec(ctx, `UPDATE carrier_cursors SET after_seq = 0 WHERE carrier_id = $1`, f.carrier.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.PollCarrier(ctx, f.carrier, 500, log); err != nil {
+		t.Fatal(err)
+	}
+	if again := testkit.FailingSteps(t, f.store.FailingShipments)["onward_events_parked"].Count; again != parked {
+		t.Errorf("the feed read again parked %d events, %d before; want no copies", again, parked)
+	}
+	// Parked events are read only once their booking is stored: those
+	// still waiting hold up none that could be applied.
+	if ready, err := f.store.ParkedCarrierEvents(ctx, f.carrier.ID, 500); err != nil || len(ready) != 0 {
+		t.Errorf("parked events ready before their booking is stored: %d (%v), want none", len(ready), err)
+	}
+	// A charge whose text the database would refuse is the event's own
+	// fault, not parked (parking it would fail, and stop the feed there).
+	waiting, err := f.svc.GetShipment(ctx, orders, parcels[0].ID)
+	if err != nil || waiting.ConsolidationID == uuid.Nil {
+		t.Fatalf("a parcel of the consolidation: %v, consolidation %s", err, waiting.ConsolidationID)
+	}
+	charge := carrierapi.EventJSON{ID: "charge-nul", Type: "charge", Waybill: onward, Reference: waiting.ConsolidationID.String(),
+		OccurredAt: time.Now()}
+	charge.Charge = &struct {
+		LegID    string `json:"leg_id"`
+		Kind     string `json:"kind"`
+		Amount   int64  `json:"amount"`
+		Currency string `json:"currency"`
+	}{LegID: "L-nul", Kind: "last_mile", Amount: 100, Currency: "US\x00"}
+	body := mustJSON(t, charge)
+	if _, err := f.svc.HandleWebhook(ctx, carrierCode, webhook.Sign([]byte(webhookSecret), time.Now(), body), body); !apperr.IsKind(err, apperr.KindInvalid) {
+		t.Errorf("a charge with a NUL in its currency for a booking not stored = %v, want InvalidArgument", err)
 	}
 	for _, sh := range parcels {
 		if v, err := f.svc.GetShipment(ctx, orders, sh.ID); err != nil || v.Status == domain.StatusDelivered {

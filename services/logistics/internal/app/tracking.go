@@ -118,8 +118,9 @@ func (s *Service) applyBatch(ctx context.Context, r Repository, items []eventIte
 	// consolidation still at stage 1 may be booked at the carrier with its
 	// answer not stored yet (lost, or on its way): its events are refused
 	// for now rather than dropped as another's, and come again (the
-	// carrier's webhook retry, the feed read again from them) once
-	// BookOnward, which books it again under the same reference, stored it.
+	// carrier's webhook retry; the feed parks them and applies them again)
+	// once BookOnward, which books it again under the same reference,
+	// stored it.
 	ships := map[uuid.UUID]domain.Shipment{}
 	byRef := map[uuid.UUID][]uuid.UUID{}
 	onwardNotStored := map[uuid.UUID]bool{}
@@ -241,6 +242,8 @@ func checkEventText(ev CarrierEvent) error {
 	field("description", ev.Description, maxEventTextBytes)
 	if ev.Charge != nil {
 		field("charge.leg_id", ev.Charge.LegID, maxEventIDBytes)
+		field("charge.kind", string(ev.Charge.Kind), maxEventIDBytes)
+		field("charge.currency", ev.Charge.Amount.Currency, maxEventIDBytes)
 	}
 	return v.Err()
 }
@@ -369,7 +372,9 @@ func (s *Service) PollCarrier(ctx context.Context, car domain.Carrier, pageSize 
 	}
 	applied, err := s.applyParked(ctx, car, pageSize, log)
 	if err != nil {
-		return applied, err
+		// The feed is read all the same: the parked events wait for the
+		// next read, the carrier's other parcels do not.
+		log.Warn("applying a carrier's parked events failed; the next read tries again", "carrier", car.Code, "error", err)
 	}
 	feed := feedOf(s.cfg.Environment, ep)
 	after, err := s.store.FeedCursor(ctx, car.ID, feed)
@@ -414,10 +419,11 @@ func (s *Service) PollCarrier(ctx context.Context, car domain.Carrier, pageSize 
 	}
 }
 
-// applyParked applies a carrier's parked events (up to limit, oldest
-// first) and removes those applied or found to apply to nothing; those
-// whose onward booking is still not stored stay parked. It returns how
-// many were new.
+// applyParked applies a carrier's parked events whose onward booking is
+// stored by now (up to limit, oldest first; Tracking.ParkedCarrierEvents)
+// and removes those applied or found to apply to nothing; one whose
+// booking is not stored after all stays parked. It returns how many were
+// new.
 func (s *Service) applyParked(ctx context.Context, car domain.Carrier, limit int, log *slog.Logger) (int, error) {
 	parked, err := s.store.ParkedCarrierEvents(ctx, car.ID, limit)
 	if err != nil || len(parked) == 0 {

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -118,37 +117,6 @@ func (r repo) SaveFeedCursor(ctx context.Context, carrierID uuid.UUID, feed stri
 	_, err := r.q.Exec(ctx, `INSERT INTO carrier_cursors (carrier_id, feed, after_seq, updated_at) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (carrier_id, feed) DO UPDATE SET after_seq = GREATEST(carrier_cursors.after_seq, EXCLUDED.after_seq), updated_at = EXCLUDED.updated_at`,
 		carrierID, feed, after, at)
-	return err
-}
-
-func (r repo) ParkCarrierEvent(ctx context.Context, carrierID uuid.UUID, ev app.CarrierEvent, at time.Time) error {
-	body, err := json.Marshal(ev)
-	if err != nil {
-		return err
-	}
-	_, err = r.q.Exec(ctx, `INSERT INTO parked_carrier_events (carrier_id, reference, event, parked_at) VALUES ($1, $2, $3, $4)`,
-		carrierID, ev.Reference, body, at)
-	return err
-}
-
-func (r repo) ParkedCarrierEvents(ctx context.Context, carrierID uuid.UUID, limit int) ([]app.ParkedEvent, error) {
-	rows, _ := r.q.Query(ctx, `SELECT parked_id, event, parked_at FROM parked_carrier_events
-		WHERE carrier_id = $1 ORDER BY parked_id LIMIT $2`, carrierID, limit)
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (app.ParkedEvent, error) {
-		var p app.ParkedEvent
-		var body []byte
-		if err := row.Scan(&p.ID, &body, &p.ParkedAt); err != nil {
-			return p, err
-		}
-		return p, json.Unmarshal(body, &p.Event)
-	})
-}
-
-func (r repo) UnparkCarrierEvents(ctx context.Context, ids []int64) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	_, err := r.q.Exec(ctx, `DELETE FROM parked_carrier_events WHERE parked_id = ANY($1)`, ids)
 	return err
 }
 
