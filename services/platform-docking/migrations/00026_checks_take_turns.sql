@@ -29,7 +29,9 @@ CREATE INDEX CONCURRENTLY supply_products_submitted_turns ON supply_products (pl
 RESET lock_timeout;
 
 -- +goose Down
-DROP INDEX IF EXISTS supply_products_submitted_turns;
-DROP INDEX IF EXISTS listings_pending_turns;
+SET lock_timeout = 0;
+DROP INDEX CONCURRENTLY IF EXISTS supply_products_submitted_turns;
+DROP INDEX CONCURRENTLY IF EXISTS listings_pending_turns;
+RESET lock_timeout;
 ALTER TABLE supply_products DROP COLUMN IF EXISTS approval_checked_at;
 ALTER TABLE listings DROP COLUMN IF EXISTS status_asked_at;

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -120,8 +121,8 @@ var ErrPartnerOrderNotHeld = apperr.FailedPrecondition("only a held partner orde
 var ErrPartnerOrderIDUnpullable = apperr.FailedPrecondition("this order's id is too long to read the order by it; it is read again when the partner updates it").
 	WithReason("PARTNER_ORDER_ID_UNPULLABLE")
 
-// MaxPullOrderID bounds the partner order ids a pull by id names (the
-// pull_requests table's check).
+// MaxPullOrderID bounds the partner order ids a pull by id names, in
+// characters (the pull_requests table's check).
 const MaxPullOrderID = 128
 
 // RetryPartnerOrder asks for a held partner order to be read again now
@@ -143,7 +144,7 @@ func (t *Trade) RetryPartnerOrder(ctx context.Context, c auth.Caller, partnerID 
 		return PulledOrder{}, apperr.NotFound("partner order", partnerOrderID)
 	case o.State != PulledHeld:
 		return PulledOrder{}, ErrPartnerOrderNotHeld.WithMetadata("state", o.State)
-	case len(partnerOrderID) > MaxPullOrderID:
+	case utf8.RuneCountInString(partnerOrderID) > MaxPullOrderID:
 		return PulledOrder{}, ErrPartnerOrderIDUnpullable
 	}
 	if err := t.store.RequestPull(ctx, p.ID, partnerOrderID, t.clock()); err != nil {
