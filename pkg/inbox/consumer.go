@@ -20,6 +20,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -586,8 +587,8 @@ func (c *Consumer) settle(ctx context.Context, d delivered, err error) error {
 	var perm permanentError
 	n := d.meta.NumDelivered
 	permanent := errors.As(err, &perm)
-	if !permanent && c.databaseAway(ctx) {
-		c.Log.Warn("inbox: the database does not answer; the event waits for it", "consumer", c.Name,
+	if !permanent && (databaseRefused(err) || c.databaseAway(ctx)) {
+		c.Log.Warn("inbox: the database does not answer, or cannot take writes now; the event waits for it", "consumer", c.Name,
 			"event_id", d.msg.EventID, "delivery", n, "error", err)
 		return errors.Join(errDatabaseDown, d.raw.NakWithDelay(c.Backoff[0]))
 	}
@@ -598,6 +599,21 @@ func (c *Consumer) settle(ctx context.Context, d delivered, err error) error {
 	c.Log.Warn("inbox: handler failed; will retry", "consumer", c.Name, "event_id", d.msg.EventID,
 		"delivery", n, "retry_in", delay, "error", err)
 	return d.raw.NakWithDelay(delay)
+}
+
+// databaseRefused reports a failure the database's state caused, not the
+// event's, though the database answers pings: its connection broke, it is
+// out of resources (disk, memory, connections), shutting down or starting,
+// or it only reads (a primary demoted in a failover). Such an event waits,
+// as one the database does not answer does, rather than going to the dead
+// letters after a few deliveries.
+func databaseRefused(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	code := pgErr.Code
+	return strings.HasPrefix(code, "08") || strings.HasPrefix(code, "53") || strings.HasPrefix(code, "57P") || code == "25006"
 }
 
 // errDatabaseDown answers a message that failed while the consumer's

@@ -3,6 +3,7 @@ package inbox_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -334,6 +336,29 @@ func TestAnEventFailingWhileTheDatabaseIsDownIsNotDeadLettered(t *testing.T) {
 		t.Fatalf("dead letters: %v, %v; want none", dead, err)
 	}
 	e.Go(t, e.Consumer(t, "c1").Run) // the database back
+	eventstest.ExactlyOnce(t, e.WaitApplied(t, "c1", []uuid.UUID{id}), []uuid.UUID{id})
+}
+
+// A failure the database's state caused while it answers pings (a primary
+// demoted to read-only in a failover) is not the event's: the event waits
+// for the database, whatever its delivery, rather than going to the dead
+// letters, and is applied once writes are taken again.
+func TestAnEventRefusedByAReadOnlyDatabaseIsNotDeadLettered(t *testing.T) {
+	e := eventstest.Setup(t)
+	id := e.Emit(t, 1, true)[0]
+	ctx := context.Background()
+	c := e.Consumer(t, "c1")
+	c.MaxDeliver = 1 // any failure of the event's own dead-letters at once
+	c.Handler = func(context.Context, pgx.Tx, inbox.Message) error {
+		return fmt.Errorf("record the event: %w", &pgconn.PgError{Code: "25006", Message: "cannot execute INSERT in a read-only transaction"})
+	}
+	if err := c.ProcessBatch(ctx, fetch(t, e, "c1", 1)); err == nil {
+		t.Fatal("the event was answered as applied with the database read-only")
+	}
+	if dead, err := inbox.ListDeadLetters(ctx, e.JS, "c1"); err != nil || len(dead) != 0 {
+		t.Fatalf("dead letters: %v, %v; want none", dead, err)
+	}
+	e.Go(t, e.Consumer(t, "c1").Run) // writes taken again
 	eventstest.ExactlyOnce(t, e.WaitApplied(t, "c1", []uuid.UUID{id}), []uuid.UUID{id})
 }
 
