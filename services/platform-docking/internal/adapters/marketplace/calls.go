@@ -58,15 +58,7 @@ func (c *Connector) ListingStates(ctx context.Context, p domain.Partner, markers
 	if err != nil {
 		return nil, err
 	}
-	states := make([]domain.ListingState, 0, len(resp.GetListings()))
-	for _, st := range resp.GetListings() {
-		s, err := listingState(st)
-		if err != nil {
-			return nil, err
-		}
-		states = append(states, s)
-	}
-	return states, nil
+	return readableStates(resp.GetListings()), nil
 }
 
 // ListOrders reads a page of the orders updated in w.

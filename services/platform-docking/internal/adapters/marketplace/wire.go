@@ -38,6 +38,21 @@ var listingStatuses = map[partnerv1.ListingStatus]domain.ListingStatus{
 
 // listingState maps a listing's state; a status docking cannot place is a
 // bad answer, not something to guess at.
+// readableStates maps the partner's answer on its listings, leaving out
+// the states it cannot read (a status newer than the protocol this side
+// speaks): their listings stay pending, asked about again in their turn,
+// and the others' verdicts are recorded. Failing the whole answer for one
+// of them, no listing's verdict was read again.
+func readableStates(list []*partnerv1.ListingState) []domain.ListingState {
+	states := make([]domain.ListingState, 0, len(list))
+	for _, st := range list {
+		if s, err := listingState(st); err == nil {
+			states = append(states, s)
+		}
+	}
+	return states
+}
+
 func listingState(st *partnerv1.ListingState) (domain.ListingState, error) {
 	status, ok := listingStatuses[st.GetStatus()]
 	if !ok {

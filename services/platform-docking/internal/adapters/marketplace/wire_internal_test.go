@@ -165,3 +165,21 @@ func TestANULCharacterIsKeptUnreadable(t *testing.T) {
 		t.Errorf("order %s %q, buyer %q", o.Status, o.RawStatus, o.BuyerRef)
 	}
 }
+
+// A listing state the connector cannot read (a status newer than the
+// protocol it speaks) is left out of the answer, and the others' verdicts
+// are kept: before, the whole answer failed, and no verdict was read again.
+func TestAListingStateNotReadIsLeftOutAlone(t *testing.T) {
+	got := readableStates([]*partnerv1.ListingState{
+		{Marker: "crossdock:a", Status: partnerv1.ListingStatus_LISTING_STATUS_LIVE, ListingId: "L-1"},
+		{Marker: "crossdock:b", Status: partnerv1.ListingStatus(99)},
+		{Marker: "crossdock:c", Status: partnerv1.ListingStatus_LISTING_STATUS_REJECTED, Reasons: []string{"blurry"}},
+	})
+	var markers []string
+	for _, s := range got {
+		markers = append(markers, s.Marker)
+	}
+	if !slices.Equal(markers, []string{"crossdock:a", "crossdock:c"}) {
+		t.Errorf("states read = %v, want a and c", markers)
+	}
+}

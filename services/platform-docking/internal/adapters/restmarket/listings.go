@@ -106,15 +106,22 @@ func (c *Client) ListingStates(ctx context.Context, p domain.Partner, markers []
 	if err := c.call(ctx, p, "items.status.get", url.Values{"outer_ids": {strings.Join(markers, ",")}}, &a); err != nil {
 		return nil, err
 	}
-	states := make([]domain.ListingState, 0, len(a.Items))
-	for _, it := range a.Items {
-		s, err := listingState("items.status.get", it)
-		if err != nil {
-			return nil, err
+	return readableStates(a.Items), nil
+}
+
+// readableStates maps the partner's item states, leaving out those it
+// cannot read (an approve_status the protocol does not define, a bad
+// time): their listings stay pending, asked about again in their turn, and
+// the others' verdicts are recorded. Failing the whole answer for one of
+// them, no listing's verdict was read again.
+func readableStates(items []itemState) []domain.ListingState {
+	states := make([]domain.ListingState, 0, len(items))
+	for _, it := range items {
+		if s, err := listingState("items.status.get", it); err == nil {
+			states = append(states, s)
 		}
-		states = append(states, s)
 	}
-	return states, nil
+	return states
 }
 
 // listingState maps the partner's item state; an approve_status the
