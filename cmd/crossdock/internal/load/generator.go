@@ -8,8 +8,11 @@ import (
 
 // JourneyFunc runs arrival k's journey and reports what happened. It gets a
 // context that outlives an interrupted run (its own calls are bounded by
-// their timeouts), so journeys in flight finish and are counted.
-type JourneyFunc func(ctx context.Context, k int) Outcome
+// their timeouts), so journeys in flight finish and are counted, and the
+// time the arrival was due, from which the journey counts: a generator
+// late to fire it, or a goroutine slow to start, is time the buyer waited
+// too (leaving it out hides exactly the delays of a saturated machine).
+type JourneyFunc func(ctx context.Context, k int, due time.Time) Outcome
 
 // Generator launches the journeys of a schedule as an open model.
 type Generator struct {
@@ -40,9 +43,10 @@ func (g *Generator) Run(ctx context.Context) time.Duration {
 			return
 		}
 		g.Recorder.arrived(late, false)
+		due := g.Clock.Now().Add(-late)
 		wg.Go(func() {
 			defer func() { <-slots }()
-			g.Recorder.finished(g.Journey(journeys, k))
+			g.Recorder.finished(g.Journey(journeys, k, due))
 		})
 	})
 	wg.Wait()

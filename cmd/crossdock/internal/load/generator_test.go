@@ -24,7 +24,7 @@ func newBlockingJourneys(n int) *blockingJourneys {
 		}}
 }
 
-func (b *blockingJourneys) run(_ context.Context, k int) Outcome {
+func (b *blockingJourneys) run(_ context.Context, k int, _ time.Time) Outcome {
 	b.started <- k
 	<-b.release
 	return b.outcome(k)

@@ -20,13 +20,18 @@ type Journeys struct {
 // Run is arrival k's journey: one listings search, a checkout of its SKUs
 // (quantity 1 each, checkout id "load-<run>-<k>", fresh for every arrival), and
 // the payment of the order from the wallet. It stops at the first failure.
-func (j *Journeys) Run(ctx context.Context, k int) Outcome {
+// The journey counts from due, when the arrival was due (now if zero).
+func (j *Journeys) Run(ctx context.Context, k int, due time.Time) Outcome {
 	a := j.Plan[k]
 	b := j.Buyers[a.Buyer]
 	var o Outcome
-	// The journey counts from here: a token due for renewal (the buyer's
-	// other journeys wait for it) is part of what this one waited.
+	// The journey counts from when it was due: the generator's lateness,
+	// and a token due for renewal (the buyer's other journeys wait for
+	// it), are part of what this one waited.
 	start := time.Now()
+	if !due.IsZero() && due.Before(start) {
+		start = due
+	}
 	token, err := b.Token(ctx)
 	if err != nil {
 		o.Samples = append(o.Samples, Sample{Step: StepAuth, Err: err})

@@ -24,9 +24,10 @@ const (
 	// its money, as the buyer's client sees it. It is the pay call plus the
 	// client's own turnaround between the two calls.
 	StepPlacedToPaid Step = "placed→paid"
-	// StepJourney runs from the journey's start (its token, renewed when
-	// due, then the browse call) to the pay answer: the whole journey of a
-	// completed arrival.
+	// StepJourney runs from when the arrival was due (the generator's
+	// lateness and the journey's start included, then its token, renewed
+	// when due, and the browse call) to the pay answer: the whole journey
+	// of a completed arrival.
 	StepJourney Step = "journey"
 )
 
