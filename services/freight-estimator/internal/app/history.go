@@ -106,12 +106,20 @@ const (
 // event to the history, inside the transaction repo belongs to (the inbox's,
 // so the event id and the record commit together). A shipment already known is
 // a duplicate; bad data is refused, counted with its reason, and reported as
-// OutcomeRejected rather than as an error, since retrying cannot fix it.
+// OutcomeRejected rather than as an error, since retrying cannot fix it. A
+// completion time ahead of this service's clock (beyond domain.FutureSkew:
+// the sender's clock is ahead) is taken as now.
 func (s *Service) RecordCompletedShipment(ctx context.Context, repo Repository, in domain.ShipmentInput) (Outcome, string, error) {
 	if err := s.baseChecked(ctx, 0); err != nil {
 		return 0, "", err // the event is delivered again
 	}
 	now := s.clock()
+	if in.CompletedAt.After(now.Add(domain.FutureSkew)) {
+		// Logistics' clock is ahead of ours: the shipment completed (the
+		// event says so), no later than now by our clock. Refused as bad
+		// data, it would never be learned, though it is good.
+		in.CompletedAt = now
+	}
 	sh, err := domain.NewShipment(in, s.base, now)
 	if err != nil {
 		if !apperr.IsKind(err, apperr.KindInvalid) {

@@ -108,3 +108,49 @@ func TestPrune(t *testing.T) {
 		t.Errorf("%d records in memory after compaction, want 1 (the one in the window)", records)
 	}
 }
+
+// Warming the history with more than the cache holds keeps the busiest
+// routes: quieter routes are loaded first and evicted first. Before, the
+// busiest were loaded first, so their snapshots were the least recently
+// used, and the first routes evicted.
+func TestWarmingKeepsTheBusiestRoutes(t *testing.T) {
+	f := newFixture(t, "USD", app.WithHistoryLimit(5))
+	routeR3 := domain.Route{OriginCountry: "CN", OriginRegion: "CN-GD", DestinationCountry: "FR", DestinationRegion: "FR-IDF"}
+	r := func(route domain.Route) rec { return rec{route: route, vol: 1000, wt: 2000, val: 5000, freight: 1000} }
+	f.importRecs(t, r(routeR), r(routeR)) // the busiest route: three writes, five records
+	f.importRecs(t, r(routeR), r(routeR))
+	f.importRecs(t, r(routeR))
+	f.importRecs(t, r(routeR2), r(routeR2))
+	f.importRecs(t, r(routeR3))
+	if _, err := f.svc.WarmHistory(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if routes, records := f.svc.History().Stats(); routes != 1 || records != 5 {
+		t.Errorf("after warming: %d routes, %d records held; want the busiest route's 5 alone", routes, records)
+	}
+}
+
+// A completed shipment whose completion time is ahead of this service's
+// clock (logistics' clock runs fast) is learned, as completed now: before,
+// it was refused as bad data and never entered the history.
+func TestAShipmentCompletedByAClockAheadIsLearned(t *testing.T) {
+	f := newFixture(t, "USD")
+	in := f.input(rec{vol: 1000, wt: 500, val: 2000, freight: 700})
+	in.CompletedAt = f.clock.Now().Add(time.Hour)
+	var outcome app.Outcome
+	var reason string
+	err := f.store.InTx(ctx, func(r app.Repository) (err error) {
+		outcome, reason, err = f.svc.RecordCompletedShipment(ctx, r, in)
+		return err
+	})
+	if err != nil || outcome != app.OutcomeAdded {
+		t.Fatalf("a shipment completed an hour ahead of our clock = %v (%q), %v; want added", outcome, reason, err)
+	}
+	var completed time.Time
+	if err := f.pool.QueryRow(ctx, `SELECT completed_at FROM shipments WHERE shipment_id = $1`, in.ShipmentID).Scan(&completed); err != nil {
+		t.Fatal(err)
+	}
+	if !completed.Equal(f.clock.Now()) {
+		t.Errorf("recorded as completed at %v, want now (%v)", completed, f.clock.Now())
+	}
+}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -264,8 +265,10 @@ func (s *Service) Prune(ctx context.Context) (int64, error) {
 	}
 }
 
-// WarmHistory loads every route's window into memory, the most active routes
-// first, so that the first estimates after a start do not wait for loads.
+// WarmHistory loads every route's window into memory, so that the first
+// estimates after a start do not wait for loads. The least active routes go
+// first: beyond the cache's record limit, the routes loaded earliest are the
+// least recently used and evicted first, and the busiest stay held.
 func (s *Service) WarmHistory(ctx context.Context) (int, error) {
 	now := s.clock()
 	cfg, err := s.store.ConfigAt(ctx, now)
@@ -277,7 +280,7 @@ func (s *Service) WarmHistory(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	since := now.Add(-cfg.Window).UnixMicro()
-	for _, id := range ids {
+	for _, id := range slices.Backward(ids) {
 		if _, err := s.history.Snapshot(ctx, id, 0, since); err != nil {
 			return 0, err
 		}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/crossdock/crossdock/services/freight-estimator/internal/domain"
 )
@@ -103,12 +104,15 @@ func (c *Cache) load(ctx context.Context, e *entry, routeID, seq, since int64) (
 		return s, false, nil
 	}
 	if s == nil || s.Since > since {
-		// First use, or a longer window than the snapshot holds: load it all.
-		records, maxSeq, err := c.loader.LoadRoute(ctx, routeID, since, 0)
+		// First use, or a longer window than the snapshot holds: load it
+		// all, from a little earlier (snapshotSlack), so that an estimate
+		// whose clock read a moment before this one's is served too.
+		from := since - snapshotSlack
+		records, maxSeq, err := c.loader.LoadRoute(ctx, routeID, from, 0)
 		if err != nil {
 			return nil, false, err
 		}
-		s = Build(records, max(seq, maxSeq), since)
+		s = Build(records, max(seq, maxSeq), from)
 	} else {
 		records, maxSeq, err := c.loader.LoadRoute(ctx, routeID, s.Since, s.Seq)
 		if err != nil {
@@ -164,10 +168,18 @@ func (c *Cache) entry(routeID int64) *entry {
 	return e
 }
 
-// Compact drops from every snapshot the records completed before since, which
-// no estimate with the current window can count any more. A later estimate
-// with a longer window reloads its route.
+// snapshotSlack is how much earlier than asked a snapshot starts (Unix
+// microseconds): estimates running at once read the clock moments apart,
+// and one whose window starts a microsecond before the snapshot's would
+// otherwise load the whole route again (seconds on a busy route), as would
+// every estimate in flight when the pruning compacts.
+const snapshotSlack = int64(10 * time.Minute / time.Microsecond)
+
+// Compact drops from every snapshot the records completed before since
+// (less snapshotSlack), which no estimate with the current window can count
+// any more. A later estimate with a longer window reloads its route.
 func (c *Cache) Compact(since int64) {
+	since -= snapshotSlack
 	c.mu.Lock()
 	entries := make([]*entry, 0, len(c.routes))
 	for _, e := range c.routes {

@@ -159,6 +159,13 @@ func TestCacheLoadsIncrements(t *testing.T) {
 	if n := count(2, q); n != 2 || l.loads != 3 {
 		t.Fatalf("after compaction: %d records, %d loads", n, l.loads)
 	}
+	// An estimate whose clock was read a moment before the compaction's
+	// (its window starting a little earlier) is served without a reload.
+	earlier := q
+	earlier.Since -= time.Second.Microseconds()
+	if n := count(2, earlier); n != 2 || l.loads != 3 {
+		t.Fatalf("a window starting a second earlier: %d records, %d loads; want no reload", n, l.loads)
+	}
 	if routes, records := c.Stats(); routes != 1 || records != 2 {
 		t.Errorf("stats = %d routes, %d records", routes, records)
 	}
