@@ -44,7 +44,7 @@ A progress line goes to stderr every second; the report to stdout: target and
 achieved journeys per second, p50/p95/p99/max latency per step, errors by step
 and code, dropped arrivals. Only loopback addresses are accepted.
 Exit status: 1 when setup fails (or, with --fail-on-errors, when any journey
-failed), 2 for a usage mistake.`
+failed or any arrival was dropped), 2 for a usage mistake.`
 
 // runIDPattern keeps run ids usable in e-mails, checkout ids and keys.
 var runIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,23}$`)
@@ -66,7 +66,7 @@ func runLoad(ctx context.Context, args []string) error {
 	supplierPassword := fs.String("supplier-password", seed.DemoPassword, "their password")
 	restock := fs.Bool("restock", true, "add stock, as its supplier, to any SKU the run could buy out")
 	timeout := fs.Duration("timeout", 30*time.Second, "bound on each request")
-	failOnErrors := fs.Bool("fail-on-errors", false, "exit 1 when any journey failed")
+	failOnErrors := fs.Bool("fail-on-errors", false, "exit 1 when any journey failed or any arrival was dropped")
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
@@ -153,8 +153,8 @@ func runLoad(ctx context.Context, args []string) error {
 	switch {
 	case report.Interrupted:
 		return errors.New("interrupted: the report covers the arrivals launched before")
-	case *failOnErrors && report.ErrorTotal() > 0:
-		return fmt.Errorf("%d of %d journeys failed (--fail-on-errors)", report.ErrorTotal(), report.Counts.Arrivals-report.Counts.Dropped)
+	case *failOnErrors && report.Shortfall() != nil:
+		return fmt.Errorf("%w (--fail-on-errors)", report.Shortfall())
 	}
 	return nil
 }

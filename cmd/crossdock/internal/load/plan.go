@@ -2,6 +2,7 @@ package load
 
 import (
 	"math/rand/v2"
+	"slices"
 )
 
 // MaxLines is the most SKUs one journey buys (each a quantity of 1).
@@ -30,11 +31,24 @@ func NewPlan(arrivals, buyers, skus int, queries []string, seed uint64) []Arriva
 	out := make([]Arrival, arrivals)
 	for k := range out {
 		n := 1 + rng.IntN(min(MaxLines, skus))
-		a := Arrival{Buyer: k % buyers, SKUs: rng.Perm(skus)[:n], Locale: browseLocales[rng.IntN(len(browseLocales))]}
+		a := Arrival{Buyer: k % buyers, SKUs: distinct(rng, n, skus), Locale: browseLocales[rng.IntN(len(browseLocales))]}
 		if len(queries) > 0 {
 			a.Query = queries[rng.IntN(len(queries))]
 		}
 		out[k] = a
+	}
+	return out
+}
+
+// distinct draws n distinct numbers below of (n ≤ of, n at most MaxLines),
+// in a slice of n: a permutation of every SKU per arrival, kept alive by
+// its first few, cost memory in proportion to arrivals × SKUs.
+func distinct(rng *rand.Rand, n, of int) []int {
+	out := make([]int, 0, n)
+	for len(out) < n {
+		if i := rng.IntN(of); !slices.Contains(out, i) {
+			out = append(out, i)
+		}
 	}
 	return out
 }

@@ -29,6 +29,12 @@ func TestNewPlan(t *testing.T) {
 				if n := len(a.SKUs); n < 1 || n > min(MaxLines, tt.skus) {
 					t.Errorf("arrival %d buys %d SKUs", k, n)
 				}
+				// Each arrival holds its own few SKUs, not a slice of a
+				// permutation of the whole catalogue (a million arrivals
+				// of a large catalogue would hold gigabytes).
+				if c := cap(a.SKUs); c > MaxLines {
+					t.Errorf("arrival %d holds room for %d SKUs", k, c)
+				}
 				sorted := slices.Sorted(slices.Values(a.SKUs))
 				if len(slices.Compact(sorted)) != len(a.SKUs) || sorted[0] < 0 || sorted[len(sorted)-1] >= tt.skus {
 					t.Errorf("arrival %d buys %v: not distinct SKUs of %d", k, a.SKUs, tt.skus)

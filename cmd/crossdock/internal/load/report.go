@@ -1,6 +1,7 @@
 package load
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -57,6 +58,21 @@ func (r Report) Achieved() float64 {
 
 // ErrorTotal is the number of failed journeys.
 func (r Report) ErrorTotal() int64 { return r.Counts.Failed }
+
+// Shortfall says why a run fell short of its target, for --fail-on-errors:
+// journeys failed, or arrivals were dropped at the in-flight bound (the
+// mesh could not keep up: a run that dropped most of its arrivals is no
+// pass). Nil when every arrival ran and none failed.
+func (r Report) Shortfall() error {
+	var errs []error
+	if n := r.ErrorTotal(); n > 0 {
+		errs = append(errs, fmt.Errorf("%d of %d journeys failed", n, r.Counts.Arrivals-r.Counts.Dropped))
+	}
+	if n := r.Counts.Dropped; n > 0 {
+		errs = append(errs, fmt.Errorf("%d of %d arrivals dropped at the in-flight bound", n, r.Counts.Arrivals))
+	}
+	return errors.Join(errs...)
+}
 
 // Write prints the report. Its first lines are "key  value" pairs a script
 // can read (run, buyers, completed, errors, dropped); then the latency

@@ -142,3 +142,34 @@ func TestProgressShow(t *testing.T) {
 		}
 	}
 }
+
+// A run falls short when a journey failed or an arrival was dropped: one
+// that dropped nearly every arrival at the in-flight bound, none failing,
+// is no pass for --fail-on-errors.
+func TestShortfall(t *testing.T) {
+	tests := []struct {
+		name                      string
+		arrivals, failed, dropped int64
+		want                      []string
+	}{
+		{"every arrival ran", 10, 0, 0, nil},
+		{"a journey failed", 10, 1, 0, []string{"1 of 10 journeys failed"}},
+		{"arrivals dropped", 10, 0, 9, []string{"9 of 10 arrivals dropped"}},
+		{"both", 10, 1, 2, []string{"1 of 8 journeys failed", "2 of 10 arrivals dropped"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var r Report
+			r.Counts.Arrivals, r.Counts.Failed, r.Counts.Dropped = tt.arrivals, tt.failed, tt.dropped
+			err := r.Shortfall()
+			if (err == nil) != (tt.want == nil) {
+				t.Fatalf("Shortfall() = %v, want %v", err, tt.want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Shortfall() = %q, want it to say %q", err, w)
+				}
+			}
+		})
+	}
+}
