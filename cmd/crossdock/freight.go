@@ -12,6 +12,7 @@ import (
 
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/cli"
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/freight"
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/mesh"
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/seed"
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/signin"
 	freightv1 "github.com/crossdock/crossdock/gen/crossdock/freight/v1"
@@ -51,8 +52,9 @@ func runFreightImport(ctx context.Context, args []string) error {
 	generate := fs.Int("generate", 0, "generate this many shipments instead of reading a file")
 	seedFlag := fs.Uint64("seed", 1, "seed of the generated history")
 	out := fs.String("out", "", "with --generate: write the CSV here instead of importing")
-	addr := fs.String("addr", "127.0.0.1:9107", "the freight estimator's gRPC address")
-	usersAddr := fs.String("users-addr", "127.0.0.1:9101", "the users service's gRPC address (sign-in)")
+	offset := fs.Int("port-offset", 0, "the local mesh's port offset (crossdock up --port-offset); sets the defaults of --addr and --users-addr")
+	addr := fs.String("addr", "", "the freight estimator's gRPC address (default 127.0.0.1:9107 + offset)")
+	usersAddr := fs.String("users-addr", "", "the users service's gRPC address, for signing in (default 127.0.0.1:9101 + offset)")
 	email := fs.String("email", envOr("CROSSDOCK_EMAIL", seed.AdminEmail), "admin account (env CROSSDOCK_EMAIL)")
 	password := fs.String("password", envOr("CROSSDOCK_PASSWORD", seed.DemoPassword), "its password (env CROSSDOCK_PASSWORD)")
 	errorsPath := fs.String("errors", "freight-import-errors.csv", "where to write the refused rows (removed when none)")
@@ -67,6 +69,17 @@ func runFreightImport(ctx context.Context, args []string) error {
 		return &cli.UsageError{Msg: "--out goes with --generate"}
 	case *batch < 1 || *batch > freight.MaxBatch:
 		return &cli.UsageError{Msg: fmt.Sprintf("--batch must be between 1 and %d", freight.MaxBatch)}
+	}
+
+	plan, err := mesh.NewPlan(*offset)
+	if err != nil {
+		return &cli.UsageError{Msg: "--port-offset: " + err.Error()}
+	}
+	if *addr == "" {
+		*addr = plan.Of(mesh.Service{Name: mesh.FreightEstimator}).GRPC
+	}
+	if *usersAddr == "" {
+		*usersAddr = plan.Of(mesh.Service{Name: mesh.Users}).GRPC
 	}
 
 	var src freight.Source

@@ -34,6 +34,9 @@ const Logistics = "logistics"
 // Finance is the service that talks to the payment provider.
 const Finance = "finance"
 
+// FreightEstimator is the service that estimates freight from history.
+const FreightEstimator = "freight-estimator"
+
 // PlatformDocking is the service that talks to partner platforms.
 const PlatformDocking = "platform-docking"
 
@@ -47,7 +50,7 @@ var Services = []Service{
 	{Name: "orders", GRPCPort: 9104, AdminPort: 9204},
 	{Name: Logistics, GRPCPort: 9105, AdminPort: 9205},
 	{Name: Finance, GRPCPort: 9106, AdminPort: 9206},
-	{Name: "freight-estimator", GRPCPort: 9107, AdminPort: 9207},
+	{Name: FreightEstimator, GRPCPort: 9107, AdminPort: 9207},
 	{Name: PlatformDocking, GRPCPort: 9108, AdminPort: 9208},
 	{Name: Gateway, AdminPort: 9209, HTTPPort: 8080},
 }
