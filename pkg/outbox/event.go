@@ -59,7 +59,9 @@ func Emit(ctx context.Context, tx pgx.Tx, subject string, msg proto.Message) err
 }
 
 // Add writes events in tx, in one statement whatever their number. They are
-// published only if tx commits, in the order given. When tx
+// published only if tx commits, in the order given as a rule, though not
+// across a publish that failed and was retried, nor across several relays
+// (ADR 0003: consumers must not depend on arrival order). When tx
 // tracks its commit (CommitTracker, as pg.InTx's transactions do), the relays
 // are woken once it has committed; otherwise Add wakes them at once and they
 // look for the rows until they see them commit (see Relay). The wake is
