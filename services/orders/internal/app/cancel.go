@@ -222,6 +222,44 @@ func (s *Service) saveMoves(ctx context.Context, r Repository, o domain.Order, c
 	return r.Emit(ctx, events...)
 }
 
+// refundStep is a cancelled sub-order's refund step (refundCancelled). An
+// order cancelled unpaid whose payment was started may yet be paid while
+// finance can take it: its quotes are locked until the payment deadline and
+// PaymentSettle more, and a payment finance commits late (stalled past its
+// payer's call) may see its captured event lost too. Until then, and a
+// settle time more for a commit in flight, an escrow not there is not the
+// last word: the step looks again every few minutes, and refunds what
+// lands.
+func (s *Service) refundStep(ctx context.Context, orderID, subID uuid.UUID) error {
+	if err := s.refundCancelled(ctx, subID); err != nil {
+		return err
+	}
+	o, err := s.store.GetOrder(ctx, orderID, false)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if o.Status != domain.Cancelled || o.PaidAt != nil || o.PaymentStartedAt == nil {
+		return nil
+	}
+	last := o.PaymentDueAt.Add(2 * s.cfg.PaymentSettle)
+	now := s.clock()
+	if !now.Before(last) {
+		return nil
+	}
+	next := now.Add(latePaymentLook)
+	if next.After(last) {
+		next = last
+	}
+	return errNotYet{until: next}
+}
+
+// latePaymentLook is how often the refund step of an order cancelled unpaid
+// looks again for a payment landing late.
+const latePaymentLook = 5 * time.Minute
+
 // refundCancelled returns what a cancelled sub-order's escrow still holds
 // to the buyer (nothing when it was never paid).
 func (s *Service) refundCancelled(ctx context.Context, subID uuid.UUID) error {

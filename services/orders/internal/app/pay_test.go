@@ -69,6 +69,40 @@ func TestAPaymentLandingOnACancelledOrderIsRefunded(t *testing.T) {
 	}
 }
 
+// A payment finance commits late (stalled past its payer's call) on an
+// order cancelled meanwhile, whose captured event never comes, is refunded
+// all the same: the refund step looks again until finance can no longer
+// take a payment (the quotes' lock ended). Before, its one look came first,
+// found no escrow, and the money stayed in the cancelled order's escrow.
+func TestAPaymentCommittedLateOnACancelledOrderIsRefunded(t *testing.T) {
+	s := newSaga(t)
+	ann := s.buyer(100_000)
+	o := s.checkout(t, ann, line(s.phone, 1))
+	s.w.payDown = true // finance stalls: the call gives up, nothing taken yet
+	_, err := s.svc.PayOrder(ctx, ann, o.ID)
+	wantKind(t, err, apperr.KindUnavailable, "")
+	s.w.payDown = false
+	if _, err := s.svc.CancelOrder(ctx, ann, o.ID, "changed my mind"); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	s.at = s.at.Add(time.Minute) // the payment's settle time: the refund step looks
+	s.run(t)
+	if err := s.w.payCheckout(o); err != nil { // finance commits the stalled payment now
+		t.Fatal(err)
+	}
+	for range 8 {
+		s.at = s.at.Add(5 * time.Minute)
+		s.run(t)
+	}
+	if s.w.wallets[ann.Subject] != 100_000 {
+		t.Errorf("wallet %d after a payment landed late on a cancelled order, want 100000 back", s.w.wallets[ann.Subject])
+	}
+	if e := s.w.escrows[o.SubOrders[0].ID]; e == nil || e.balance != 0 || e.refunded != o.Total {
+		t.Errorf("escrow %+v, want %d taken and refunded once", e, o.Total)
+	}
+}
+
 // The deadline reads the order without its lock: a payment that starts
 // between that read and its cancel is given its settle time, and finance
 // is asked again, rather than the order being cancelled under it.

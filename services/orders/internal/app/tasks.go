@@ -197,7 +197,7 @@ func (s *Service) runTask(ctx context.Context, t Task) error {
 	case TaskReleaseStock:
 		return s.Inventory.Release(ctx, t.Subject, "order cancelled")
 	case TaskRefund:
-		return s.refundCancelled(ctx, t.Subject)
+		return s.refundStep(ctx, t.OrderID, t.Subject)
 	case TaskCancelShipment:
 		return s.cancelShipment(ctx, t.OrderID, t.Subject)
 	case TaskCommitStock:
