@@ -27,7 +27,9 @@ type ListingConnector interface {
 	// success.
 	WithdrawListing(ctx context.Context, p domain.Partner, marker string) (domain.ListingState, error)
 	// ListingStates returns the states of the listings with these markers
-	// (at most 100); unknown markers are left out.
+	// (at most 100); unknown markers are left out. States it cannot read
+	// are left out too, and reported in the error returned with the
+	// others (states not nil): a partial answer.
 	ListingStates(ctx context.Context, p domain.Partner, markers []string) ([]domain.ListingState, error)
 }
 

@@ -294,11 +294,14 @@ func (t *Trade) pollListings(ctx context.Context, p domain.Partner) error {
 	for i, l := range pending {
 		markers[i], asked[i] = l.Marker, l.SKUID
 	}
+	// A partial answer (some states unreadable) comes with its states and
+	// an error: the verdicts read are recorded, and the poll still fails
+	// for operators to see.
 	states, err := conn.ListingStates(ctx, p, markers)
-	if err != nil {
+	if err != nil && states == nil {
 		return err
 	}
-	return t.store.SetListingStates(ctx, p.ID, asked, states, t.clock())
+	return errors.Join(t.store.SetListingStates(ctx, p.ID, asked, states, t.clock()), err)
 }
 
 // QueueAllProducts queues every product on sale for a push, and every

@@ -58,7 +58,7 @@ func (c *Connector) ListingStates(ctx context.Context, p domain.Partner, markers
 	if err != nil {
 		return nil, err
 	}
-	return readableStates(resp.GetListings()), nil
+	return readableStates(resp.GetListings())
 }
 
 // ListOrders reads a page of the orders updated in w.

@@ -1,6 +1,7 @@
 package marketplace
 
 import (
+	"errors"
 	"strconv"
 	"time"
 
@@ -36,23 +37,28 @@ var listingStatuses = map[partnerv1.ListingStatus]domain.ListingStatus{
 	partnerv1.ListingStatus_LISTING_STATUS_WITHDRAWN: domain.ListingWithdrawn,
 }
 
-// listingState maps a listing's state; a status docking cannot place is a
-// bad answer, not something to guess at.
-// readableStates maps the partner's answer on its listings, leaving out
-// the states it cannot read (a status newer than the protocol this side
-// speaks): their listings stay pending, asked about again in their turn,
-// and the others' verdicts are recorded. Failing the whole answer for one
-// of them, no listing's verdict was read again.
-func readableStates(list []*partnerv1.ListingState) []domain.ListingState {
-	states := make([]domain.ListingState, 0, len(list))
+// readableStates maps the partner's answer on its listings. The states it
+// cannot read (a status newer than the protocol this side speaks) are left
+// out and returned as unreadable, a bad answer: their listings stay
+// pending, asked about again in their turn, the others' verdicts are
+// recorded, and the poll reports the rest as failed for operators.
+// Failing the whole answer for one of them, no verdict was read again.
+func readableStates(list []*partnerv1.ListingState) (states []domain.ListingState, unreadable error) {
+	states = make([]domain.ListingState, 0, len(list))
+	var errs []error
 	for _, st := range list {
-		if s, err := listingState(st); err == nil {
-			states = append(states, s)
+		s, err := listingState(st)
+		if err != nil {
+			errs = append(errs, err)
+			continue
 		}
+		states = append(states, s)
 	}
-	return states
+	return states, errors.Join(errs...)
 }
 
+// listingState maps a listing's state; a status docking cannot place is a
+// bad answer, not something to guess at.
 func listingState(st *partnerv1.ListingState) (domain.ListingState, error) {
 	status, ok := listingStatuses[st.GetStatus()]
 	if !ok {

@@ -167,10 +167,11 @@ func TestANULCharacterIsKeptUnreadable(t *testing.T) {
 }
 
 // A listing state the connector cannot read (a status newer than the
-// protocol it speaks) is left out of the answer, and the others' verdicts
-// are kept: before, the whole answer failed, and no verdict was read again.
+// protocol it speaks) is left out of the answer and reported, and the
+// others' verdicts are kept: before, the whole answer failed, and no
+// verdict was read again.
 func TestAListingStateNotReadIsLeftOutAlone(t *testing.T) {
-	got := readableStates([]*partnerv1.ListingState{
+	got, unreadable := readableStates([]*partnerv1.ListingState{
 		{Marker: "crossdock:a", Status: partnerv1.ListingStatus_LISTING_STATUS_LIVE, ListingId: "L-1"},
 		{Marker: "crossdock:b", Status: partnerv1.ListingStatus(99)},
 		{Marker: "crossdock:c", Status: partnerv1.ListingStatus_LISTING_STATUS_REJECTED, Reasons: []string{"blurry"}},
@@ -181,5 +182,8 @@ func TestAListingStateNotReadIsLeftOutAlone(t *testing.T) {
 	}
 	if !slices.Equal(markers, []string{"crossdock:a", "crossdock:c"}) {
 		t.Errorf("states read = %v, want a and c", markers)
+	}
+	if unreadable == nil || !strings.Contains(unreadable.Error(), "crossdock:b") {
+		t.Errorf("unreadable = %v, want b's state reported", unreadable)
 	}
 }

@@ -3,6 +3,7 @@ package restmarket
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -106,22 +107,27 @@ func (c *Client) ListingStates(ctx context.Context, p domain.Partner, markers []
 	if err := c.call(ctx, p, "items.status.get", url.Values{"outer_ids": {strings.Join(markers, ",")}}, &a); err != nil {
 		return nil, err
 	}
-	return readableStates(a.Items), nil
+	return readableStates(a.Items)
 }
 
-// readableStates maps the partner's item states, leaving out those it
-// cannot read (an approve_status the protocol does not define, a bad
-// time): their listings stay pending, asked about again in their turn, and
-// the others' verdicts are recorded. Failing the whole answer for one of
-// them, no listing's verdict was read again.
-func readableStates(items []itemState) []domain.ListingState {
-	states := make([]domain.ListingState, 0, len(items))
+// readableStates maps the partner's item states. Those it cannot read (an
+// approve_status the protocol does not define) are left out and returned as
+// unreadable, a bad answer: their listings stay pending, asked about again
+// in their turn, the others' verdicts are recorded, and the poll reports
+// the rest as failed for operators. Failing the whole answer for one of
+// them, no verdict was read again.
+func readableStates(items []itemState) (states []domain.ListingState, unreadable error) {
+	states = make([]domain.ListingState, 0, len(items))
+	var errs []error
 	for _, it := range items {
-		if s, err := listingState("items.status.get", it); err == nil {
-			states = append(states, s)
+		s, err := listingState("items.status.get", it)
+		if err != nil {
+			errs = append(errs, err)
+			continue
 		}
+		states = append(states, s)
 	}
-	return states
+	return states, errors.Join(errs...)
 }
 
 // listingState maps the partner's item state; an approve_status the
@@ -133,11 +139,11 @@ func listingState(method string, it itemState) (domain.ListingState, error) {
 	}
 	var updated time.Time
 	if it.Modified != "" {
-		t, err := parseTime(it.Modified)
-		if err != nil {
-			return domain.ListingState{}, badAnswer(method, err)
+		// A time out of shape is no time: the verdict itself is what
+		// counts, as the standard protocol's connector takes it.
+		if t, err := parseTime(it.Modified); err == nil {
+			updated = t
 		}
-		updated = t
 	}
 	return domain.CleanListingState(domain.ListingState{Marker: it.OuterID, PartnerListingID: it.NumIID, Status: status,
 		Reasons: it.RejectReasons, UpdatedAt: updated}), nil

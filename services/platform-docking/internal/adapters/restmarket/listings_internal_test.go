@@ -2,15 +2,16 @@ package restmarket
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
 // An item state the client cannot read (an approve_status the protocol
-// does not define, a bad time) is left out of the answer, and the others'
-// verdicts are kept: before, the whole answer failed, and no verdict was
-// read again.
+// does not define) is left out of the answer and reported, and the others'
+// verdicts are kept, one with a time out of shape too: before, the whole
+// answer failed, and no verdict was read again.
 func TestAnItemStateNotReadIsLeftOutAlone(t *testing.T) {
-	got := readableStates([]itemState{
+	got, unreadable := readableStates([]itemState{
 		{OuterID: "crossdock:a", NumIID: "1", ApproveStatus: 1},
 		{OuterID: "crossdock:b", NumIID: "2", ApproveStatus: 7},
 		{OuterID: "crossdock:c", NumIID: "3", ApproveStatus: 2, Modified: "not a time"},
@@ -20,7 +21,10 @@ func TestAnItemStateNotReadIsLeftOutAlone(t *testing.T) {
 	for _, s := range got {
 		markers = append(markers, s.Marker)
 	}
-	if !slices.Equal(markers, []string{"crossdock:a", "crossdock:d"}) {
-		t.Errorf("states read = %v, want a and d", markers)
+	if !slices.Equal(markers, []string{"crossdock:a", "crossdock:c", "crossdock:d"}) {
+		t.Errorf("states read = %v, want a, c and d", markers)
+	}
+	if unreadable == nil || !strings.Contains(unreadable.Error(), "approve_status 7") {
+		t.Errorf("unreadable = %v, want b's state reported", unreadable)
 	}
 }
