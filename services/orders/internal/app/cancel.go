@@ -224,12 +224,13 @@ func (s *Service) saveMoves(ctx context.Context, r Repository, o domain.Order, c
 
 // refundStep is a cancelled sub-order's refund step (refundCancelled). An
 // order cancelled unpaid whose payment was started may yet be paid while
-// finance can take it: its quotes are locked until the payment deadline and
-// PaymentSettle more, and a payment finance commits late (stalled past its
-// payer's call) may see its captured event lost too. Until then, and a
-// settle time more for a commit in flight, an escrow not there is not the
-// last word: the step looks again every few minutes, and refunds what
-// lands.
+// finance can take it: its quotes are locked until the payment deadline,
+// PaymentSettle more and, a quote reused, QuoteReuse more; a payment finance
+// commits late (stalled past its payer's call) may see its captured event
+// lost too. Until then, and a settle time more for a commit in flight, an
+// escrow not there is not the last word: the step looks again every few
+// minutes, and refunds what lands. (An order in one currency has no quote
+// to end finance's window; its looks end at the same time.)
 func (s *Service) refundStep(ctx context.Context, orderID, subID uuid.UUID) error {
 	if err := s.refundCancelled(ctx, subID); err != nil {
 		return err
@@ -244,7 +245,7 @@ func (s *Service) refundStep(ctx context.Context, orderID, subID uuid.UUID) erro
 	if o.Status != domain.Cancelled || o.PaidAt != nil || o.PaymentStartedAt == nil {
 		return nil
 	}
-	last := o.PaymentDueAt.Add(2 * s.cfg.PaymentSettle)
+	last := o.PaymentDueAt.Add(2*s.cfg.PaymentSettle + s.cfg.QuoteReuse)
 	now := s.clock()
 	if !now.Before(last) {
 		return nil
