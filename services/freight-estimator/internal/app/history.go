@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
@@ -102,22 +103,28 @@ const (
 	OutcomeRejected
 )
 
+// clockAheadBound is how far ahead of this service's clock a completion time
+// in an event is taken as now (a sender's clock running fast); further ahead
+// it is refused as bad data.
+const clockAheadBound = time.Hour
+
 // RecordCompletedShipment adds the shipment of a logistics.shipment.completed
 // event to the history, inside the transaction repo belongs to (the inbox's,
 // so the event id and the record commit together). A shipment already known is
 // a duplicate; bad data is refused, counted with its reason, and reported as
 // OutcomeRejected rather than as an error, since retrying cannot fix it. A
-// completion time ahead of this service's clock (beyond domain.FutureSkew:
-// the sender's clock is ahead) is taken as now.
+// completion time ahead of this service's clock (beyond domain.FutureSkew,
+// within clockAheadBound: the sender's clock is ahead) is taken as now.
 func (s *Service) RecordCompletedShipment(ctx context.Context, repo Repository, in domain.ShipmentInput) (Outcome, string, error) {
 	if err := s.baseChecked(ctx, 0); err != nil {
 		return 0, "", err // the event is delivered again
 	}
 	now := s.clock()
-	if in.CompletedAt.After(now.Add(domain.FutureSkew)) {
+	if ahead := in.CompletedAt.Sub(now); ahead > domain.FutureSkew && ahead <= clockAheadBound {
 		// Logistics' clock is ahead of ours: the shipment completed (the
 		// event says so), no later than now by our clock. Refused as bad
-		// data, it would never be learned, though it is good.
+		// data, it would never be learned, though it is good. Further
+		// ahead is no clock drift (a time zone or year wrong): refused.
 		in.CompletedAt = now
 	}
 	sh, err := domain.NewShipment(in, s.base, now)

@@ -136,7 +136,7 @@ func TestWarmingKeepsTheBusiestRoutes(t *testing.T) {
 func TestAShipmentCompletedByAClockAheadIsLearned(t *testing.T) {
 	f := newFixture(t, "USD")
 	in := f.input(rec{vol: 1000, wt: 500, val: 2000, freight: 700})
-	in.CompletedAt = f.clock.Now().Add(time.Hour)
+	in.CompletedAt = f.clock.Now().Add(30 * time.Minute)
 	var outcome app.Outcome
 	var reason string
 	err := f.store.InTx(ctx, func(r app.Repository) (err error) {
@@ -144,7 +144,7 @@ func TestAShipmentCompletedByAClockAheadIsLearned(t *testing.T) {
 		return err
 	})
 	if err != nil || outcome != app.OutcomeAdded {
-		t.Fatalf("a shipment completed an hour ahead of our clock = %v (%q), %v; want added", outcome, reason, err)
+		t.Fatalf("a shipment completed half an hour ahead of our clock = %v (%q), %v; want added", outcome, reason, err)
 	}
 	var completed time.Time
 	if err := f.pool.QueryRow(ctx, `SELECT completed_at FROM shipments WHERE shipment_id = $1`, in.ShipmentID).Scan(&completed); err != nil {
@@ -152,5 +152,15 @@ func TestAShipmentCompletedByAClockAheadIsLearned(t *testing.T) {
 	}
 	if !completed.Equal(f.clock.Now()) {
 		t.Errorf("recorded as completed at %v, want now (%v)", completed, f.clock.Now())
+	}
+	// A day ahead is no clock drift: refused as bad data, as before.
+	wrong := f.input(rec{vol: 1000, wt: 500, val: 2000, freight: 700})
+	wrong.CompletedAt = f.clock.Now().Add(24 * time.Hour)
+	err = f.store.InTx(ctx, func(r app.Repository) (err error) {
+		outcome, reason, err = f.svc.RecordCompletedShipment(ctx, r, wrong)
+		return err
+	})
+	if err != nil || outcome != app.OutcomeRejected {
+		t.Errorf("a shipment completed a day ahead = %v (%q), %v; want rejected", outcome, reason, err)
 	}
 }
