@@ -36,6 +36,7 @@ func (g *Generator) Run(ctx context.Context) time.Duration {
 	var wg sync.WaitGroup
 	start := g.Clock.Now()
 	g.Schedule.Run(ctx, g.Clock, func(k int, late time.Duration) {
+		due := g.Clock.Now().Add(-late)
 		select {
 		case slots <- struct{}{}:
 		default:
@@ -43,7 +44,6 @@ func (g *Generator) Run(ctx context.Context) time.Duration {
 			return
 		}
 		g.Recorder.arrived(late, false)
-		due := g.Clock.Now().Add(-late)
 		wg.Go(func() {
 			defer func() { <-slots }()
 			g.Recorder.finished(g.Journey(journeys, k, due))

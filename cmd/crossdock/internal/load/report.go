@@ -102,7 +102,7 @@ func (r Report) Write(w io.Writer) error {
 	for _, s := range r.Steps {
 		fmt.Fprintf(&b, "%-12s %7d %7d %9s %9s %9s %9s\n", s.Step, s.Count, s.Errors, latency(s.P50), latency(s.P95), latency(s.P99), latency(s.Max))
 	}
-	b.WriteString("(placed→paid: from the checkout's answer, the order pending payment, to the pay answer showing it PAID;\n journey: from the journey's start (its token, renewed when due, then the browse call) to that answer; ok counts successful steps, errors failed ones)\n")
+	b.WriteString("(placed→paid: from the checkout's answer, the order pending payment, to the pay answer showing it PAID;\n journey: from when the arrival was due (the generator's lateness, its token renewed when due, the browse call) to that answer; ok counts successful steps, errors failed ones)\n")
 	if len(r.Errors) > 0 {
 		b.WriteString("\nerrors by step and code:\n")
 		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
