@@ -154,8 +154,18 @@ func (p *Product) ReviewedAsSeen(seen time.Time) error {
 	if err != nil {
 		return err
 	}
-	if !r.UpdatedAt.Truncate(time.Microsecond).Equal(seen.Truncate(time.Microsecond)) {
-		return ErrRevisionChanged.WithMetadata("revision_updated_at", r.UpdatedAt.UTC().Format(time.RFC3339Nano))
+	return r.changedSince(seen, ErrRevisionChanged)
+}
+
+// changedSince is refusal, naming r's update time, when r is not the
+// revision as read at seen (compared to the microsecond, as stored), or
+// there is no revision; nil when it is.
+func (r *Revision) changedSince(seen time.Time, refusal *apperr.Error) error {
+	switch {
+	case r == nil:
+		return refusal
+	case !r.UpdatedAt.Truncate(time.Microsecond).Equal(seen.Truncate(time.Microsecond)):
+		return refusal.WithMetadata("revision_updated_at", r.UpdatedAt.UTC().Format(time.RFC3339Nano))
 	}
 	return nil
 }
@@ -173,14 +183,7 @@ func (p *Product) EditedAsSeen(seen time.Time) error {
 	if base == nil {
 		base = p.Live
 	}
-	if base == nil || !base.UpdatedAt.Truncate(time.Microsecond).Equal(seen.Truncate(time.Microsecond)) {
-		err := ErrEditedSince
-		if base != nil {
-			err = err.WithMetadata("revision_updated_at", base.UpdatedAt.UTC().Format(time.RFC3339Nano))
-		}
-		return err
-	}
-	return nil
+	return base.changedSince(seen, ErrEditedSince)
 }
 
 // Approve accepts the submitted revision. A product's first approval makes
