@@ -3,6 +3,7 @@ package domain
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -77,6 +78,26 @@ type ListingState struct {
 	Status           ListingStatus
 	Reasons          []string
 	UpdatedAt        time.Time
+}
+
+// ReadableStates maps a partner's answer on its listings with read. The
+// states read cannot map (a status newer than the protocol this side
+// speaks) are left out and returned joined as unreadable: their listings
+// stay pending, asked about again in their turn, the others' verdicts are
+// recorded, and the poll reports the rest as failed for operators. Failing
+// the whole answer for one of them, no verdict was read again.
+func ReadableStates[T any](answer []T, read func(T) (ListingState, error)) (states []ListingState, unreadable error) {
+	states = make([]ListingState, 0, len(answer))
+	var errs []error
+	for _, a := range answer {
+		s, err := read(a)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		states = append(states, s)
+	}
+	return states, errors.Join(errs...)
 }
 
 // OrderStatus is a partner order's status, mapped from the partner's own

@@ -58,7 +58,7 @@ func (c *Connector) ListingStates(ctx context.Context, p domain.Partner, markers
 	if err != nil {
 		return nil, err
 	}
-	return readableStates(resp.GetListings())
+	return domain.ReadableStates(resp.GetListings(), listingState)
 }
 
 // ListOrders reads a page of the orders updated in w.

@@ -1,7 +1,6 @@
 package marketplace
 
 import (
-	"errors"
 	"strconv"
 	"time"
 
@@ -35,26 +34,6 @@ var listingStatuses = map[partnerv1.ListingStatus]domain.ListingStatus{
 	partnerv1.ListingStatus_LISTING_STATUS_LIVE:      domain.ListingLive,
 	partnerv1.ListingStatus_LISTING_STATUS_REJECTED:  domain.ListingRejected,
 	partnerv1.ListingStatus_LISTING_STATUS_WITHDRAWN: domain.ListingWithdrawn,
-}
-
-// readableStates maps the partner's answer on its listings. The states it
-// cannot read (a status newer than the protocol this side speaks) are left
-// out and returned as unreadable, a bad answer: their listings stay
-// pending, asked about again in their turn, the others' verdicts are
-// recorded, and the poll reports the rest as failed for operators.
-// Failing the whole answer for one of them, no verdict was read again.
-func readableStates(list []*partnerv1.ListingState) (states []domain.ListingState, unreadable error) {
-	states = make([]domain.ListingState, 0, len(list))
-	var errs []error
-	for _, st := range list {
-		s, err := listingState(st)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		states = append(states, s)
-	}
-	return states, errors.Join(errs...)
 }
 
 // listingState maps a listing's state; a status docking cannot place is a

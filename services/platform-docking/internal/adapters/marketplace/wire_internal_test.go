@@ -171,11 +171,11 @@ func TestANULCharacterIsKeptUnreadable(t *testing.T) {
 // others' verdicts are kept: before, the whole answer failed, and no
 // verdict was read again.
 func TestAListingStateNotReadIsLeftOutAlone(t *testing.T) {
-	got, unreadable := readableStates([]*partnerv1.ListingState{
+	got, unreadable := domain.ReadableStates([]*partnerv1.ListingState{
 		{Marker: "crossdock:a", Status: partnerv1.ListingStatus_LISTING_STATUS_LIVE, ListingId: "L-1"},
 		{Marker: "crossdock:b", Status: partnerv1.ListingStatus(99)},
 		{Marker: "crossdock:c", Status: partnerv1.ListingStatus_LISTING_STATUS_REJECTED, Reasons: []string{"blurry"}},
-	})
+	}, listingState)
 	var markers []string
 	for _, s := range got {
 		markers = append(markers, s.Marker)

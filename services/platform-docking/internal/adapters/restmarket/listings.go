@@ -3,7 +3,6 @@ package restmarket
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -107,27 +106,9 @@ func (c *Client) ListingStates(ctx context.Context, p domain.Partner, markers []
 	if err := c.call(ctx, p, "items.status.get", url.Values{"outer_ids": {strings.Join(markers, ",")}}, &a); err != nil {
 		return nil, err
 	}
-	return readableStates(a.Items)
-}
-
-// readableStates maps the partner's item states. Those it cannot read (an
-// approve_status the protocol does not define) are left out and returned as
-// unreadable, a bad answer: their listings stay pending, asked about again
-// in their turn, the others' verdicts are recorded, and the poll reports
-// the rest as failed for operators. Failing the whole answer for one of
-// them, no verdict was read again.
-func readableStates(items []itemState) (states []domain.ListingState, unreadable error) {
-	states = make([]domain.ListingState, 0, len(items))
-	var errs []error
-	for _, it := range items {
-		s, err := listingState("items.status.get", it)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		states = append(states, s)
-	}
-	return states, errors.Join(errs...)
+	return domain.ReadableStates(a.Items, func(it itemState) (domain.ListingState, error) {
+		return listingState("items.status.get", it)
+	})
 }
 
 // listingState maps the partner's item state; an approve_status the

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
 
 // An item state the client cannot read (an approve_status the protocol
@@ -11,12 +13,12 @@ import (
 // verdicts are kept, one with a time out of shape too: before, the whole
 // answer failed, and no verdict was read again.
 func TestAnItemStateNotReadIsLeftOutAlone(t *testing.T) {
-	got, unreadable := readableStates([]itemState{
+	got, unreadable := domain.ReadableStates([]itemState{
 		{OuterID: "crossdock:a", NumIID: "1", ApproveStatus: 1},
 		{OuterID: "crossdock:b", NumIID: "2", ApproveStatus: 7},
 		{OuterID: "crossdock:c", NumIID: "3", ApproveStatus: 2, Modified: "not a time"},
 		{OuterID: "crossdock:d", NumIID: "4", ApproveStatus: 2, RejectReasons: []string{"blurry"}},
-	})
+	}, func(it itemState) (domain.ListingState, error) { return listingState("items.status.get", it) })
 	var markers []string
 	for _, s := range got {
 		markers = append(markers, s.Marker)
