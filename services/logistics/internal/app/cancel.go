@@ -117,8 +117,7 @@ func (s *Service) cancelAtCarrier(ctx context.Context, sh domain.Shipment) (wayb
 		}
 	}
 	err = s.carriers.Cancel(ctx, ep, waybill)
-	var e *apperr.Error
-	if errors.As(err, &e) && e.Kind == apperr.KindNotFound && e.Reason == CarrierCodeResourceMissing {
+	if errors.Is(err, errCarrierResourceMissing) {
 		// The carrier says it knows no booking under the waybill (it forgot
 		// it, or never kept it): there is nothing of it to cancel, or to
 		// run. Any other 404 (a wrong URL, a proxy's page) proves nothing
@@ -134,6 +133,10 @@ func (s *Service) cancelAtCarrier(ctx context.Context, sh domain.Shipment) (wayb
 // CarrierCodeResourceMissing is a carrier's error code (upper-cased) for a
 // resource it holds none of, a 404's body saying the waybill is unknown.
 const CarrierCodeResourceMissing = "RESOURCE_MISSING"
+
+// errCarrierResourceMissing matches (errors.Is: its kind and reason) the
+// carrier's 404 saying it holds no such resource.
+var errCarrierResourceMissing = apperr.NotFound("carrier resource", "").WithReason(CarrierCodeResourceMissing)
 
 // refusedForGood reports a carrier's refusal no retry changes: of the call
 // itself, not of our credentials (which an operator fixes).

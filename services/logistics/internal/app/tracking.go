@@ -395,7 +395,7 @@ func (s *Service) PollCarrier(ctx context.Context, car domain.Carrier, pageSize 
 			fresh, err := s.ApplyCarrierEvent(ctx, car, ev)
 			switch {
 			case err == nil:
-			case apperr.IsKind(err, apperr.KindNotFound), apperr.IsKind(err, apperr.KindInvalid):
+			case refused(err):
 				// not ours or malformed: nothing to apply, ever
 				log.Warn("skipped a carrier feed event that applies to nothing here", "carrier", car.Code, "seq", ev.Seq, "event_id", ev.ID, "error", err)
 			case errors.Is(err, ErrOnwardBookingNotStored):
@@ -437,7 +437,7 @@ func (s *Service) applyParked(ctx context.Context, car domain.Carrier, limit int
 		case err == nil:
 		case errors.Is(err, ErrOnwardBookingNotStored):
 			continue
-		case apperr.IsKind(err, apperr.KindNotFound), apperr.IsKind(err, apperr.KindInvalid):
+		case refused(err):
 			log.Warn("dropped a parked carrier event that applies to nothing here", "carrier", car.Code,
 				"event_id", p.Event.ID, "parked_at", p.ParkedAt, "error", err)
 		default:
