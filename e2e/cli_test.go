@@ -18,6 +18,8 @@ func TestCommandLine(t *testing.T) {
 		{nil, 2, "no command given"},
 		{[]string{"down"}, 2, `unknown command "down"`},
 		{[]string{"up", "--port-offset", "70000"}, 2, "--port-offset must be between"},
+		{[]string{"up", "--restarts", "-1"}, 2, "--restarts must not be negative"},
+		{[]string{"up", "--restart-pause", "0s"}, 2, "--restart-pause must be positive"},
 		{[]string{"up", "now"}, 2, `unexpected argument "now"`},
 	}
 	for _, tt := range tests {

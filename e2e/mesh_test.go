@@ -40,8 +40,9 @@ func apiMesh(t testing.TB) (gatewayURL string, offset int) {
 			"REFRESH_REUSE_GRACE=" + refreshReuseGrace.String()},
 			// The crash tests kill a service with SIGKILL; it comes back, as
 			// Kubernetes would restart its container. Finance alone is
-			// killed eight times over the package's crash tests.
-			[]string{"--restarts", "50"})
+			// killed eight times over the package's crash tests, often
+			// within a minute: a second's pause each time, not a doubling one.
+			[]string{"--restarts", "50", "--restart-pause", "1s"})
 		shared.stop = func() {
 			shared.up.stopDetached()
 			_ = os.RemoveAll(dir)

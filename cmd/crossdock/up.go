@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/cli"
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/logprefix"
@@ -33,12 +34,16 @@ func runUp(ctx context.Context, args []string) error {
 	fresh := fs.Bool("fresh", false, "delete the data directory's contents first")
 	offset := fs.Int("port-offset", 0, "added to every port, to run a second mesh beside the first")
 	check := fs.Bool("check", false, "stop as soon as everything is healthy (a smoke test)")
-	restarts := fs.Int("restarts", 0, "start a crashed service again up to this many times instead of stopping the mesh")
+	restarts := fs.Int("restarts", 0, "start a crashed service again up to this many times in a row instead of stopping the mesh (a service that ran 10 minutes before it crashed starts its count over)")
+	maxPause := fs.Duration("restart-pause", 30*time.Second, "the longest pause before a restart: the first is 1 s (or this, if shorter), each one in a row doubles it")
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if *restarts < 0 {
 		return &cli.UsageError{Msg: "--restarts must not be negative"}
+	}
+	if *maxPause <= 0 {
+		return &cli.UsageError{Msg: "--restart-pause must be positive"}
 	}
 	if *offset < 0 || *offset > mesh.MaxOffset {
 		return &cli.UsageError{Msg: fmt.Sprintf("--port-offset must be between 0 and %d", mesh.MaxOffset)}
@@ -67,5 +72,6 @@ func runUp(ctx context.Context, args []string) error {
 		Color:      logprefix.IsTerminal(os.Stdout),
 		Postgres:   postgresbin.System(),
 		Restarts:   *restarts,
+		MaxPause:   *maxPause,
 	})
 }

@@ -23,6 +23,7 @@ type stack struct {
 	out      io.Writer
 	grace    time.Duration
 	stopping atomic.Bool
+	restart  restartPolicy
 
 	// mu orders restarts against stop: once stop holds it, no process
 	// starts again.
@@ -57,27 +58,63 @@ func (st *stack) addSimulator(p *child.Process) (replace func(*child.Process)) {
 	return func(p *child.Process) { st.sims[i] = p }
 }
 
-// restartPause is how long a crashed process stays down before it starts
-// again: long enough not to spin on a process that fails at once.
-const restartPause = time.Second
+// The pause before a crashed process starts again doubles from
+// firstRestartPause up to maxRestartPause, as Kubernetes backs off a
+// crash-looping container: long enough not to spin on a process that fails at
+// once, short enough to come back soon after a passing fault (the database
+// restarting). A process that ran for stableRun before it crashed is taken as
+// recovered: its count of restarts and its pause start over, so a service
+// crashing once a day is not stopped for good on the (restarts+1)th day.
+const (
+	firstRestartPause = time.Second
+	maxRestartPause   = 30 * time.Second
+	stableRun         = 10 * time.Minute
+)
+
+// restartPolicy is how watch paces restarts; the zero value is the defaults
+// above (tests shorten them).
+type restartPolicy struct {
+	first, max, stable time.Duration
+}
+
+func (r restartPolicy) orDefaults() restartPolicy {
+	if r.first <= 0 {
+		r.first = firstRestartPause
+	}
+	if r.max <= 0 {
+		r.max = maxRestartPause
+	}
+	r.first = min(r.first, r.max)
+	if r.stable <= 0 {
+		r.stable = stableRun
+	}
+	return r
+}
 
 // watch waits for p to exit. An exit during stop is expected. Any other exit
 // fails the mesh, unless restarts remain: then the process is started again
 // in its place, as Kubernetes restarts a crashed container.
 func (st *stack) watch(name string, p *child.Process, restarts int, start func() (*child.Process, error),
 	replace func(*child.Process), fail func(error)) {
+	policy := st.restart.orDefaults()
+	pause := policy.first
+	started := time.Now()
 	for n := 1; ; n++ {
 		<-p.Done()
 		if p.Stopping() || st.stopping.Load() {
 			return
+		}
+		if time.Since(started) >= policy.stable {
+			n, pause = 1, policy.first
 		}
 		crash := &exitError{name: name, err: p.Err()}
 		if n > restarts {
 			fail(crash)
 			return
 		}
-		fmt.Fprintf(st.out, "%v: restarting it (%d of %d)\n", crash, n, restarts)
-		time.Sleep(restartPause)
+		fmt.Fprintf(st.out, "%v: restarting it in %v (%d of %d)\n", crash, pause, n, restarts)
+		time.Sleep(pause)
+		pause = min(2*pause, policy.max)
 		st.mu.Lock()
 		if st.stopping.Load() {
 			st.mu.Unlock()
@@ -92,7 +129,7 @@ func (st *stack) watch(name string, p *child.Process, restarts int, start func()
 			fail(err)
 			return
 		}
-		p = next
+		p, started = next, time.Now()
 	}
 }
 

@@ -1,8 +1,10 @@
 package up
 
 import (
+	"bytes"
 	"errors"
 	"io"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,13 +25,17 @@ func TestWatchRestartsACrashedProcessThenFails(t *testing.T) {
 		name      string
 		restarts  int
 		wantStart int32
+		// wantPauses are the announced pauses, in order: doubling, capped.
+		wantPauses []string
 	}{
 		{name: "no restarts fail at the first crash", restarts: 0, wantStart: 1},
-		{name: "restarts then fails", restarts: 2, wantStart: 3},
+		{name: "restarts then fails", restarts: 3, wantStart: 4,
+			wantPauses: []string{"in 10ms (1 of 3)", "in 20ms (2 of 3)", "in 25ms (3 of 3)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := &stack{out: io.Discard, grace: time.Second}
+			var out bytes.Buffer
+			st := &stack{out: &out, grace: time.Second, restart: restartPolicy{first: 10 * time.Millisecond, max: 25 * time.Millisecond}}
 			var starts atomic.Int32
 			start := crashing(&starts)
 			p, err := start()
@@ -47,7 +53,7 @@ func TestWatchRestartsACrashedProcessThenFails(t *testing.T) {
 				if !errors.As(err, &exit) || exit.name != "crasher" {
 					t.Fatalf("fail(%v), want the crasher's exit", err)
 				}
-			case <-time.After(time.Duration(tt.restarts+5) * restartPause * 2):
+			case <-time.After(10 * time.Second):
 				t.Fatal("the watcher never gave up")
 			}
 			if got := starts.Load(); got != tt.wantStart {
@@ -56,7 +62,49 @@ func TestWatchRestartsACrashedProcessThenFails(t *testing.T) {
 			if current.Load() == p && tt.restarts > 0 {
 				t.Fatal("the restarted process did not replace the crashed one")
 			}
+			rest := out.String()
+			for _, want := range tt.wantPauses {
+				i := strings.Index(rest, want)
+				if i < 0 {
+					t.Fatalf("output %q lacks %q after the pauses before it", out.String(), want)
+				}
+				rest = rest[i+len(want):]
+			}
 		})
+	}
+}
+
+// A process that ran long enough before it crashed has recovered: its count of
+// restarts starts over, so a service crashing now and then is not stopped for
+// good once it has crashed more often than --restarts over the mesh's life.
+func TestWatchStartsTheCountOverAfterAStableRun(t *testing.T) {
+	st := &stack{out: io.Discard, grace: time.Second,
+		restart: restartPolicy{first: time.Millisecond, stable: 200 * time.Millisecond}}
+	var starts atomic.Int32
+	// The first three runs last past the stable time, the fourth crashes at once.
+	start := func() (*child.Process, error) {
+		script := "sleep 0.4; exit 3"
+		if starts.Add(1) > 3 {
+			script = "exit 3"
+		}
+		return child.Start(child.Spec{Name: "crasher", Path: "/bin/sh", Args: []string{"-c", script}})
+	}
+	p, err := start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := make(chan error, 1)
+	go st.watch("crasher", p, 1, start, func(*child.Process) {}, func(e error) { failed <- e })
+	select {
+	case <-failed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the watcher never gave up")
+	}
+	// Each of the three stable runs is restarted as the first restart in a
+	// row; the fourth run's quick crash is the second in a row, one more than
+	// allowed: four starts (two if the count never started over).
+	if got := starts.Load(); got != 4 {
+		t.Fatalf("started %d times, want 4", got)
 	}
 }
 

@@ -44,10 +44,15 @@ type Options struct {
 	StopGrace time.Duration
 	// Postgres finds (or installs) the PostgreSQL binaries.
 	Postgres postgresbin.Finder
-	// Restarts is how many times a service that exits on its own is started
-	// again before the mesh gives up and stops; 0 stops it at the first
-	// crash.
+	// Restarts is how many times in a row a service that exits on its own is
+	// started again before the mesh gives up and stops; 0 stops it at the
+	// first crash. A service that ran for ten minutes before it crashed
+	// starts its count over.
 	Restarts int
+	// MaxPause caps the pause before a restart, which doubles with each
+	// restart in a row from a second; zero is 30 s. The crash tests, which
+	// kill one service many times, keep it at a second.
+	MaxPause time.Duration
 }
 
 // Defaults for the zero values of Options.
@@ -155,7 +160,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	// watch ends with the first unexpected exit of anything the mesh runs.
 	watch, fail := context.WithCancelCause(ctx)
 	defer fail(nil)
-	st := &stack{out: say, grace: o.StopGrace}
+	st := &stack{out: say, grace: o.StopGrace, restart: restartPolicy{max: o.MaxPause}}
 	defer func() {
 		if stopErr := st.stop(); stopErr != nil && err == nil {
 			err = stopErr
