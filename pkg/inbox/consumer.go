@@ -94,7 +94,8 @@ type Consumer struct {
 	// default 1s, 5s, 30s, 2m).
 	Backoff []time.Duration
 	// AckWait is how long the server waits for an ack before redelivering
-	// (default 30 s): it covers a consumer that died mid-message.
+	// (default 30 s): it covers a consumer that died mid-message. It also
+	// bounds a handler's transaction, which is cut short past it.
 	AckWait time.Duration
 	// BatchSize caps the events applied in one transaction (default 128);
 	// 1 applies each event in its own transaction.
@@ -389,12 +390,14 @@ func (c *Consumer) applyBatch(ctx context.Context, batch []delivered) error {
 // other failure, after which nothing of the batch is committed.
 func (c *Consumer) tryBatch(ctx context.Context, batch []delivered) (failed int, herr, err error) {
 	failed = -1
+	hctx, cancel := c.withinAckWait(ctx)
+	defer cancel()
 	ids, subjects := make([]uuid.UUID, len(batch)), make([]string, len(batch))
 	for i, d := range batch {
 		ids[i], subjects[i] = d.msg.EventID, d.msg.Subject
 	}
-	err = pgx.BeginFunc(ctx, c.Pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `INSERT INTO inbox (consumer, event_id, subject)
+	err = pgx.BeginFunc(hctx, c.Pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(hctx, `INSERT INTO inbox (consumer, event_id, subject)
 			SELECT $1, * FROM unnest($2::uuid[], $3::text[]) ON CONFLICT DO NOTHING RETURNING event_id`,
 			c.Name, ids, subjects)
 		if err != nil {
@@ -421,7 +424,7 @@ func (c *Consumer) tryBatch(ctx context.Context, batch []delivered) (failed int,
 			if len(msgs) == 0 {
 				return nil
 			}
-			if err := c.handleBatch(ctx, tx, msgs); err != nil {
+			if err := c.handleBatch(hctx, tx, msgs); err != nil {
 				return fmt.Errorf("batch handler: %w", err)
 			}
 			return nil
@@ -431,7 +434,7 @@ func (c *Consumer) tryBatch(ctx context.Context, batch []delivered) (failed int,
 				continue
 			}
 			delete(fresh, d.msg.EventID)
-			if herr = c.handle(natsx.ExtractTrace(ctx, d.raw.Headers()), tx, d.msg); herr != nil {
+			if herr = c.handle(natsx.ExtractTrace(hctx, d.raw.Headers()), tx, d.msg); herr != nil {
 				failed = i
 				return errHandlerFailed
 			}
@@ -439,7 +442,7 @@ func (c *Consumer) tryBatch(ctx context.Context, batch []delivered) (failed int,
 		return nil
 	})
 	if failed >= 0 {
-		return failed, herr, nil
+		return failed, c.overran(hctx, herr), nil
 	}
 	if err != nil {
 		return -1, nil, err
@@ -485,6 +488,9 @@ func (c *Consumer) process(ctx context.Context, d delivered) error {
 // applied is false when the inbox held the event already (a duplicate, a
 // redelivery after a lost ack, a replay of an event applied since).
 func (c *Consumer) apply(ctx context.Context, m Message) (applied bool, err error) {
+	ctx, cancel := c.withinAckWait(ctx)
+	defer cancel()
+	defer func() { err = c.overran(ctx, err) }()
 	err = pg.InTx(ctx, c.Pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO inbox (consumer, event_id, subject) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
 			c.Name, m.EventID, m.Subject)
@@ -501,6 +507,29 @@ func (c *Consumer) apply(ctx context.Context, m Message) (applied bool, err erro
 		return c.handle(ctx, tx, m)
 	})
 	return applied && err == nil, err
+}
+
+// withinAckWait bounds the handling of a delivery by AckWait. Past it the
+// server delivers the event again (to this replica or another, whose inbox
+// insert waits on this transaction's), so a handler still running has lost
+// its turn; unbounded, one stuck on a lock or on a call that never answers
+// held its transaction, and every event behind it, for good. Cut short, it
+// rolls back and is retried after the backoff like any failure, and
+// dead-lettered after MaxDeliver deliveries that all overran.
+func (c *Consumer) withinAckWait(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, c.AckWait, errOverran)
+}
+
+// errOverran is the cause of a handling cut short at AckWait.
+var errOverran = errors.New("inbox: the handling took longer than the ack wait")
+
+// overran names the cause of err when the handling's context ran out
+// (withinAckWait), so the retry's log line and the dead letter say why.
+func (c *Consumer) overran(hctx context.Context, err error) error {
+	if err == nil || !errors.Is(context.Cause(hctx), errOverran) {
+		return err
+	}
+	return fmt.Errorf("%w (%v): %w", errOverran, c.AckWait, err)
 }
 
 // handle runs the handler on m. A handler that panics (an event it cannot

@@ -165,6 +165,40 @@ func TestAnErrorTooLargeToPublishIsCutShortInItsDeadLetter(t *testing.T) {
 	}
 }
 
+// A handler stuck past the ack wait (here on a statement that would run for a
+// minute, as on a lock never released or a call never answered) is cut short:
+// the events behind it are applied, and the stuck one, cut short on every
+// delivery, is dead-lettered saying why. Unbounded, it held its transaction
+// and every event behind it.
+func TestAHandlerStuckPastTheAckWaitIsCutShort(t *testing.T) {
+	e := eventstest.Setup(t)
+	ids := e.Emit(t, 3, true)
+	stuck := ids[0]
+	e.Go(t, relay(t, e).Run)
+	c := e.Consumer(t, "c1")
+	record := eventstest.RecordEffect("c1")
+	c.Handler = func(ctx context.Context, tx pgx.Tx, m inbox.Message) error {
+		if m.EventID == stuck {
+			_, err := tx.Exec(ctx, `SELECT pg_sleep(60)`)
+			return err
+		}
+		return record(ctx, tx, m)
+	}
+	e.Go(t, c.Run)
+	var dead []inbox.DeadLetter
+	eventstest.Eventually(t, 20*time.Second, func() bool {
+		dead, _ = inbox.ListDeadLetters(context.Background(), e.JS, "c1")
+		return len(dead) == 1
+	}, "the stuck event was not dead-lettered")
+	if dead[0].EventID != stuck.String() || !strings.Contains(dead[0].Error, "longer than the ack wait") {
+		t.Errorf("dead letter of %s: %q, want %s's, cut short at the ack wait", dead[0].EventID, dead[0].Error, stuck)
+	}
+	got := e.Effects(t)
+	if len(got) != 2 || got[ids[1]] != 1 || got[ids[2]] != 1 {
+		t.Errorf("effects %v, want the two events behind the stuck one applied once", got)
+	}
+}
+
 // flakyJetStream is a real JetStream whose first consumer set-ups fail, as
 // when the broker times out its API during a leader election.
 type flakyJetStream struct {
