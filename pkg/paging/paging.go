@@ -65,17 +65,20 @@ type Validator interface {
 
 // Encode returns the page token of cursor, a struct of plain fields that
 // encoding/json round-trips.
-func Encode(cursor any) string {
-	payload, err := json.Marshal(cursor)
-	if err != nil {
-		// A cursor is a struct of ids, numbers, strings and times: it
-		// always marshals, so this is a programming error.
-		panic("paging: cursor does not marshal: " + err.Error())
-	}
+func Encode(cursor any) string { return EncodeFor(nil, cursor) }
+
+// EncodeFor returns the page token of cursor for a list filtered by query
+// (a value encoding/json marshals: the filter's fields, nil for none). The
+// query is not in the token, only in its checksum: DecodeFor refuses the
+// token with any other query. A keyset cursor taken from one filter's list
+// and used with another starts at the wrong place and quietly skips the
+// other list's rows before it.
+func EncodeFor(query, cursor any) string {
+	payload := marshal(cursor)
 	b := make([]byte, 0, 1+len(payload)+sumLen)
 	b = append(b, version)
 	b = append(b, payload...)
-	b = append(b, checksum(b)...)
+	b = append(b, checksum(b, query)...)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -84,13 +87,17 @@ func Encode(cursor any) string {
 // checksum, fields the cursor does not have, or a Validator that reports
 // false) is ErrBadToken. An empty token is not a token: callers test for
 // the first page before decoding.
-func Decode(token string, cursor any) error {
+func Decode(token string, cursor any) error { return DecodeFor(token, nil, cursor) }
+
+// DecodeFor reads a token made by EncodeFor with the same query into
+// cursor, as Decode does; a token made for another query is ErrBadToken.
+func DecodeFor(token string, query, cursor any) error {
 	b, err := base64.RawURLEncoding.Strict().DecodeString(token)
 	if err != nil || len(b) < 1+sumLen || b[0] != version {
 		return ErrBadToken
 	}
 	body, sum := b[:len(b)-sumLen], b[len(b)-sumLen:]
-	if !bytes.Equal(sum, checksum(body)) {
+	if !bytes.Equal(sum, checksum(body, query)) {
 		return ErrBadToken
 	}
 	dec := json.NewDecoder(bytes.NewReader(body[1:]))
@@ -104,7 +111,25 @@ func Decode(token string, cursor any) error {
 	return nil
 }
 
-func checksum(b []byte) []byte {
-	sum := sha256.Sum256(b)
-	return sum[:sumLen]
+// marshal is the JSON of a cursor or query: structs of ids, numbers,
+// strings and times, which always marshal, so a failure is a programming
+// error.
+func marshal(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("paging: cursor or query does not marshal: " + err.Error())
+	}
+	return b
+}
+
+// checksum is the token body's, and the query's when there is one (a nil
+// query adds nothing, so Encode's tokens are those it always made).
+func checksum(b []byte, query any) []byte {
+	h := sha256.New()
+	h.Write(b)
+	if query != nil {
+		h.Write([]byte{0})
+		h.Write(marshal(query))
+	}
+	return h.Sum(nil)[:sumLen]
 }

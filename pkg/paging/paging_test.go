@@ -72,6 +72,34 @@ func TestBadTokensAreInvalidPageToken(t *testing.T) {
 	}
 }
 
+// A token made for one filter of a list is refused with another (or none),
+// and taken with the same one; a filter-free token is the plain Encode's.
+func TestATokenIsBoundToItsQuery(t *testing.T) {
+	type filter struct {
+		Status []string `json:"s"`
+		Org    string   `json:"o"`
+	}
+	want := cursor{At: time.Now().UTC(), ID: uuid.New()}
+	pending := filter{Status: []string{"pending"}, Org: "a"}
+	token := paging.EncodeFor(pending, want)
+	var got cursor
+	if err := paging.DecodeFor(token, filter{Status: []string{"pending"}, Org: "a"}, &got); err != nil || got.ID != want.ID {
+		t.Fatalf("DecodeFor with the same query = %+v, %v", got, err)
+	}
+	others := []any{filter{Status: []string{"paid"}, Org: "a"}, filter{Status: []string{"pending"}, Org: "b"}, filter{}, nil}
+	for _, other := range others {
+		if err := paging.DecodeFor(token, other, &got); !errors.Is(err, paging.ErrBadToken) {
+			t.Errorf("DecodeFor with query %+v = %v, want ErrBadToken", other, err)
+		}
+	}
+	if err := paging.Decode(token, &got); !errors.Is(err, paging.ErrBadToken) {
+		t.Errorf("Decode of a filtered list's token = %v, want ErrBadToken", err)
+	}
+	if err := paging.DecodeFor(paging.Encode(want), nil, &got); err != nil {
+		t.Errorf("DecodeFor(nil) of Encode's token = %v", err)
+	}
+}
+
 func TestLimits(t *testing.T) {
 	l := paging.Limits{Default: 50, Max: 200}
 	cases := []struct {

@@ -4876,7 +4876,12 @@ export interface components {
              *     larger values.
              */
             pageSize?: number;
-            /** @description The next_page_token of the previous page; empty for the first page. */
+            /**
+             * @description The next_page_token of the previous page; empty for the first page. The
+             *     request must keep the filters the token was made with: a token is
+             *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+             *     list it would enter at the wrong place. The page size may change.
+             */
             pageToken?: string;
         };
         /** @description PageResponse says how to fetch the page after this one. */
@@ -7545,7 +7550,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -8423,7 +8433,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -8595,7 +8610,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -8670,7 +8690,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -8907,7 +8932,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
                 /** @description Only the orders sold below our listed prices (with below_listing). */
                 belowListingOnly?: boolean;
@@ -8996,7 +9026,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -9125,7 +9160,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -9530,7 +9570,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -9605,7 +9650,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -9998,7 +10048,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -10380,7 +10435,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -10475,7 +10535,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -10593,7 +10658,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -10984,7 +11054,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -11047,7 +11122,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -11490,7 +11570,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -11612,7 +11697,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -11787,7 +11877,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -12355,7 +12450,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -12753,7 +12853,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -12947,7 +13052,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -13003,7 +13113,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -13176,7 +13291,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -13507,7 +13627,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -13557,7 +13682,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -13620,7 +13750,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;
@@ -13806,7 +13941,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
                 /** @description Whose wallet: the caller's when empty; another user's for admins only. */
                 userId?: string;
@@ -13917,7 +14057,12 @@ export interface operations {
                  *     larger values.
                  */
                 "page.pageSize"?: number;
-                /** @description The next_page_token of the previous page; empty for the first page. */
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
                 "page.pageToken"?: string;
             };
             header?: never;

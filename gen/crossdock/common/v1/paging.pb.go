@@ -27,7 +27,10 @@ type PageRequest struct {
 	// The most items to return; the server applies its default when 0 and caps
 	// larger values.
 	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// The next_page_token of the previous page; empty for the first page.
+	// The next_page_token of the previous page; empty for the first page. The
+	// request must keep the filters the token was made with: a token is
+	// refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+	// list it would enter at the wrong place. The page size may change.
 	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -49,7 +49,7 @@ func (w *Wallets) ListPayouts(ctx context.Context, c auth.Caller, org string, pa
 	var after *PayoutCursor
 	if pageToken != "" {
 		after = &PayoutCursor{}
-		if err := paging.Decode(pageToken, after); err != nil {
+		if err := paging.DecodeFor(pageToken, org, after); err != nil { // bound to the supplier listed
 			return nil, "", err
 		}
 	}
@@ -58,7 +58,7 @@ func (w *Wallets) ListPayouts(ctx context.Context, c auth.Caller, org string, pa
 		return payouts, "", err
 	}
 	last := payouts[size-1]
-	return payouts[:size], paging.Encode(PayoutCursor{T: last.CreatedAt, I: last.ID}), nil
+	return payouts[:size], paging.EncodeFor(org, PayoutCursor{T: last.CreatedAt, I: last.ID}), nil
 }
 
 // CreatePayout sends money from the supplier's payable to its bank. Owners

@@ -219,9 +219,18 @@ func TestPayoutListPages(t *testing.T) {
 		t.Errorf("bad token: %v", err)
 	}
 	// A token built by hand (its checksum is no secret) naming no payout.
-	forged := paging.Encode(app.PayoutCursor{T: t0, I: "x"})
+	forged := paging.EncodeFor(org, app.PayoutCursor{T: t0, I: "x"})
 	if _, _, err := e.w.ListPayouts(ctx, owner, org, 2, forged); !apperr.IsKind(err, apperr.KindInvalid) {
 		t.Errorf("a forged token: %v, want InvalidArgument", err)
+	}
+	// A page token of one supplier's list is refused for another's.
+	_, token, err := e.w.ListPayouts(ctx, admin, org, 2, "")
+	if err != nil || token == "" {
+		t.Fatalf("first page: token %q, %v", token, err)
+	}
+	other, _ := e.fundedSupplier(t, 100)
+	if _, _, err := e.w.ListPayouts(ctx, admin, other, 2, token); !apperr.IsKind(err, apperr.KindInvalid) {
+		t.Errorf("another supplier's token: %v, want InvalidArgument", err)
 	}
 }
 

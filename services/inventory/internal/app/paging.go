@@ -37,26 +37,28 @@ type seqCursor struct {
 
 func (c *seqCursor) Valid() bool { return c.Seq > 0 }
 
-// uuidCursor decodes a page token holding the last id of the previous page.
-func uuidCursor(token string) (uuid.UUID, error) {
+// uuidCursor decodes a page token holding the last id of the previous page
+// of the list filtered by query (nil: none; see paging.EncodeFor).
+func uuidCursor(token string, query any) (uuid.UUID, error) {
 	if token == "" {
 		return uuid.Nil, nil
 	}
 	var c idCursor
-	err := paging.Decode(token, &c)
+	err := paging.DecodeFor(token, query, &c)
 	return c.ID, err
 }
 
-func uuidToken(id uuid.UUID) string { return paging.Encode(idCursor{ID: id}) }
+func uuidToken(query any, id uuid.UUID) string { return paging.EncodeFor(query, idCursor{ID: id}) }
 
-// int64Cursor decodes a page token holding the last journal entry id.
-func int64Cursor(token string) (int64, error) {
+// int64Cursor decodes a page token holding the last journal entry id of
+// the list filtered by query.
+func int64Cursor(token string, query any) (int64, error) {
 	if token == "" {
 		return 0, nil
 	}
 	var c seqCursor
-	err := paging.Decode(token, &c)
+	err := paging.DecodeFor(token, query, &c)
 	return c.Seq, err
 }
 
-func int64Token(n int64) string { return paging.Encode(seqCursor{Seq: n}) }
+func int64Token(query any, n int64) string { return paging.EncodeFor(query, seqCursor{Seq: n}) }

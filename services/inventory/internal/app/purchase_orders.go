@@ -226,7 +226,7 @@ func (s *Service) ListPurchaseOrders(ctx context.Context, c auth.Caller, page Pa
 	if err != nil {
 		return PurchaseOrderPage{}, err
 	}
-	before, err := uuidCursor(page.Token)
+	before, err := uuidCursor(page.Token, nil)
 	if err != nil {
 		return PurchaseOrderPage{}, err
 	}
@@ -245,7 +245,7 @@ func (s *Service) ListPurchaseOrders(ctx context.Context, c auth.Caller, page Pa
 	out := PurchaseOrderPage{PurchaseOrders: pos}
 	if len(pos) > limit {
 		out.PurchaseOrders = pos[:limit]
-		out.NextPageToken = uuidToken(pos[limit-1].ID)
+		out.NextPageToken = uuidToken(nil, pos[limit-1].ID)
 	}
 	return out, nil
 }

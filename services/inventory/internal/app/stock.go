@@ -113,7 +113,7 @@ func (s *Service) ListStock(ctx context.Context, c auth.Caller, warehouseID uuid
 	if err != nil {
 		return LevelPage{}, err
 	}
-	after, err := uuidCursor(page.Token)
+	after, err := uuidCursor(page.Token, warehouseID)
 	if err != nil {
 		return LevelPage{}, err
 	}
@@ -127,7 +127,7 @@ func (s *Service) ListStock(ctx context.Context, c auth.Caller, warehouseID uuid
 	out := LevelPage{Levels: levels}
 	if len(levels) > limit {
 		out.Levels = levels[:limit]
-		out.NextPageToken = uuidToken(levels[limit-1].SKUID)
+		out.NextPageToken = uuidToken(warehouseID, levels[limit-1].SKUID)
 	}
 	return out, nil
 }
@@ -219,7 +219,10 @@ func (s *Service) ListJournal(ctx context.Context, c auth.Caller, skuID, warehou
 	if err != nil {
 		return JournalPage{}, err
 	}
-	before, err := int64Cursor(page.Token)
+	// The token is bound to the SKU and warehouse listed: another's list would
+	// start at its place and skip the entries before it.
+	query := [2]uuid.UUID{skuID, warehouseID}
+	before, err := int64Cursor(page.Token, query)
 	if err != nil {
 		return JournalPage{}, err
 	}
@@ -237,7 +240,7 @@ func (s *Service) ListJournal(ctx context.Context, c auth.Caller, skuID, warehou
 	out := JournalPage{Entries: entries}
 	if len(entries) > limit {
 		out.Entries = entries[:limit]
-		out.NextPageToken = int64Token(entries[limit-1].ID)
+		out.NextPageToken = int64Token(query, entries[limit-1].ID)
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/services/inventory/internal/app"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
@@ -50,6 +51,15 @@ func TestJournalRecordsEveryMovementNewestFirst(t *testing.T) {
 	oldest := all[5]
 	if oldest.Kind != domain.MoveAdjustment || oldest.OnHandDelta != 5 || oldest.After.OnHand != 5 || oldest.Reason != "count" || oldest.ActorID != sup.Subject {
 		t.Errorf("oldest = %+v", oldest)
+	}
+	// A page token is bound to the SKU and warehouse it listed: another
+	// warehouse's list would start at its place and skip entries before it.
+	first, err := f.svc.ListJournal(ctx, reviewer, sku, uuid.Nil, app.Page{Size: 2})
+	if err != nil || first.NextPageToken == "" {
+		t.Fatalf("first page: %+v, %v", first, err)
+	}
+	if _, err := f.svc.ListJournal(ctx, reviewer, sku, w2.ID, app.Page{Size: 2, Token: first.NextPageToken}); !apperr.IsKind(err, apperr.KindInvalid) {
+		t.Errorf("another warehouse's list with this one's token: %v, want InvalidArgument", err)
 	}
 	only, err := f.svc.ListJournal(ctx, reviewer, sku, w2.ID, app.Page{})
 	if err != nil || len(only.Entries) != 3 {

@@ -10,6 +10,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/services/logistics/internal/app"
+	"github.com/crossdock/crossdock/services/logistics/internal/domain"
 	"github.com/crossdock/crossdock/simulators/carriersim"
 )
 
@@ -110,4 +111,24 @@ func (f *fixture) listed(t *testing.T, c auth.Caller, filter app.ShipmentFilter)
 		ids = append(ids, v.Shipment.ID)
 	}
 	return ids
+}
+
+// A page token is bound to the filter it was listed with: used with another
+// filter's list it would start at its place and skip the rows before it.
+func TestAShipmentPageTokenIsBoundToItsFilter(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 29, UnservedCountries: []string{}}, 4)
+	older, newer := f.create(t, f.input(0, "express")), f.create(t, f.input(1, "express"))
+	first, token, err := f.svc.ListShipments(ctx, admin, app.ShipmentFilter{}, 1, "")
+	if err != nil || len(first) != 1 || token == "" {
+		t.Fatalf("first page of one: %d, token %q, %v", len(first), token, err)
+	}
+	next, _, err := f.svc.ListShipments(ctx, admin, app.ShipmentFilter{}, 1, token)
+	if err != nil || len(next) != 1 || next[0].Shipment.ID != older.ID || first[0].Shipment.ID != newer.ID {
+		t.Fatalf("pages %v then %v (%v), want %s then %s", first, next, err, newer.ID, older.ID)
+	}
+	for _, other := range []app.ShipmentFilter{{Statuses: []domain.Status{domain.StatusBooked}}, {Statuses: []domain.Status{domain.StatusInTransit}}, {BuyerID: "someone"}} {
+		if _, _, err := f.svc.ListShipments(ctx, admin, other, 1, token); !apperr.IsKind(err, apperr.KindInvalid) {
+			t.Errorf("filter %+v with another filter's token: %v, want InvalidArgument", other, err)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -71,6 +72,14 @@ type ShipmentFilter struct {
 	// OwnOnly keeps those of no merchant (a person's own orders).
 	MerchantOrgID uuid.UUID
 	OwnOnly       bool
+}
+
+// query is what the list's page tokens are bound to (paging.EncodeFor):
+// the filter, its statuses in one order. Another filter's list would start
+// at the token's place and skip the rows before it.
+func (f ShipmentFilter) query() ShipmentFilter {
+	f.Statuses = slices.Sorted(slices.Values(f.Statuses))
+	return f
 }
 
 // ShipmentCursor is the keyset position of a page: newest first.

@@ -140,7 +140,7 @@ func (s *Service) ListShipments(ctx context.Context, c auth.Caller, f ShipmentFi
 	var after *ShipmentCursor
 	if pageToken != "" {
 		after = new(ShipmentCursor)
-		if err := paging.Decode(pageToken, after); err != nil {
+		if err := paging.DecodeFor(pageToken, f.query(), after); err != nil {
 			return nil, "", err
 		}
 	}
@@ -152,7 +152,7 @@ func (s *Service) ListShipments(ctx context.Context, c auth.Caller, f ShipmentFi
 	if len(list) > size {
 		list = list[:size]
 		last := list[size-1]
-		next = paging.Encode(ShipmentCursor{CreatedAt: last.CreatedAt, ID: last.ID})
+		next = paging.EncodeFor(f.query(), ShipmentCursor{CreatedAt: last.CreatedAt, ID: last.ID})
 	}
 	views := make([]View, 0, len(list))
 	for _, sh := range list {

@@ -225,7 +225,7 @@ func (s *Service) ListAfterSales(ctx context.Context, c auth.Caller, f AfterSale
 	default:
 		return nil, "", ErrBuyersOnly
 	}
-	limit, after, err := page(size, token)
+	limit, after, err := page(size, token, f)
 	if err != nil {
 		return nil, "", err
 	}
@@ -233,7 +233,7 @@ func (s *Service) ListAfterSales(ctx context.Context, c auth.Caller, f AfterSale
 	if err != nil {
 		return nil, "", err
 	}
-	return pageOf(list, limit, func(a domain.AfterSale) OrderCursor { return OrderCursor{At: a.CreatedAt, ID: a.ID} })
+	return pageOf(list, limit, func(a domain.AfterSale) OrderCursor { return OrderCursor{At: a.CreatedAt, ID: a.ID} }, f)
 }
 
 // DecideAfterSale is the supplier (or its ERP) approving or rejecting a

@@ -75,7 +75,7 @@ func (s *Service) ListCampaigns(ctx context.Context, c auth.Caller, size int, to
 	if !c.IsAdmin() {
 		return nil, "", ErrAdminsOnly
 	}
-	limit, after, err := page(size, token)
+	limit, after, err := page(size, token, nil)
 	if err != nil {
 		return nil, "", err
 	}
@@ -83,7 +83,7 @@ func (s *Service) ListCampaigns(ctx context.Context, c auth.Caller, size int, to
 	if err != nil {
 		return nil, "", err
 	}
-	return pageOf(list, limit, func(c domain.Campaign) OrderCursor { return OrderCursor{At: c.CreatedAt, ID: c.ID} })
+	return pageOf(list, limit, func(c domain.Campaign) OrderCursor { return OrderCursor{At: c.CreatedAt, ID: c.ID} }, nil)
 }
 
 // IssueCoupons issues one coupon of the campaign to each holder, once per

@@ -42,7 +42,7 @@ func (s *Service) ListMyCoupons(ctx context.Context, c auth.Caller, status domai
 	if len(holders) == 0 {
 		return nil, "", ErrUsersOnly
 	}
-	limit, after, err := page(size, token)
+	limit, after, err := page(size, token, status)
 	if err != nil {
 		return nil, "", err
 	}
@@ -50,7 +50,7 @@ func (s *Service) ListMyCoupons(ctx context.Context, c auth.Caller, status domai
 	if err != nil {
 		return nil, "", err
 	}
-	list, next, err := pageOf(list, limit, func(c domain.Coupon) OrderCursor { return OrderCursor{At: c.IssuedAt, ID: c.ID} })
+	list, next, err := pageOf(list, limit, func(c domain.Coupon) OrderCursor { return OrderCursor{At: c.IssuedAt, ID: c.ID} }, status)
 	if err != nil {
 		return nil, "", err
 	}

@@ -220,6 +220,18 @@ func TestCheckoutSplitsReservesAndPaysOnce(t *testing.T) {
 			t.Errorf("a paid sub-order's stock is held only until %v", r.expires)
 		}
 	}
+	// A page token is bound to the statuses it was listed with: another
+	// filter's list would start at its place and skip rows before it.
+	paidOrAccepted := []domain.Status{domain.Paid, domain.Accepted}
+	first, token, err := s.svc.ListSupplierSubOrders(ctx, supplierOf(s.gadgets), uuid.Nil, paidOrAccepted, 1, "")
+	if err != nil || len(first) != 1 || token == "" {
+		t.Fatalf("first page of one: %d sub-orders, token %q, %v", len(first), token, err)
+	}
+	if next, _, err := s.svc.ListSupplierSubOrders(ctx, supplierOf(s.gadgets), uuid.Nil, []domain.Status{domain.Accepted, domain.Paid}, 1, token); err != nil || len(next) != 1 || next[0].SubOrders[0].ID == first[0].SubOrders[0].ID {
+		t.Fatalf("second page with the same statuses: %v, %v", next, err)
+	}
+	_, _, err = s.svc.ListSupplierSubOrders(ctx, supplierOf(s.gadgets), uuid.Nil, []domain.Status{domain.Shipped}, 1, token)
+	wantKind(t, err, apperr.KindInvalid, "")
 	for _, supplier := range []uuid.UUID{s.gadgets, s.linen} {
 		list, _, err := s.svc.ListSupplierSubOrders(ctx, supplierOf(supplier), uuid.Nil, nil, 0, "")
 		if err != nil || len(list) != 2 {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -67,7 +68,7 @@ func (s *Service) ListOrders(ctx context.Context, c auth.Caller, size int, token
 	if c.Kind != auth.KindUser {
 		return nil, "", ErrBuyersOnly
 	}
-	limit, after, err := page(size, token)
+	limit, after, err := page(size, token, nil)
 	if err != nil {
 		return nil, "", err
 	}
@@ -76,7 +77,7 @@ func (s *Service) ListOrders(ctx context.Context, c auth.Caller, size int, token
 	if err != nil {
 		return nil, "", err
 	}
-	orders, next, err := pageOf(list, limit, byPlaced)
+	orders, next, err := pageOf(list, limit, byPlaced, nil)
 	if err != nil {
 		return nil, "", err
 	}
@@ -102,7 +103,8 @@ func (s *Service) ListSupplierSubOrders(ctx context.Context, c auth.Caller, supp
 	default:
 		return nil, "", ErrSuppliersOnly
 	}
-	limit, after, err := page(size, token)
+	query := supplierQuery{Supplier: supplier, Statuses: slices.Sorted(slices.Values(statuses))}
+	limit, after, err := page(size, token, query)
 	if err != nil {
 		return nil, "", err
 	}
@@ -110,16 +112,25 @@ func (s *Service) ListSupplierSubOrders(ctx context.Context, c auth.Caller, supp
 	if err != nil {
 		return nil, "", err
 	}
-	return pageOf(list, limit, bySupplierPaid)
+	return pageOf(list, limit, bySupplierPaid, query)
 }
 
-func page(size int, token string) (int, *OrderCursor, error) {
+// supplierQuery is what a supplier's list is filtered by, which its page
+// tokens are bound to (paging.EncodeFor): a token of the paid sub-orders'
+// list, used with the shipped ones', would skip the shipped ones before it.
+type supplierQuery struct {
+	Supplier uuid.UUID       `json:"o"`
+	Statuses []domain.Status `json:"s"`
+}
+
+// page reads a list's page size and token, the token bound to query.
+func page(size int, token string, query any) (int, *OrderCursor, error) {
 	limit, err := listLimits.Size(size)
 	if err != nil || token == "" {
 		return limit, nil, err
 	}
 	var cur OrderCursor
-	if err := paging.Decode(token, &cur); err != nil {
+	if err := paging.DecodeFor(token, query, &cur); err != nil {
 		return 0, nil, err
 	}
 	return limit, &cur, nil
@@ -127,12 +138,12 @@ func page(size int, token string) (int, *OrderCursor, error) {
 
 // pageOf cuts a list read with one row more than the page and makes the
 // next page's token from the page's last row's sort key.
-func pageOf[T any](list []T, limit int, key func(T) OrderCursor) ([]T, string, error) {
+func pageOf[T any](list []T, limit int, key func(T) OrderCursor, query any) ([]T, string, error) {
 	if len(list) <= limit {
 		return list, "", nil
 	}
 	list = list[:limit]
-	return list, paging.Encode(key(list[limit-1])), nil
+	return list, paging.EncodeFor(query, key(list[limit-1])), nil
 }
 
 // byPlaced is a buyer's list's sort key; bySupplierPaid a supplier's, whose

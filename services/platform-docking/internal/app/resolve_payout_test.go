@@ -245,6 +245,11 @@ func TestAnUnreadablePayoutIsKeptAsideForAnOperator(t *testing.T) {
 		len(second) != 1 || second[0].PayoutID == first[0].PayoutID {
 		t.Errorf("the second page of unreadable payouts: %+v, %v", second, err)
 	}
+	// The token is bound to its filter: the list of every state would start
+	// at its place and skip the payouts before it.
+	if _, _, err := f.store.ListPayouts(ctx, app.PayoutFilter{PartnerID: f.partner, Limit: 1, Page: next}); !apperr.IsKind(err, apperr.KindInvalid) {
+		t.Errorf("another filter's token: %v, want InvalidArgument", err)
+	}
 }
 
 // payout returns one of the partner's payouts as docking stored it.

@@ -56,7 +56,7 @@ func (s *Service) ListOrganizations(ctx context.Context, caller auth.Caller, sta
 	q := OrganizationQuery{Status: status, Limit: size}
 	if pageToken != "" {
 		var c organizationCursor
-		if err := paging.Decode(pageToken, &c); err != nil {
+		if err := paging.DecodeFor(pageToken, status, &c); err != nil {
 			return OrganizationPage{}, err
 		}
 		q.After = &OrganizationCursor{CreatedAt: c.T, ID: c.I}
@@ -71,13 +71,15 @@ func (s *Service) ListOrganizations(ctx context.Context, caller auth.Caller, sta
 	if len(orgs) > limit {
 		page.Organizations = orgs[:limit]
 		last := page.Organizations[limit-1]
-		page.NextPageToken = paging.Encode(organizationCursor{T: last.CreatedAt, I: last.ID})
+		page.NextPageToken = paging.EncodeFor(status, organizationCursor{T: last.CreatedAt, I: last.ID})
 	}
 	return page, nil
 }
 
 // organizationCursor is the page token of the organization list: the
-// creation time and id of the last organization served.
+// creation time and id of the last organization served. The token is bound
+// to the status filter (paging.EncodeFor): another status's list would
+// start at its place and skip the rows before it.
 type organizationCursor struct {
 	T time.Time `json:"t"`
 	I uuid.UUID `json:"i"`

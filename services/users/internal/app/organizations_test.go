@@ -43,7 +43,20 @@ func TestListOrganizationsPages(t *testing.T) {
 	if !slices.Equal(got, pending) {
 		t.Errorf("pending organizations over pages = %v, want %v", got, pending)
 	}
-	_, err := f.svc.ListOrganizations(ctx, admin, "", 0, "%%%")
+	first, err := f.svc.ListOrganizations(ctx, admin, domain.StatusPending, 1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A token is refused with any other filter: its place in the pending
+	// list would skip the rejected ones created before it.
+	for _, other := range []domain.OrganizationStatus{domain.StatusRejected, ""} {
+		_, err := f.svc.ListOrganizations(ctx, admin, other, 0, first.NextPageToken)
+		wantKind(t, err, apperr.KindInvalid)
+		if fields := testkit.FieldsOf(err); !slices.Equal(fields, []string{"page.page_token"}) {
+			t.Errorf("status %q with a pending page's token: fields = %v", other, fields)
+		}
+	}
+	_, err = f.svc.ListOrganizations(ctx, admin, "", 0, "%%%")
 	wantKind(t, err, apperr.KindInvalid)
 	if fields := testkit.FieldsOf(err); !slices.Equal(fields, []string{"page.page_token"}) {
 		t.Errorf("fields = %v", fields)

@@ -462,7 +462,9 @@ func (s Supply) FailingSupplyOrders(ctx context.Context) ([]service.FailingSteps
 }
 
 func (s Supply) ListSupplyProducts(ctx context.Context, f app.SupplyProductFilter) ([]app.SupplyProductRecord, string, error) {
-	cur, err := decodeCursor(f.Page)
+	query := f
+	query.Page, query.Limit = "", 0 // the token is bound to the filter, not to a page
+	cur, err := decodeCursor(f.Page, query)
 	if err != nil {
 		return nil, "", err
 	}
@@ -477,13 +479,15 @@ func (s Supply) ListSupplyProducts(ctx context.Context, f app.SupplyProductFilte
 	if err != nil {
 		return nil, "", err
 	}
-	return collectPage(rows, scanSupplyProduct, f.Limit, func(last app.SupplyProductRecord) listCursor {
+	return collectPage(rows, scanSupplyProduct, f.Limit, query, func(last app.SupplyProductRecord) listCursor {
 		return listCursor{At: last.UpdatedAt, Key: last.PlatformProductID}
 	})
 }
 
 func (s Supply) ListSupplyOrders(ctx context.Context, f app.SupplyOrderFilter) ([]app.SupplyOrder, string, error) {
-	cur, err := decodeCursor(f.Page)
+	query := f
+	query.Page, query.Limit = "", 0 // the token is bound to the filter, not to a page
+	cur, err := decodeCursor(f.Page, query)
 	if err != nil {
 		return nil, "", err
 	}
@@ -498,7 +502,7 @@ func (s Supply) ListSupplyOrders(ctx context.Context, f app.SupplyOrderFilter) (
 	if err != nil {
 		return nil, "", err
 	}
-	return collectPage(rows, scanSupplyOrder, f.Limit, func(last app.SupplyOrder) listCursor {
+	return collectPage(rows, scanSupplyOrder, f.Limit, query, func(last app.SupplyOrder) listCursor {
 		return listCursor{At: last.QueuedAt, Key: last.SubOrderID.String()}
 	})
 }

@@ -242,28 +242,33 @@ func (c listCursor) Valid() bool { return !c.At.IsZero() }
 // collectPage collects the rows of a newest-first list read with one row
 // more than limit, and the token of the page after them: empty when that
 // row was not there.
-func collectPage[T any](rows pgx.Rows, scan pgx.RowToFunc[T], limit int, cursor func(last T) listCursor) ([]T, string, error) {
+func collectPage[T any](rows pgx.Rows, scan pgx.RowToFunc[T], limit int, query any, cursor func(last T) listCursor) ([]T, string, error) {
 	out, err := pgx.CollectRows(rows, scan)
 	if err != nil || len(out) <= limit {
 		return out, "", err
 	}
 	out = out[:limit]
-	return out, paging.Encode(cursor(out[len(out)-1])), nil
+	return out, paging.EncodeFor(query, cursor(out[len(out)-1])), nil
 }
 
-func decodeCursor(page string) (*listCursor, error) {
+// decodeCursor reads the page token of a list filtered by query (the filter
+// without its page and size): a token of another filter's list would start
+// at its place and skip the rows before it, so it is refused.
+func decodeCursor(page string, query any) (*listCursor, error) {
 	if page == "" {
 		return nil, nil
 	}
 	var c listCursor
-	if err := paging.Decode(page, &c); err != nil {
+	if err := paging.DecodeFor(page, query, &c); err != nil {
 		return nil, err
 	}
 	return &c, nil
 }
 
 func (s Trade) ListListings(ctx context.Context, f app.ListingFilter) ([]app.StoredListing, string, error) {
-	cur, err := decodeCursor(f.Page)
+	query := f
+	query.Page, query.Limit = "", 0 // the token is bound to the filter, not to a page
+	cur, err := decodeCursor(f.Page, query)
 	if err != nil {
 		return nil, "", err
 	}
@@ -279,7 +284,7 @@ func (s Trade) ListListings(ctx context.Context, f app.ListingFilter) ([]app.Sto
 	if err != nil {
 		return nil, "", err
 	}
-	return collectPage(rows, scanListing, f.Limit, func(last app.StoredListing) listCursor {
+	return collectPage(rows, scanListing, f.Limit, query, func(last app.StoredListing) listCursor {
 		return listCursor{At: last.UpdatedAt, Key: last.PartnerID.String(), Sub: last.SKUID}
 	})
 }
@@ -588,7 +593,9 @@ func (s Trade) SavePulledOrders(ctx context.Context, recs []app.PulledRecord) er
 }
 
 func (s Trade) ListPulledOrders(ctx context.Context, f app.PulledOrderFilter) ([]app.PulledOrder, string, error) {
-	cur, err := decodeCursor(f.Page)
+	query := f
+	query.Page, query.Limit = "", 0 // the token is bound to the filter, not to a page
+	cur, err := decodeCursor(f.Page, query)
 	if err != nil {
 		return nil, "", err
 	}
@@ -603,7 +610,7 @@ func (s Trade) ListPulledOrders(ctx context.Context, f app.PulledOrderFilter) ([
 	if err != nil {
 		return nil, "", err
 	}
-	return collectPage(rows, scanPulled, f.Limit, func(last app.PulledOrder) listCursor {
+	return collectPage(rows, scanPulled, f.Limit, query, func(last app.PulledOrder) listCursor {
 		return listCursor{At: last.FirstSeenAt, Key: last.PartnerOrderID}
 	})
 }
@@ -822,7 +829,9 @@ func (s Trade) MarkLineCreditRefused(ctx context.Context, partnerID uuid.UUID, l
 }
 
 func (s Trade) ListLines(ctx context.Context, f app.LineFilter) ([]app.StoredLine, string, error) {
-	cur, err := decodeCursor(f.Page)
+	query := f
+	query.Page, query.Limit = "", 0 // the token is bound to the filter, not to a page
+	cur, err := decodeCursor(f.Page, query)
 	if err != nil {
 		return nil, "", err
 	}
@@ -836,7 +845,7 @@ func (s Trade) ListLines(ctx context.Context, f app.LineFilter) ([]app.StoredLin
 	if err != nil {
 		return nil, "", err
 	}
-	return collectPage(rows, scanLine, f.Limit, func(last app.StoredLine) listCursor { return listCursor{At: last.SettledAt, Key: last.LineID} })
+	return collectPage(rows, scanLine, f.Limit, query, func(last app.StoredLine) listCursor { return listCursor{At: last.SettledAt, Key: last.LineID} })
 }
 
 func (s Trade) SavePayout(ctx context.Context, p app.StoredPayout) error {
@@ -934,7 +943,9 @@ const payoutState = `CASE WHEN recorded_at IS NOT NULL THEN 'recorded' WHEN prob
 	WHEN resolved_at IS NULL THEN 'unreadable' ELSE 'dismissed' END`
 
 func (s Trade) ListPayouts(ctx context.Context, f app.PayoutFilter) ([]app.StoredPayout, string, error) {
-	cur, err := decodeCursor(f.Page)
+	query := f
+	query.Page, query.Limit = "", 0 // the token is bound to the filter, not to a page
+	cur, err := decodeCursor(f.Page, query)
 	if err != nil {
 		return nil, "", err
 	}
@@ -949,7 +960,7 @@ func (s Trade) ListPayouts(ctx context.Context, f app.PayoutFilter) ([]app.Store
 	if err != nil {
 		return nil, "", err
 	}
-	return collectPage(rows, scanPayout, f.Limit, func(last app.StoredPayout) listCursor { return listCursor{At: last.PaidAt, Key: last.PayoutID} })
+	return collectPage(rows, scanPayout, f.Limit, query, func(last app.StoredPayout) listCursor { return listCursor{At: last.PaidAt, Key: last.PayoutID} })
 }
 
 func (s Trade) Activity(ctx context.Context, partnerID uuid.UUID, start time.Time) (app.Activity, error) {
