@@ -19,7 +19,7 @@ const (
 // eventJSON is an event on the wire, in the feed and in a webhook alike.
 type eventJSON struct {
 	ID            string      `json:"id"`
-	Seq           int         `json:"seq"`
+	Seq           int64       `json:"seq"`
 	SeqInShipment int         `json:"seq_in_shipment"`
 	Type          string      `json:"type"`
 	Waybill       string      `json:"waybill"`
@@ -85,7 +85,7 @@ func (s *Server) releaseLate(now time.Time) {
 // shipment's events, and hands its webhook over as the delivery faults say.
 // The caller holds s.mu.
 func (s *Server) publish(sh *shipment, ev eventJSON) {
-	ev.Seq = len(s.feed) + 1
+	ev.Seq = s.seqBase + int64(len(s.feed)) + 1
 	body, err := json.Marshal(ev)
 	if err != nil {
 		panic(fmt.Errorf("carriersim: encode event: %w", err))
@@ -136,9 +136,9 @@ const (
 // with a seq above after, in seq order, and whether more follow.
 func (s *Server) feedPage(r *http.Request, _ []byte) jsonapi.Response {
 	q := r.URL.Query()
-	after, limit := 0, defaultFeedLimit
+	after, limit := int64(0), defaultFeedLimit
 	if v := q.Get("after"); v != "" {
-		n, err := strconv.Atoi(v)
+		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
 			return jsonapi.Invalid("after", "after must be a seq, 0 or more, got "+quote(v)).Response()
 		}
@@ -151,8 +151,9 @@ func (s *Server) feedPage(r *http.Request, _ []byte) jsonapi.Response {
 		}
 		limit = n
 	}
-	// seq n is s.feed[n-1]: the page starts at index after.
-	start := min(after, len(s.feed))
+	// seq seqBase+n is s.feed[n-1]: the page starts at index after-seqBase
+	// (a position of an earlier run's feed, below seqBase, reads it all).
+	start := int(min(max(after-s.seqBase, 0), int64(len(s.feed))))
 	end := min(start+limit, len(s.feed))
 	return jsonapi.Response{Status: http.StatusOK, Body: map[string]any{
 		"events":   nonNil(s.feed[start:end:end]),

@@ -23,7 +23,7 @@ const (
 // event is an event as the feed and the webhooks carry it.
 type event struct {
 	ID            string    `json:"id"`
-	Seq           int       `json:"seq"`
+	Seq           int64     `json:"seq"`
 	SeqInShipment int       `json:"seq_in_shipment"`
 	Type          string    `json:"type"`
 	Waybill       string    `json:"waybill"`
@@ -216,14 +216,19 @@ func book(t *testing.T, base string, body map[string]any) shipment {
 // failed.
 func feed(t *testing.T, base string) []event {
 	t.Helper()
+	return feedAfter(t, base, 0)
+}
+
+// feedAfter reads the feed after the position after, page by page.
+func feedAfter(t *testing.T, base string, after int64) []event {
+	t.Helper()
 	var all []event
-	after := 0
 	for {
 		var page struct {
 			Events  []event `json:"events"`
 			HasMore bool    `json:"has_more"`
 		}
-		status := call(t, "GET", base+"/v1/events?limit=1000&after="+strconv.Itoa(after), "", nil, &page)
+		status := call(t, "GET", base+"/v1/events?limit=1000&after="+strconv.FormatInt(after, 10), "", nil, &page)
 		if status == http.StatusServiceUnavailable {
 			continue
 		}

@@ -221,3 +221,26 @@ func TestJourneyFaults(t *testing.T) {
 		})
 	}
 }
+
+// A carrier's feed numbers only go up, across restarts too: the feed is in
+// memory, and a client that kept its position from the last run must still
+// read every event of the new one. Numbered from 1 again, they were all
+// skipped until the new feed passed the old position.
+func TestAFeedStartedAgainNumbersAboveTheLastRun(t *testing.T) {
+	s, base := start(t, fastConfig(""))
+	book(t, base, booking("run-1"))
+	waitQuiet(t, s)
+	last := feed(t, base)
+	if len(last) == 0 {
+		t.Fatal("the first run published nothing")
+	}
+	position := last[len(last)-1].Seq
+	s.Close()
+
+	s2, base2 := start(t, fastConfig(""))
+	book(t, base2, booking("run-2"))
+	waitQuiet(t, s2)
+	if got := feedAfter(t, base2, position); len(got) == 0 || got[0].Seq <= position || got[0].Reference != "run-2" {
+		t.Fatalf("after the last run's position %d the new run's feed reads %+v, want its events numbered above it", position, got)
+	}
+}

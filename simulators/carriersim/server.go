@@ -36,7 +36,13 @@ type Server struct {
 	byReference map[string]*shipment
 	due         dueQueue // shipments with events to come, soonest first
 	late        []lateEvent
-	feed        []json.RawMessage // every published event; seq n is feed[n-1]
+	feed        []json.RawMessage // every published event; seq seqBase+n is feed[n-1]
+	// seqBase is the wall clock in microseconds when the server started: a
+	// carrier's feed numbers only go up, and the feed is in memory, so a
+	// restarted simulator numbering from 1 again would be read from the
+	// position its last run reached, its events skipped until the feed
+	// caught up. Started later, its numbers are above the last run's.
+	seqBase int64
 }
 
 // New returns a running server for cfg, which must pass Validate. Close
@@ -55,6 +61,7 @@ func New(cfg Config) (*Server, error) {
 		cancel:      cancel,
 		shipments:   map[string]*shipment{},
 		byReference: map[string]*shipment{},
+		seqBase:     time.Now().UnixMicro(),
 		sender: &webhookout.Sender{
 			URL: cfg.WebhookURL, Secret: cfg.WebhookSecret, Header: SignatureHeader,
 			RetryInitial: cfg.RetryInitial, RetryMax: cfg.RetryMax, MaxAttempts: cfg.MaxAttempts,
