@@ -51,6 +51,14 @@ func newHTTPClient(local net.IP, perHost int) *http.Client {
 // empty) and decodes a 2xx answer into out (nil to ignore it). Any other
 // answer is an *APIError.
 func (a *API) Call(ctx context.Context, method, path, token string, in, out any) error {
+	return a.CallOnce(ctx, method, path, token, "", in, out)
+}
+
+// CallOnce is Call with an Idempotency-Key (none when empty): the payment
+// sandbox answers a retry under the same key with the first answer, so a
+// retried confirmation whose answer was lost is not refused as a payment
+// in the wrong state.
+func (a *API) CallOnce(ctx context.Context, method, path, token, key string, in, out any) error {
 	if a.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, a.Timeout)
@@ -74,6 +82,9 @@ func (a *API) Call(ctx context.Context, method, path, token string, in, out any)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
 	}
 	resp, err := a.HTTP.Do(req)
 	if err != nil {

@@ -100,3 +100,35 @@ func TestCallSends(t *testing.T) {
 		t.Errorf("decoded %+v", o)
 	}
 }
+
+// A confirmation retried after its answer was lost (the sandbox confirmed,
+// then answered 503) is sent under the same Idempotency-Key, so the
+// sandbox answers it with the first answer: without the key the retry is
+// a second confirmation, refused as a payment in the wrong state.
+func TestARetriedCallKeepsItsIdempotencyKey(t *testing.T) {
+	answered := map[string]bool{}
+	confirmed := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get("Idempotency-Key")
+		switch {
+		case key != "" && answered[key]:
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write([]byte(`{"status":"succeeded"}`))
+		case confirmed:
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"error":{"type":"invalid_request_error","code":"payment_intent_unexpected_state","message":"already succeeded"}}`))
+		default: // confirmed, and the answer lost
+			confirmed, answered[key] = true, key != ""
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(`{"error":{"type":"api_error","code":"lost_answer","message":"lost"}}`))
+		}
+	}))
+	defer srv.Close()
+	api := &API{Base: srv.URL, HTTP: newHTTPClient(nil, 1), Timeout: 5 * time.Second}
+	err := retrying(context.Background(), func() error {
+		return api.CallOnce(context.Background(), "POST", "/v1/payment_intents/pi_1/confirm", "", "load-run-0-confirm", map[string]string{"a": "b"}, nil)
+	})
+	if err != nil {
+		t.Fatalf("the retried confirmation: %v", err)
+	}
+}

@@ -115,7 +115,8 @@ func fund(ctx context.Context, b *Buyer, sandbox *API, runID string, i int, amou
 		path = u.EscapedPath()
 	}
 	err = retrying(ctx, func() error {
-		return sandbox.Call(ctx, "POST", path, "", map[string]string{"client_secret": top.ClientSecret, "payment_method": "tok_visa"}, nil)
+		return sandbox.CallOnce(ctx, "POST", path, "", "load-"+runID+"-"+strconv.Itoa(i)+"-confirm",
+			map[string]string{"client_secret": top.ClientSecret, "payment_method": "tok_visa"}, nil)
 	})
 	if err != nil {
 		return fmt.Errorf("confirm %s's top-up at the payment sandbox: %w", b.Email, err)
