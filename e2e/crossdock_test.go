@@ -216,7 +216,14 @@ func meshPorts(offset int) []int {
 // not collide with a developer's mesh or with another test run.
 func freeOffset(t testing.TB) int {
 	t.Helper()
-	for offset := 300; offset < 2000; offset += 20 {
+	return freeOffsetFrom(t, 300)
+}
+
+// freeOffsetFrom is the first port offset from start (by 20s) whose mesh
+// ports are all free.
+func freeOffsetFrom(t testing.TB, start int) int {
+	t.Helper()
+	for offset := start; offset < 2000; offset += 20 {
 		free := true
 		for _, p := range meshPorts(offset) {
 			ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
@@ -230,7 +237,7 @@ func freeOffset(t testing.TB) int {
 			return offset
 		}
 	}
-	t.Fatal("no free port offset between 300 and 2000")
+	t.Fatalf("no free port offset between %d and 2000", start)
 	return 0
 }
 

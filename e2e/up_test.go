@@ -61,12 +61,16 @@ func TestUpRunsTheMeshAndKeepsItsData(t *testing.T) {
 		return
 	}
 
+	// The restart is on other ports: the partners and the supply platform
+	// registered before follow the simulators there.
+	moved := freeOffsetFrom(t, offset+20)
 	t.Run("restart keeps the data", func(t *testing.T) {
-		up := startUp(t, dir, offset)
+		up := startUp(t, dir, moved)
 		up.waitReady(firstStartTimeout)
-		requireHealthy(t, offset)
+		requireHealthy(t, moved)
+		requireDockedAt(t, dir, moved)
 		// The password in secrets.json still works: it was reused, not regenerated.
-		conn := connect(t, dbURL(t, dir, offset, "users"))
+		conn := connect(t, dbURL(t, dir, moved, "users"))
 		var n int
 		err := conn.QueryRow(context.Background(),
 			`SELECT count(*) FROM crossdock_e2e_marker WHERE token = $1`, marker).Scan(&n)
@@ -74,7 +78,7 @@ func TestUpRunsTheMeshAndKeepsItsData(t *testing.T) {
 			t.Fatalf("marker row after restart: count=%d err=%v", n, err)
 		}
 		conn.Close(context.Background())
-		requireSeedFinished(t, dir, offset)
+		requireSeedFinished(t, dir, moved)
 		up.interrupt()
 		requireNoProcesses(t, dir)
 	})
@@ -95,6 +99,20 @@ func TestUpRunsTheMeshAndKeepsItsData(t *testing.T) {
 		}
 		requireNoProcesses(t, dir)
 	})
+}
+
+// requireDockedAt checks that docking calls the demo partners and the supply
+// platform where this start's simulators listen.
+func requireDockedAt(t *testing.T, dir string, offset int) {
+	t.Helper()
+	ctx := context.Background()
+	docking := connect(t, dbURL(t, dir, offset, "platform-docking"))
+	defer docking.Close(ctx)
+	var endpoint string
+	if err := docking.QueryRow(ctx, `SELECT endpoint FROM supply_platforms WHERE code = 'demo-supply'`).Scan(&endpoint); err != nil ||
+		endpoint != "http://"+addr(9304, offset) {
+		t.Errorf("the demo supply platform's endpoint: %q, %v; want the supply simulator's at offset %d", endpoint, err, offset)
+	}
 }
 
 // requireSeedFinished checks that a start finished the demo catalogue an

@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"fmt"
 
+	"google.golang.org/protobuf/proto"
+
 	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
 	dockingv1 "github.com/crossdock/crossdock/gen/crossdock/docking/v1"
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
@@ -45,11 +47,14 @@ type SupplyResult struct {
 	PlatformID string
 	// Created is whether this run registered it (false: it was there).
 	Created bool
+	// Moved is whether this run pointed an earlier registration at
+	// Endpoint (the mesh's ports moved).
+	Moved bool
 }
 
 // Supply registers the demo supply platform as its supplier and an admin
-// would, unless a platform with its code exists (registrations cannot be
-// edited, so an existing one is kept as it is): the supplier's warehouse
+// would, unless a platform with its code exists (then it is kept as it is,
+// its endpoint moved to Endpoint when the mesh's ports moved): the supplier's warehouse
 // and an ERP API client of its organization holding a key generated here
 // (an earlier run's client, if one was left, is given the new key), the
 // catalogue entries imported products get, and the two accounts, the
@@ -70,8 +75,11 @@ func Supply(ctx context.Context, a Addrs, dockingAddr string, d DemoSupply) (Sup
 	if err != nil {
 		return SupplyResult{}, fmt.Errorf("log in the admin: %w", err)
 	}
-	if id, err := findSupplyPlatform(admin, docking, d.Code); err != nil || id != "" {
-		return SupplyResult{PlatformID: id}, err
+	if p, err := findSupplyPlatform(admin, docking, d.Code); err != nil || p != nil {
+		if err != nil {
+			return SupplyResult{}, err
+		}
+		return moveSupplyPlatform(admin, docking, p, d.Endpoint)
 	}
 
 	supplier, err := login(ctx, users, SupplyEmail)
@@ -115,25 +123,38 @@ func Supply(ctx context.Context, a Addrs, dockingAddr string, d DemoSupply) (Sup
 		return SupplyResult{}, fmt.Errorf("register supply platform %s: %w", d.Code, err)
 	}
 	if err != nil { // registered meanwhile by another start
-		id, err := findSupplyPlatform(admin, docking, d.Code)
-		return SupplyResult{PlatformID: id}, err
+		p, err := findSupplyPlatform(admin, docking, d.Code)
+		return SupplyResult{PlatformID: p.GetPlatformId()}, err
 	}
 	return SupplyResult{PlatformID: created.GetPlatform().GetPlatformId(), Created: true}, nil
 }
 
-// findSupplyPlatform returns the id of the platform registered under
-// code, or "".
-func findSupplyPlatform(admin context.Context, docking dockingv1.DockingServiceClient, code string) (string, error) {
+// moveSupplyPlatform points a registered platform at endpoint when it names
+// another (a mesh started before on other ports): docking would otherwise
+// keep calling where the simulator no longer listens.
+func moveSupplyPlatform(admin context.Context, docking dockingv1.DockingServiceClient, p *dockingv1.SupplyPlatform, endpoint string) (SupplyResult, error) {
+	if p.GetEndpoint() == endpoint {
+		return SupplyResult{PlatformID: p.GetPlatformId()}, nil
+	}
+	_, err := docking.UpdateSupplyPlatform(admin, &dockingv1.UpdateSupplyPlatformRequest{PlatformId: p.GetPlatformId(), Endpoint: proto.String(endpoint)})
+	if err != nil {
+		return SupplyResult{}, fmt.Errorf("move supply platform %s to %s: %w", p.GetCode(), endpoint, err)
+	}
+	return SupplyResult{PlatformID: p.GetPlatformId(), Moved: true}, nil
+}
+
+// findSupplyPlatform returns the platform registered under code, or nil.
+func findSupplyPlatform(admin context.Context, docking dockingv1.DockingServiceClient, code string) (*dockingv1.SupplyPlatform, error) {
 	list, err := docking.ListSupplyPlatforms(admin, &dockingv1.ListSupplyPlatformsRequest{})
 	if err != nil {
-		return "", fmt.Errorf("list supply platforms: %w", err)
+		return nil, fmt.Errorf("list supply platforms: %w", err)
 	}
 	for _, p := range list.GetPlatforms() {
 		if p.GetCode() == code {
-			return p.GetPlatformId(), nil
+			return p, nil
 		}
 	}
-	return "", nil
+	return nil, nil
 }
 
 // organizationOf is the id of the signed-in account's organization.

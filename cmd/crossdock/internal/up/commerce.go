@@ -61,7 +61,10 @@ func seedCommerce(ctx context.Context, plan mesh.Plan, partner mesh.PartnerCrede
 		return fmt.Errorf("seed the demo supply platform: %w", err)
 	}
 	state := "registered"
-	if !platform.Created {
+	switch {
+	case platform.Moved:
+		state = "registered before (moved to this endpoint)"
+	case !platform.Created:
 		state = "registered before (kept as it was)"
 	}
 	fmt.Fprintf(say, "demo supply platform %s at %s: %s; docking imports its catalogue as %s's products, for review\n",
