@@ -19,6 +19,7 @@ import (
 //	GET  /admin/orders/{id}         one order
 //	POST /admin/orders/{id}/pay     pays an order awaiting payment
 //	POST /admin/orders/{id}/cancel  cancels an order not shipped
+//	POST /admin/orders/{id}/complete closes a shipped order as delivered (status 40)
 //	GET  /admin/listings            every listing
 //	GET  /admin/settlements         every settlement line, booked or scheduled
 //	POST /admin/payouts             pays out the lines booked and not paid out yet → the payouts made
@@ -62,6 +63,10 @@ func AdminHandler(m *Market) http.Handler {
 	})
 	mux.HandleFunc("POST /admin/orders/{id}/cancel", func(w http.ResponseWriter, r *http.Request) {
 		o, err := m.Cancel(r.PathValue("id"))
+		answerOrder(w, http.StatusOK, o, err)
+	})
+	mux.HandleFunc("POST /admin/orders/{id}/complete", func(w http.ResponseWriter, r *http.Request) {
+		o, err := m.Complete(r.PathValue("id"))
 		answerOrder(w, http.StatusOK, o, err)
 	})
 	mux.HandleFunc("GET /admin/listings", func(w http.ResponseWriter, _ *http.Request) {

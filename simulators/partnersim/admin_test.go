@@ -45,6 +45,7 @@ func TestAdminHandler(t *testing.T) {
 		{"pay", "POST", "/admin/orders/" + id + "/pay", "", http.StatusOK,
 			func(o map[string]any) bool { return o["status"] == float64(20) && o["paid_at"] != nil }},
 		{"pay again", "POST", "/admin/orders/" + id + "/pay", "", http.StatusConflict, nil},
+		{"complete before it shipped", "POST", "/admin/orders/" + id + "/complete", "", http.StatusConflict, nil},
 		{"one order", "GET", "/admin/orders/" + id, "", http.StatusOK,
 			func(o map[string]any) bool { return o["address"].(map[string]any)["country_code"] == "DE" }},
 		{"an unknown order", "GET", "/admin/orders/po-nope", "", http.StatusNotFound, nil},
@@ -79,6 +80,22 @@ func TestAdminHandler(t *testing.T) {
 	var fe *partnersim.FaultError
 	if err := m.Fault(); !errors.As(err, &fe) || fe.Kind != partnersim.FaultRateLimited || fe.RetryAfter != 250*time.Millisecond {
 		t.Fatalf("a call after the rate limit was set: %v", err)
+	}
+	// Its seller's items shipped, the order is closed as delivered.
+	var itemIDs []string
+	for _, it := range order["items"].([]any) {
+		if item := it.(map[string]any); item["marker"] != "" && item["marker"] != nil {
+			itemIDs = append(itemIDs, item["item_id"].(string))
+		}
+	}
+	if _, err := m.ConfirmShipment(id, itemIDs, "dhl", "WB-1"); err != nil {
+		t.Fatal(err)
+	}
+	if status, done := call("POST", "/admin/orders/"+id+"/complete", ""); status != http.StatusOK || done["status"] != float64(40) {
+		t.Errorf("complete a shipped order = %d %v, want 200 and status 40", status, done)
+	}
+	if status, _ := call("POST", "/admin/orders/po-nope/complete", ""); status != http.StatusNotFound {
+		t.Errorf("complete an unknown order = %d, want 404", status)
 	}
 }
 
