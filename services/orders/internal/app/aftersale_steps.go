@@ -338,10 +338,18 @@ func (s *Service) returnParcelBack(ctx context.Context, id uuid.UUID) error {
 }
 
 // ReturnParcelDelivered: the carrier delivered a request's goods back to
-// its supplier, whose confirmation is awaited until ReturnReceipt has
-// passed; then they count as received. Applied in the inbox's transaction.
-func (s *Service) ReturnParcelDelivered(ctx context.Context, r Repository, id uuid.UUID) error {
-	return s.returnParcelDelivered(ctx, r, id, s.clock())
+// its supplier at deliveredAt, whose confirmation is awaited until
+// ReturnReceipt after it; then they count as received. The time is the
+// carrier's, not the event's arrival: an event applied late (retried, or
+// replayed from the dead letters) would put the buyer's refund off by as
+// long. A zero or future time is taken as now. Applied in the inbox's
+// transaction.
+func (s *Service) ReturnParcelDelivered(ctx context.Context, r Repository, id uuid.UUID, deliveredAt time.Time) error {
+	now := s.clock()
+	if deliveredAt.IsZero() || deliveredAt.After(now) {
+		deliveredAt = now
+	}
+	return s.returnParcelDelivered(ctx, r, id, deliveredAt)
 }
 
 // returnParcelDelivered is ReturnParcelDelivered of a parcel delivered at

@@ -130,7 +130,7 @@ func (c Consumers) shipmentDelivered(ctx context.Context, r app.Repository, payl
 		if err != nil {
 			return nil // not one of ours
 		}
-		return c.Service.ReturnParcelDelivered(ctx, r, returnID)
+		return c.Service.ReturnParcelDelivered(ctx, r, returnID, ev.GetDeliveredAt().AsTime())
 	}
 	if ev.GetKind() != "outbound" {
 		return nil
