@@ -31,12 +31,14 @@ func NewSales(store SalesRepository, catalog Catalog, supply Supply) *Sales {
 // paid sub-orders and returns they counted.
 type SalesRepository interface {
 	// AddSoldSubOrders remembers paid sub-orders with their lines and
-	// returns the ids of those it had not remembered already.
-	AddSoldSubOrders(ctx context.Context, subs []domain.SoldSubOrder) (map[uuid.UUID]bool, error)
+	// returns those whose payment it had not remembered already, each with
+	// the time it was cancelled when its cancellation came first (nil
+	// otherwise).
+	AddSoldSubOrders(ctx context.Context, subs []domain.SoldSubOrder) (map[uuid.UUID]*time.Time, error)
 	// CancelSoldSubOrder marks a remembered sub-order cancelled at `at` and
 	// returns it; nil when it was cancelled already, or not remembered as
-	// paid: it is then remembered as cancelled, so that its payment, should
-	// that event come later, counts nothing (AddSoldSubOrders keeps it out).
+	// paid: it is then remembered as cancelled, and its payment's event,
+	// when it comes, counts the sale and its cancellation (AddSoldSubOrders).
 	CancelSoldSubOrder(ctx context.Context, sub domain.SoldSubOrder, at time.Time) (*domain.SoldSubOrder, error)
 	// AddReturn remembers a refunded return and adds its lines to the
 	// refunded part of the sub-order's lines; false when it was remembered
@@ -54,7 +56,8 @@ type SalesRepository interface {
 // remembered, so a repeat changes nothing.
 
 // OrderPaid counts each paid sub-order's units and gross on the day it was
-// paid.
+// paid, and, for one whose cancellation's event came first, the refund on
+// the day it was cancelled: the figures are those of the events in order.
 func (s *Sales) OrderPaid(ctx context.Context, r SalesRepository, subs []domain.SoldSubOrder) error {
 	added, err := r.AddSoldSubOrders(ctx, subs)
 	if err != nil || len(added) == 0 {
@@ -62,16 +65,22 @@ func (s *Sales) OrderPaid(ctx context.Context, r SalesRepository, subs []domain.
 	}
 	var entries []domain.SalesEntry
 	for _, sub := range subs {
-		if added[sub.ID] {
-			entries = append(entries, sub.Sale()...)
+		cancelledAt, ok := added[sub.ID]
+		if !ok {
+			continue
+		}
+		entries = append(entries, sub.Sale()...)
+		if cancelledAt != nil {
+			entries = append(entries, sub.Cancellation(*cancelledAt)...)
 		}
 	}
 	return r.AddSales(ctx, entries)
 }
 
 // SubOrderCancelled refunds a paid sub-order's gross and units on the day
-// of the cancellation; a sub-order never paid counted nothing to refund,
-// and its payment's event, should it come after, counts nothing either.
+// of the cancellation; a sub-order whose payment has not been counted yet
+// has nothing to refund now, and is refunded when its payment's event
+// comes (OrderPaid).
 func (s *Sales) SubOrderCancelled(ctx context.Context, r SalesRepository, cancelled domain.SoldSubOrder, at time.Time) error {
 	sub, err := r.CancelSoldSubOrder(ctx, cancelled, at)
 	if err != nil || sub == nil {

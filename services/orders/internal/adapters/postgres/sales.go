@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/crossdock/crossdock/pkg/pg"
@@ -29,8 +30,8 @@ func NewSales(pool *pgxpool.Pool) Sales { return Sales{q: pool} }
 // the inbox's transaction.
 func (s Sales) WithTx(tx pgx.Tx) app.SalesRepository { return Sales{q: tx} }
 
-func (s Sales) AddSoldSubOrders(ctx context.Context, subs []domain.SoldSubOrder) (map[uuid.UUID]bool, error) {
-	added := map[uuid.UUID]bool{}
+func (s Sales) AddSoldSubOrders(ctx context.Context, subs []domain.SoldSubOrder) (map[uuid.UUID]*time.Time, error) {
+	added := map[uuid.UUID]*time.Time{}
 	if len(subs) == 0 {
 		return added, nil
 	}
@@ -39,21 +40,33 @@ func (s Sales) AddSoldSubOrders(ctx context.Context, subs []domain.SoldSubOrder)
 	for i, sub := range subs {
 		ids[i], orders[i], suppliers[i], channels[i], paid[i] = sub.ID, sub.OrderID, sub.SupplierID, sub.Channel, sub.PaidAt
 	}
+	// A sub-order remembered as cancelled before its payment's event came
+	// (a row without paid_at) takes its payment now, and is returned with
+	// the time it was cancelled.
 	rows, err := s.q.Query(ctx, `INSERT INTO sales_sub_orders (sub_order_id, order_id, supplier_id, channel, paid_at)
 		SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[])
-		ON CONFLICT DO NOTHING RETURNING sub_order_id`, ids, orders, suppliers, channels, paid)
+		ON CONFLICT (sub_order_id) DO UPDATE SET paid_at = EXCLUDED.paid_at WHERE sales_sub_orders.paid_at IS NULL
+		RETURNING sub_order_id, cancelled_at`, ids, orders, suppliers, channels, paid)
 	if err != nil {
 		return nil, err
 	}
 	var id uuid.UUID
-	if _, err := pgx.ForEachRow(rows, []any{&id}, func() error { added[id] = true; return nil }); err != nil || len(added) == 0 {
+	var cancelledAt pgtype.Timestamptz
+	if _, err := pgx.ForEachRow(rows, []any{&id, &cancelledAt}, func() error {
+		added[id] = nil
+		if cancelledAt.Valid {
+			at := cancelledAt.Time
+			added[id] = &at
+		}
+		return nil
+	}); err != nil || len(added) == 0 {
 		return added, err
 	}
 	var lineSubs, skus, products []uuid.UUID
 	var currencies []string
 	var quantities, gross []int64
 	for _, sub := range subs {
-		if !added[sub.ID] {
+		if _, ok := added[sub.ID]; !ok {
 			continue
 		}
 		for _, l := range sub.Lines {
