@@ -511,7 +511,8 @@ func secretRef(env corev1.EnvVar) *corev1.SecretKeySelector {
 }
 
 // checkClusters: every service with a database has its own CloudNativePG
-// cluster, bootstrapped with the database and owner the service expects.
+// cluster, bootstrapped with the database and owner the service expects; a
+// single instance without the disruption budget that would block drains.
 func checkClusters(s *Set, e Expectations) []Violation {
 	var out []Violation
 	clusters := map[string]*unstructured.Unstructured{}
@@ -529,8 +530,15 @@ func checkClusters(s *Set, e Expectations) []Violation {
 			out = append(out, Violation{r, "missing"})
 			continue
 		}
-		if n, _, _ := unstructured.NestedInt64(c.Object, "spec", "instances"); n != e.DatabaseInstances {
+		n, _, _ := unstructured.NestedInt64(c.Object, "spec", "instances")
+		if n != e.DatabaseInstances {
 			out = append(out, Violation{r, fmt.Sprintf("%d instances, want %d", n, e.DatabaseInstances)})
+		}
+		// The operator's PodDisruptionBudget keeps one primary up: with a
+		// single instance it allows no eviction, and every node drain waits
+		// on the database pod until someone deletes the budget by hand.
+		if pdb, found, _ := unstructured.NestedBool(c.Object, "spec", "enablePDB"); n == 1 && (!found || pdb) {
+			out = append(out, Violation{r, "one instance with the operator's disruption budget (enablePDB), which blocks node drains"})
 		}
 		for _, field := range []string{"database", "owner"} {
 			if v, _, _ := unstructured.NestedString(c.Object, "spec", "bootstrap", "initdb", field); v != databaseName(svc) {
