@@ -263,3 +263,29 @@ func TestAnEventOfAnotherVersionsSubjectIsLeftForIt(t *testing.T) {
 	e.Go(t, e.Consumer(t, "c1").Run) // the newer version, handling test.>
 	eventstest.ExactlyOnce(t, e.WaitApplied(t, "c1", []uuid.UUID{id}), []uuid.UUID{id})
 }
+
+// A batch's time runs out during an event whose own work is short, the
+// events before it having used most of the ack wait: that event is applied
+// on its own at once, not charged a failed delivery (naked, and after
+// MaxDeliver such batches dead-lettered as if it overran).
+func TestAnEventTheBatchsTimeRanOutOnIsAppliedOnItsOwn(t *testing.T) {
+	e := eventstest.Setup(t)
+	ids := e.Emit(t, 4, true)
+	var a applied
+	record := a.handler(nil)
+	c := e.Consumer(t, "c1") // AckWait 1 s
+	c.Handler = func(ctx context.Context, tx pgx.Tx, msg inbox.Message) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_sleep(0.4)`); err != nil {
+			return err
+		}
+		return record(ctx, tx, msg)
+	}
+	if err := c.ProcessBatch(context.Background(), fetch(t, e, "c1", 4)); err != nil {
+		t.Fatalf("the batch: %v", err)
+	}
+	eventstest.ExactlyOnce(t, e.Effects(t), ids)
+	dead, err := inbox.ListDeadLetters(context.Background(), e.JS, "c1")
+	if err != nil || len(dead) != 0 {
+		t.Errorf("dead letters %v (%v), want none", dead, err)
+	}
+}

@@ -374,9 +374,11 @@ func (c *Consumer) applyBatch(ctx context.Context, batch []delivered) error {
 	}
 	before := c.applyBatch(ctx, batch[:failed])
 	var this error
-	if pg.IsRetryable(herr) {
+	if pg.IsRetryable(herr) || (failed > 0 && errors.Is(herr, errOverran)) {
 		// Likely a clash with another transaction, not the event: its own
-		// transaction, with InTx's retries.
+		// transaction, with InTx's retries. Or the batch's time ran out
+		// during it, the events before it having used most of it: on its
+		// own it has the whole ack wait.
 		this = c.process(ctx, batch[failed])
 	} else {
 		this = c.settle(ctx, batch[failed], herr)
@@ -477,7 +479,10 @@ func (c *Consumer) Process(ctx context.Context, msg jetstream.Msg) error {
 
 // process applies one message in its own transaction.
 func (c *Consumer) process(ctx context.Context, d delivered) error {
-	_, err := c.apply(natsx.ExtractTrace(ctx, d.raw.Headers()), d.msg)
+	hctx, cancel := c.withinAckWait(ctx)
+	_, err := c.apply(natsx.ExtractTrace(hctx, d.raw.Headers()), d.msg)
+	err = c.overran(hctx, err)
+	cancel()
 	if err == nil {
 		return c.acknowledge(ctx, d)
 	}
@@ -488,9 +493,6 @@ func (c *Consumer) process(ctx context.Context, d delivered) error {
 // applied is false when the inbox held the event already (a duplicate, a
 // redelivery after a lost ack, a replay of an event applied since).
 func (c *Consumer) apply(ctx context.Context, m Message) (applied bool, err error) {
-	ctx, cancel := c.withinAckWait(ctx)
-	defer cancel()
-	defer func() { err = c.overran(ctx, err) }()
 	err = pg.InTx(ctx, c.Pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO inbox (consumer, event_id, subject) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
 			c.Name, m.EventID, m.Subject)
@@ -509,13 +511,17 @@ func (c *Consumer) apply(ctx context.Context, m Message) (applied bool, err erro
 	return applied && err == nil, err
 }
 
-// withinAckWait bounds the handling of a delivery by AckWait. Past it the
-// server delivers the event again (to this replica or another, whose inbox
-// insert waits on this transaction's), so a handler still running has lost
-// its turn; unbounded, one stuck on a lock or on a call that never answers
-// held its transaction, and every event behind it, for good. Cut short, it
-// rolls back and is retried after the backoff like any failure, and
-// dead-lettered after MaxDeliver deliveries that all overran.
+// withinAckWait bounds the handling of a delivery (a batch's, or one
+// event's) by AckWait. Past it the server delivers the event again (to this
+// replica or another, whose inbox insert waits on this transaction's), so a
+// handler still running has lost its turn; unbounded, one stuck on a lock or
+// on a call that never answers held its transaction, and every event behind
+// it, for good. Cut short, its statement is cancelled at the server (pgx
+// sends a cancel request as it drops the connection), it rolls back and is
+// retried after the backoff like any failure, and dead-lettered after
+// MaxDeliver deliveries that all overran; an event the batch's time ran out
+// on after others used it is applied again on its own at once. An
+// operator's Replay is not a delivery and is not bounded.
 func (c *Consumer) withinAckWait(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeoutCause(ctx, c.AckWait, errOverran)
 }

@@ -346,3 +346,32 @@ func shortMigrationLocks(t *testing.T) {
 	pg.MigrationLockTimeout = 200 * time.Millisecond
 	t.Cleanup(func() { pg.MigrationLockTimeout = was })
 }
+
+// A statement whose context ends is cancelled at the server, and its
+// transaction's locks go with it: a caller retrying after its deadline finds
+// the row free. The inbox's ack-wait bound and every request deadline rely
+// on it: the pool closes such a connection and pgx sends the server a cancel
+// request as it does; a pool that only closed the socket would leave the
+// server running the statement to its end (here half a minute), holding the
+// row, every retry waiting behind it.
+func TestAStatementWhoseContextEndsIsCancelledAtTheServer(t *testing.T) {
+	pool := testkit.Database(t, testkit.Migrations{Name: "pg-things", FS: serviceMigrations})
+	short, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	err := pgx.BeginFunc(short, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(short, `INSERT INTO things VALUES (1, 1)`); err != nil {
+			return err
+		}
+		_, err := tx.Exec(short, `SELECT pg_sleep(30)`)
+		return err
+	})
+	if err == nil {
+		t.Fatal("the statement outlived its context")
+	}
+	retry, cancelRetry := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelRetry()
+
+	if _, err := pool.Exec(retry, `INSERT INTO things VALUES (1, 2)`); err != nil {
+		t.Fatalf("the retry, behind the cancelled transaction: %v", err)
+	}
+}
