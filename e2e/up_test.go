@@ -61,8 +61,8 @@ func TestUpRunsTheMeshAndKeepsItsData(t *testing.T) {
 		return
 	}
 
-	// The restart is on other ports: the partners and the supply platform
-	// registered before follow the simulators there.
+	// The restart is on other ports: the supply platform registered before
+	// follows its simulator there (as the partners do).
 	moved := freeOffsetFrom(t, offset+20)
 	t.Run("restart keeps the data", func(t *testing.T) {
 		up := startUp(t, dir, moved)
@@ -101,8 +101,8 @@ func TestUpRunsTheMeshAndKeepsItsData(t *testing.T) {
 	})
 }
 
-// requireDockedAt checks that docking calls the demo partners and the supply
-// platform where this start's simulators listen.
+// requireDockedAt checks that docking calls the demo supply platform where
+// this start's simulator listens.
 func requireDockedAt(t *testing.T, dir string, offset int) {
 	t.Helper()
 	ctx := context.Background()

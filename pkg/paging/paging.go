@@ -13,6 +13,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"reflect"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 )
@@ -122,12 +123,14 @@ func marshal(v any) []byte {
 	return b
 }
 
-// checksum is the token body's, and the query's when there is one (a nil
-// query adds nothing, so Encode's tokens are those it always made).
+// checksum is the token body's, and the query's when it filters anything. A
+// nil or zero query (a list asked for unfiltered) adds nothing: such tokens
+// are those Encode always made, so an unfiltered list's tokens stay good
+// across an upgrade, and through a rolling one in both directions.
 func checksum(b []byte, query any) []byte {
 	h := sha256.New()
 	h.Write(b)
-	if query != nil {
+	if query != nil && !reflect.ValueOf(query).IsZero() {
 		h.Write([]byte{0})
 		h.Write(marshal(query))
 	}

@@ -75,6 +75,8 @@ const (
 // above (tests shorten them).
 type restartPolicy struct {
 	first, max, stable time.Duration
+	// now is the clock that tells how long a process ran; nil is time.Now.
+	now func() time.Time
 }
 
 func (r restartPolicy) orDefaults() restartPolicy {
@@ -88,6 +90,9 @@ func (r restartPolicy) orDefaults() restartPolicy {
 	if r.stable <= 0 {
 		r.stable = stableRun
 	}
+	if r.now == nil {
+		r.now = time.Now
+	}
 	return r
 }
 
@@ -98,13 +103,13 @@ func (st *stack) watch(name string, p *child.Process, restarts int, start func()
 	replace func(*child.Process), fail func(error)) {
 	policy := st.restart.orDefaults()
 	pause := policy.first
-	started := time.Now()
+	started := policy.now()
 	for n := 1; ; n++ {
 		<-p.Done()
 		if p.Stopping() || st.stopping.Load() {
 			return
 		}
-		if time.Since(started) >= policy.stable {
+		if policy.now().Sub(started) >= policy.stable {
 			n, pause = 1, policy.first
 		}
 		crash := &exitError{name: name, err: p.Err()}
@@ -129,7 +134,7 @@ func (st *stack) watch(name string, p *child.Process, restarts int, start func()
 			fail(err)
 			return
 		}
-		p, started = next, time.Now()
+		p, started = next, policy.now()
 	}
 }
 

@@ -78,16 +78,21 @@ func TestWatchRestartsACrashedProcessThenFails(t *testing.T) {
 // restarts starts over, so a service crashing now and then is not stopped for
 // good once it has crashed more often than --restarts over the mesh's life.
 func TestWatchStartsTheCountOverAfterAStableRun(t *testing.T) {
+	// The clock: each of the first three runs lasts the stable time, the
+	// fourth none (the watcher reads it once as a run starts, once as it ends).
+	const stable = 10 * time.Minute
+	var reads atomic.Int32
+	base := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	now := func() time.Time {
+		n := reads.Add(1)
+		return base.Add(time.Duration(min(n, 7)) * stable)
+	}
 	st := &stack{out: io.Discard, grace: time.Second,
-		restart: restartPolicy{first: time.Millisecond, stable: 200 * time.Millisecond}}
+		restart: restartPolicy{first: time.Millisecond, stable: stable, now: now}}
 	var starts atomic.Int32
-	// The first three runs last past the stable time, the fourth crashes at once.
 	start := func() (*child.Process, error) {
-		script := "sleep 0.4; exit 3"
-		if starts.Add(1) > 3 {
-			script = "exit 3"
-		}
-		return child.Start(child.Spec{Name: "crasher", Path: "/bin/sh", Args: []string{"-c", script}})
+		starts.Add(1)
+		return child.Start(child.Spec{Name: "crasher", Path: "/bin/sh", Args: []string{"-c", "exit 3"}})
 	}
 	p, err := start()
 	if err != nil {

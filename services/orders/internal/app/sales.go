@@ -69,6 +69,7 @@ func (s *Sales) OrderPaid(ctx context.Context, r SalesRepository, subs []domain.
 		if !ok {
 			continue
 		}
+		delete(added, sub.ID) // an id the event repeats counts once
 		entries = append(entries, sub.Sale()...)
 		if cancelledAt != nil {
 			entries = append(entries, sub.Cancellation(*cancelledAt)...)

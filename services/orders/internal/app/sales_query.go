@@ -103,7 +103,9 @@ func (s *Sales) ListSales(ctx context.Context, c auth.Caller, q SalesQuery, size
 	var after *SalesCursor
 	if token != "" {
 		after = &SalesCursor{}
-		if err := paging.Decode(token, after); err != nil {
+		// Bound to the query (the supplier, product, SKU, channel and
+		// dates): another's list would start at its place and skip rows.
+		if err := paging.DecodeFor(token, q, after); err != nil {
 			return nil, "", err
 		}
 		if after.BySKU != q.BySKU {
@@ -115,7 +117,7 @@ func (s *Sales) ListSales(ctx context.Context, c auth.Caller, q SalesQuery, size
 		return rows, "", err
 	}
 	rows = rows[:limit]
-	return rows, paging.Encode(salesCursorOf(rows[limit-1])), nil
+	return rows, paging.EncodeFor(q, salesCursorOf(rows[limit-1])), nil
 }
 
 // ExportSales returns every row ListSales would list, as CSV (SalesCSV),

@@ -287,6 +287,11 @@ func TestACancellationBeforeItsPaymentCountsAsInOrder(t *testing.T) {
 	if got := figures(cancelled, paid, otherPaid, again, paid); !slices.Equal(got, inOrder) {
 		t.Errorf("the cancellation first: %v, want as in order %v", got, inOrder)
 	}
+	// An event naming the sub-order twice counts it once.
+	twice := orderPaid("own_store", at, paidSub(sub, supplier, g.line(2, eur)), paidSub(sub, supplier, g.line(2, eur)))
+	if got := figures(cancelled, twice, otherPaid); !slices.Equal(got, inOrder) {
+		t.Errorf("the payment naming the sub-order twice: %v, want %v", got, inOrder)
+	}
 }
 
 func sortRows(rs []row) {
@@ -388,6 +393,9 @@ func TestSalesReaders(t *testing.T) {
 		token = next
 		if _, _, err := b.sales.ListSales(ctx, admin(), app.SalesQuery{}, 2, token); apperr.KindOf(err) != apperr.KindInvalid {
 			t.Errorf("a by-SKU token used by product: %v, want invalid", err)
+		}
+		if _, _, err := b.sales.ListSales(ctx, admin(), app.SalesQuery{BySKU: true, Channel: "partner"}, 2, token); apperr.KindOf(err) != apperr.KindInvalid {
+			t.Errorf("a token of every channel's list used for one channel's: %v, want invalid", err)
 		}
 	}
 	if !slices.Equal(paged, all) {

@@ -182,9 +182,12 @@ func (l *Ledger) ListAccounts(ctx context.Context, f app.AccountFilter) ([]ledge
 	if err != nil {
 		return nil, "", err
 	}
+	// The token is bound to the currency and balance filters (the kind is in
+	// the cursor): another filter's list would start at its place.
+	query := accountsQuery{Currency: f.Currency, NonZero: f.NonZero}
 	var after accountsCursor
 	if f.PageToken != "" {
-		if err := paging.Decode(f.PageToken, &after); err != nil {
+		if err := paging.DecodeFor(f.PageToken, query, &after); err != nil {
 			return nil, "", err
 		}
 		if after.Kind != f.Kind {
@@ -201,7 +204,13 @@ func (l *Ledger) ListAccounts(ctx context.Context, f app.AccountFilter) ([]ledge
 	}
 	accounts = accounts[:size]
 	last := accounts[size-1]
-	return accounts, paging.Encode(accountsCursor{Kind: last.Kind, OwnerType: last.Owner.Type, OwnerID: last.Owner.ID, Currency: last.Currency}), nil
+	return accounts, paging.EncodeFor(query, accountsCursor{Kind: last.Kind, OwnerType: last.Owner.Type, OwnerID: last.Owner.ID, Currency: last.Currency}), nil
+}
+
+// accountsQuery is what a page of accounts is filtered by beside its kind.
+type accountsQuery struct {
+	Currency string `json:"c,omitempty"`
+	NonZero  bool   `json:"z,omitempty"`
 }
 
 // CloseAccount closes an account with a zero balance and nothing pending.

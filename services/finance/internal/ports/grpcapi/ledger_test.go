@@ -170,6 +170,7 @@ func TestLedgerAccountsOfAKind(t *testing.T) {
 		"unknown kind":                {Kind: "vault"},
 		"bad currency":                {Kind: "partner_unallocated", CurrencyCode: "euro"},
 		"another kind's page token":   {Kind: "platform_revenue", Page: &commonv1.PageRequest{PageToken: first.GetPage().GetNextPageToken()}},
+		"another filter's page token": {Kind: "partner_unallocated", Nonzero: true, Page: &commonv1.PageRequest{PageToken: first.GetPage().GetNextPageToken()}},
 		"a page token from elsewhere": {Kind: "partner_unallocated", Page: &commonv1.PageRequest{PageToken: "bm90LWEtdG9rZW4"}},
 	} {
 		if _, err := c.ListLedgerAccounts(admin, req); status.Code(err) != codes.InvalidArgument {

@@ -130,7 +130,11 @@ func (c Consumers) shipmentDelivered(ctx context.Context, r app.Repository, payl
 		if err != nil {
 			return nil // not one of ours
 		}
-		return c.Service.ReturnParcelDelivered(ctx, r, returnID, ev.GetDeliveredAt().AsTime())
+		var deliveredAt time.Time // unset: taken as now
+		if ev.GetDeliveredAt().IsValid() {
+			deliveredAt = ev.GetDeliveredAt().AsTime()
+		}
+		return c.Service.ReturnParcelDelivered(ctx, r, returnID, deliveredAt)
 	}
 	if ev.GetKind() != "outbound" {
 		return nil

@@ -35,10 +35,19 @@ func (s Sales) AddSoldSubOrders(ctx context.Context, subs []domain.SoldSubOrder)
 	if len(subs) == 0 {
 		return added, nil
 	}
-	n := len(subs)
-	ids, orders, suppliers, channels, paid := make([]uuid.UUID, n), make([]uuid.UUID, n), make([]uuid.UUID, n), make([]string, n), make([]time.Time, n)
-	for i, sub := range subs {
-		ids[i], orders[i], suppliers[i], channels[i], paid[i] = sub.ID, sub.OrderID, sub.SupplierID, sub.Channel, sub.PaidAt
+	// One row per sub-order: an upsert may not touch a row twice, so an id
+	// an event repeats is counted once.
+	var ids, orders, suppliers []uuid.UUID
+	var channels []string
+	var paid []time.Time
+	seen := map[uuid.UUID]bool{}
+	for _, sub := range subs {
+		if seen[sub.ID] {
+			continue
+		}
+		seen[sub.ID] = true
+		ids, orders, suppliers = append(ids, sub.ID), append(orders, sub.OrderID), append(suppliers, sub.SupplierID)
+		channels, paid = append(channels, sub.Channel), append(paid, sub.PaidAt)
 	}
 	// A sub-order remembered as cancelled before its payment's event came
 	// (a row without paid_at) takes its payment now, and is returned with
@@ -66,9 +75,10 @@ func (s Sales) AddSoldSubOrders(ctx context.Context, subs []domain.SoldSubOrder)
 	var currencies []string
 	var quantities, gross []int64
 	for _, sub := range subs {
-		if _, ok := added[sub.ID]; !ok {
+		if _, ok := added[sub.ID]; !ok || !seen[sub.ID] {
 			continue
 		}
+		seen[sub.ID] = false // its lines once
 		for _, l := range sub.Lines {
 			lineSubs, skus, products = append(lineSubs, sub.ID), append(skus, l.SKUID), append(products, l.ProductID)
 			currencies, quantities, gross = append(currencies, l.Gross.Currency), append(quantities, l.Quantity), append(gross, l.Gross.Amount)
