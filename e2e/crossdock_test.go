@@ -115,17 +115,19 @@ func (u *upRun) read(r io.Reader) {
 }
 
 // output returns the last n lines printed, for failure messages.
-// restarted reports whether crossdock up said it restarted the named
-// process after a crash.
-func (u *upRun) restarted(name string) bool {
+// restarts counts the times crossdock up said it restarted the named
+// process after a crash: a crash test compares the count after its kills
+// with the count before them (other tests kill the same services).
+func (u *upRun) restarts(name string) int {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	n := 0
 	for _, line := range u.lines {
 		if strings.Contains(line, name) && strings.Contains(line, "restarting it") {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }
 
 func (u *upRun) output(n int) string {

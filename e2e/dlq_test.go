@@ -165,6 +165,11 @@ func TestDeadLettersThroughTheCLI(t *testing.T) {
 			if code != s.exit || !strings.Contains(out, s.want) {
 				t.Fatalf("exit %d, output:\n%s\nwant exit %d and %q", code, out, s.exit, s.want)
 			}
+			// A replay the consumer had applied already says so: the fixed
+			// event was never applied, so its replay must apply it.
+			if strings.Contains(out, "applied it already") {
+				t.Fatalf("the replay applied nothing:\n%s", out)
+			}
 		})
 	}
 	if _, out := dlqRun(t, offset, "list"); strings.Contains(out, poison) || strings.Contains(out, fixed) {

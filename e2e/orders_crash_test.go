@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
@@ -35,6 +37,24 @@ type crashOrder struct {
 	fate             fate
 	total            int64
 	subOrders        []string
+	// payable is each sub-order's payable (supplier currency, minor units):
+	// what its escrow holds once paid.
+	payable map[string]int64
+}
+
+// payableOf maps a checkout answer's sub-orders to their payable amounts.
+func payableOf(r response) map[string]int64 {
+	out := map[string]int64{}
+	o, _ := r.Body["order"].(map[string]any)
+	subs, _ := o["subOrders"].([]any)
+	for _, s := range subs {
+		m, _ := s.(map[string]any)
+		id, _ := m["subOrderId"].(string)
+		p, _ := m["payable"].(map[string]any)
+		amount, _ := p["amountMinor"].(string)
+		out[id], _ = strconv.ParseInt(amount, 10, 64)
+	}
+	return out
 }
 
 // A stream of checkouts, payments and cancellations runs while orders,
@@ -49,6 +69,10 @@ type crashOrder struct {
 func TestOrdersSurviveKillsDuringCheckoutAndPayment(t *testing.T) {
 	base, offset := apiMesh(t)
 	c := newClient(t, base, "127.0.0.43")
+	restartsBefore := map[string]int{}
+	for _, name := range []string{"orders", "finance", "inventory"} {
+		restartsBefore[name] = shared.up.restarts(name)
+	}
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("CROSSDOCK_CRASH_SEED"); s != "" {
 		seed, _ = strconv.ParseUint(s, 10, 64)
@@ -149,7 +173,7 @@ func TestOrdersSurviveKillsDuringCheckoutAndPayment(t *testing.T) {
 					t.Errorf("journey %d: checkout %d: %s", i, r.Status, r.Raw)
 					continue
 				}
-				o := crashOrder{id: r.str("order", "orderId"), buyer: b.id, token: b.token, fate: s.fate, subOrders: subOrderIDs(r)}
+				o := crashOrder{id: r.str("order", "orderId"), buyer: b.id, token: b.token, fate: s.fate, subOrders: subOrderIDs(r), payable: payableOf(r)}
 				o.total, _ = strconv.ParseInt(r.str("order", "total", "amountMinor"), 10, 64)
 				if s.fate == fatePaid || s.fate == fatePaidCancelled {
 					p := retried(t, c, "POST", "/v1/orders/"+o.id+"/pay", b.token, nil)
@@ -199,12 +223,16 @@ func TestOrdersSurviveKillsDuringCheckoutAndPayment(t *testing.T) {
 			if err != nil {
 				return "reservation: " + err.Error()
 			}
+			if eerr != nil && status.Code(eerr) != codes.NotFound {
+				return "escrow: " + eerr.Error() // asked again until the deadline
+			}
 			held := res.GetReservation().GetStatus() == inventoryv1.ReservationStatus_RESERVATION_STATUS_ACTIVE
-			escrowed := eerr == nil && e.GetEscrow().GetBalance().GetAmountMinor() > 0
+			balance := e.GetEscrow().GetBalance().GetAmountMinor()
+			escrowed := balance > 0
 			switch o.fate {
 			case fatePaid:
-				if !held || !escrowed {
-					return fmt.Sprintf("paid sub-order %s: stock held %v, escrow %v (%v)", sub, held, escrowed, eerr)
+				if !held || balance != o.payable[sub] || o.payable[sub] <= 0 {
+					return fmt.Sprintf("paid sub-order %s: stock held %v, escrow %d, want its payable %d (%v)", sub, held, balance, o.payable[sub], eerr)
 				}
 			case fatePending:
 				if !held || escrowed {
@@ -244,7 +272,7 @@ func TestOrdersSurviveKillsDuringCheckoutAndPayment(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"orders", "finance", "inventory"} {
-		if !shared.up.restarted(name) {
+		if shared.up.restarts(name) <= restartsBefore[name] {
 			t.Errorf("crossdock up did not report restarting %s", name)
 		}
 	}

@@ -61,8 +61,8 @@ func TestUpRunsTheMeshAndKeepsItsData(t *testing.T) {
 		return
 	}
 
-	// The restart is on other ports: the supply platform registered before
-	// follows its simulator there (as the partners do).
+	// The restart is on other ports: the partners and the supply platform
+	// registered before follow their simulators there.
 	moved := freeOffsetFrom(t, offset+20)
 	t.Run("restart keeps the data", func(t *testing.T) {
 		up := startUp(t, dir, moved)
@@ -101,17 +101,22 @@ func TestUpRunsTheMeshAndKeepsItsData(t *testing.T) {
 	})
 }
 
-// requireDockedAt checks that docking calls the demo supply platform where
-// this start's simulator listens.
+// requireDockedAt checks that docking calls the demo partners and the supply
+// platform where this start's simulators listen.
 func requireDockedAt(t *testing.T, dir string, offset int) {
 	t.Helper()
 	ctx := context.Background()
 	docking := connect(t, dbURL(t, dir, offset, "platform-docking"))
 	defer docking.Close(ctx)
-	var endpoint string
-	if err := docking.QueryRow(ctx, `SELECT endpoint FROM supply_platforms WHERE code = 'demo-supply'`).Scan(&endpoint); err != nil ||
-		endpoint != "http://"+addr(9304, offset) {
-		t.Errorf("the demo supply platform's endpoint: %q, %v; want the supply simulator's at offset %d", endpoint, err, offset)
+	for _, want := range []struct{ query, code, endpoint string }{
+		{`SELECT endpoint FROM partners WHERE code = $1`, "demo-partner", addr(9302, offset)},
+		{`SELECT endpoint FROM partners WHERE code = $1`, "demo-rest-market", "http://" + addr(9303, offset)},
+		{`SELECT endpoint FROM supply_platforms WHERE code = $1`, "demo-supply", "http://" + addr(9304, offset)},
+	} {
+		var endpoint string
+		if err := docking.QueryRow(ctx, want.query, want.code).Scan(&endpoint); err != nil || endpoint != want.endpoint {
+			t.Errorf("%s's endpoint: %q, %v; want %q, its simulator's at offset %d", want.code, endpoint, err, want.endpoint, offset)
+		}
 	}
 }
 

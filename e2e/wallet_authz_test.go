@@ -105,10 +105,9 @@ func TestWalletAuthorizationMatrix(t *testing.T) {
 
 	// The refused payout moved nothing and is listed as failed; the payable
 	// is still empty.
-	for _, p := range c.do("GET", "/v1/suppliers/"+s1+"/payouts", tokens["supplier1"], nil).must(t, 200, "payouts").list("payouts") {
-		if p["state"] != "failed" {
-			t.Errorf("payout %v after the ledger refused it", p)
-		}
+	payouts := c.do("GET", "/v1/suppliers/"+s1+"/payouts", tokens["supplier1"], nil).must(t, 200, "payouts").list("payouts")
+	if len(payouts) != 1 || payouts[0]["state"] != "failed" {
+		t.Errorf("payouts %v after the ledger refused the one asked for, want it alone, failed", payouts)
 	}
 	for _, b := range c.do("GET", "/v1/suppliers/"+s1+"/payable", tokens["admin"], nil).must(t, 200, "payable").list("balances") {
 		if b["postedMinor"] != "0" || b["pendingDebitsMinor"] != "0" {
