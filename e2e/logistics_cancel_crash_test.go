@@ -234,6 +234,12 @@ type carrierEvent struct {
 	Reference string `json:"reference"`
 	Waybill   string `json:"waybill"`
 	Status    string `json:"status"`
+	// Charge is a charge event's leg and amount.
+	Charge *struct {
+		LegID    string `json:"leg_id"`
+		Amount   int64  `json:"amount"`
+		Currency string `json:"currency"`
+	} `json:"charge"`
 }
 
 // events reads the carrier's whole event feed.

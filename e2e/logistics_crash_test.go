@@ -80,6 +80,7 @@ func TestLogisticsSurvivesKillWhilePayingLegs(t *testing.T) {
 	// Every parcel arrives and every leg ends paid; each escrow holds what
 	// was paid less its legs, exactly once.
 	var wg sync.WaitGroup
+	freights, currencies := make([]int64, len(ids)), make([]string, len(ids))
 	for i, id := range ids {
 		wg.Go(func() {
 			for deadline := time.Now().Add(3 * time.Minute); ; {
@@ -88,10 +89,12 @@ func TestLogisticsSurvivesKillWhilePayingLegs(t *testing.T) {
 				var freight int64
 				for _, l := range legs {
 					freight += l.GetAmount().GetAmountMinor()
+					currencies[i] = l.GetAmount().GetCurrencyCode()
 					if l.GetPaidAt() == nil {
 						unpaid++
 					}
 				}
+				freights[i] = freight
 				if sh.GetStatus() == logisticsv1.ShipmentStatus_SHIPMENT_STATUS_DELIVERED && len(legs) >= 2 && unpaid == 0 {
 					escrow := retryUnavailable(t, func(ctx context.Context) (*financev1.GetSubOrderEscrowResponse, error) {
 						return escrows.GetSubOrderEscrow(withAuth(ctx), &financev1.GetSubOrderEscrowRequest{SubOrderId: shipments[i].GetSubOrderId()})
@@ -110,6 +113,29 @@ func TestLogisticsSurvivesKillWhilePayingLegs(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	// The legs are the carrier's charges, each once: the escrow check above
+	// would pass with a charge recorded and paid twice (or never), the legs
+	// and the escrow moving together.
+	charged, chargedIn := map[string]map[string]int64{}, map[string]string{}
+	for _, e := range newCarrierSimClient(t, shared.offset).events(t) {
+		if e.Type != "charge" || e.Charge == nil {
+			continue
+		}
+		if charged[e.Reference] == nil {
+			charged[e.Reference] = map[string]int64{}
+		}
+		charged[e.Reference][e.Charge.LegID] = e.Charge.Amount
+		chargedIn[e.Reference] = e.Charge.Currency
+	}
+	for i, id := range ids {
+		var total int64
+		for _, amount := range charged[id] {
+			total += amount
+		}
+		if total != freights[i] || (total > 0 && chargedIn[id] != currencies[i]) {
+			t.Errorf("parcel %d: legs of %d %s paid, the carrier charged %d %s", i, freights[i], currencies[i], total, chargedIn[id])
+		}
+	}
 	if shared.up.restarts("logistics") <= restartsBefore {
 		t.Errorf("crossdock up did not report restarting logistics:\n%s", shared.up.output(40))
 	}

@@ -3,6 +3,7 @@ package e2e
 import (
 	"crypto/rand"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -249,7 +250,17 @@ func TestSupplyPlatformDemo(t *testing.T) {
 		view := c.do("GET", "/v1/sub-orders/"+buyerSub, buyer, nil).must(t, 200, "the settling sub-order")
 		return view.str("subOrder", "status") == "SUB_ORDER_STATUS_COMPLETED", view.Raw
 	})
-	if refund := walletUSD(t, c, buyer) - wallet; refund <= 0 {
-		t.Errorf("the buyer got %d back at settlement, want the freight paid", refund)
+	// The refund is what the escrow gave back, and (no carrier of ours paid)
+	// that is the whole freight the buyer paid.
+	refund := walletUSD(t, c, buyer) - wallet
+	escrow := c.do("GET", "/v1/escrow/sub-orders/"+buyerSub, buyer, nil).must(t, 200, "the settled escrow")
+	refunded, _ := strconv.ParseInt(escrow.str("escrow", "refunded", "amountMinor"), 10, 64)
+	view := c.do("GET", "/v1/sub-orders/"+buyerSub, buyer, nil).must(t, 200, "the settled sub-order")
+	freight, _ := strconv.ParseInt(view.str("subOrder", "freight", "amountMinor"), 10, 64)
+	if refund <= 0 || refund != refunded || escrow.str("escrow", "refunded", "currencyCode") != "USD" {
+		t.Errorf("the buyer got %d back at settlement, the escrow refunded %s: want the same, above zero", refund, escrow.Raw)
+	}
+	if view.str("subOrder", "freight", "currencyCode") == "USD" && refunded != freight {
+		t.Errorf("the escrow refunded %d, want the freight of %d: a carrier of ours was paid from it", refunded, freight)
 	}
 }
