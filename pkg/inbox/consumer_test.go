@@ -23,6 +23,18 @@ import (
 	"github.com/crossdock/crossdock/pkg/testkit"
 )
 
+// oneDeadLetter waits up to within for consumer c1's one dead letter and
+// returns it; why says what failed when none came.
+func oneDeadLetter(t *testing.T, e *eventstest.Env, within time.Duration, why string) inbox.DeadLetter {
+	t.Helper()
+	var dead []inbox.DeadLetter
+	eventstest.Eventually(t, within, func() bool {
+		dead, _ = inbox.ListDeadLetters(context.Background(), e.JS, "c1")
+		return len(dead) == 1
+	}, why)
+	return dead[0]
+}
+
 func relay(t *testing.T, e *eventstest.Env) *outbox.Relay {
 	return &outbox.Relay{Pool: e.Pool, JS: e.JS, Log: testkit.Logger(t)}
 }
@@ -130,11 +142,7 @@ func TestPermanentErrorDeadLettersAtOnce(t *testing.T) {
 		return inbox.Permanent(errors.New("payload does not decode"))
 	}
 	e.Go(t, c.Run)
-	var dead []inbox.DeadLetter
-	eventstest.Eventually(t, 10*time.Second, func() bool {
-		dead, _ = inbox.ListDeadLetters(context.Background(), e.JS, "c1")
-		return len(dead) == 1
-	}, "permanent failure was not dead-lettered")
+	dead := []inbox.DeadLetter{oneDeadLetter(t, e, 10*time.Second, "permanent failure was not dead-lettered")}
 	if dead[0].EventID != id.String() || dead[0].Deliveries != 1 || attempts.Load() != 1 {
 		t.Errorf("dead letter %+v after %d attempts, want 1 delivery", dead[0], attempts.Load())
 	}
@@ -155,11 +163,7 @@ func TestAnErrorTooLargeToPublishIsCutShortInItsDeadLetter(t *testing.T) {
 		return inbox.Permanent(errors.New("payload does not decode: " + huge))
 	}
 	e.Go(t, c.Run)
-	var dead []inbox.DeadLetter
-	eventstest.Eventually(t, 10*time.Second, func() bool {
-		dead, _ = inbox.ListDeadLetters(context.Background(), e.JS, "c1")
-		return len(dead) == 1
-	}, "the event whose error is too large was not dead-lettered")
+	dead := []inbox.DeadLetter{oneDeadLetter(t, e, 10*time.Second, "the event whose error is too large was not dead-lettered")}
 	if dead[0].EventID != id.String() || len(dead[0].Error) > 4096 || !strings.HasPrefix(dead[0].Error, "payload does not decode: éé") || !utf8.ValidString(dead[0].Error) {
 		t.Errorf("dead letter of %s with an error of %d bytes (%.200s), want %s's, cut short on a character", dead[0].EventID, len(dead[0].Error), dead[0].Error, id)
 	}
@@ -185,11 +189,7 @@ func TestAHandlerStuckPastTheAckWaitIsCutShort(t *testing.T) {
 		return record(ctx, tx, m)
 	}
 	e.Go(t, c.Run)
-	var dead []inbox.DeadLetter
-	eventstest.Eventually(t, 20*time.Second, func() bool {
-		dead, _ = inbox.ListDeadLetters(context.Background(), e.JS, "c1")
-		return len(dead) == 1
-	}, "the stuck event was not dead-lettered")
+	dead := []inbox.DeadLetter{oneDeadLetter(t, e, 20*time.Second, "the stuck event was not dead-lettered")}
 	if dead[0].EventID != stuck.String() || !strings.Contains(dead[0].Error, "longer than the ack wait") {
 		t.Errorf("dead letter of %s: %q, want %s's, cut short at the ack wait", dead[0].EventID, dead[0].Error, stuck)
 	}
@@ -331,11 +331,7 @@ func TestAnEventMostlyUnansweredIsDeadLetteredUnhandled(t *testing.T) {
 	e.Go(t, c.Run)
 	e.Go(t, relay(t, e).Run)
 	eventstest.ExactlyOnce(t, e.WaitApplied(t, "c1", later), later)
-	var dead []inbox.DeadLetter
-	eventstest.Eventually(t, 10*time.Second, func() bool {
-		dead, _ = inbox.ListDeadLetters(context.Background(), e.JS, "c1")
-		return len(dead) == 1
-	}, "the event mostly unanswered was not dead-lettered")
+	dead := []inbox.DeadLetter{oneDeadLetter(t, e, 10*time.Second, "the event mostly unanswered was not dead-lettered")}
 	if d := dead[0]; d.EventID != poison.String() || d.Deliveries != 2*c.MaxDeliver+1 {
 		t.Errorf("dead letter = %+v, want event %s after %d deliveries", d, poison, 2*c.MaxDeliver+1)
 	}
