@@ -34,7 +34,7 @@ func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {
 		err := s.store.InTx(ctx, func(r Repository) error {
 			now := s.clock()
 			expired := false
-			taken = uuid.Nil
+			taken, found = uuid.Nil, false // a retried transaction starts over
 			res, ok, err := r.UpdateDueReservation(ctx, now, skip, func(res *domain.Reservation) ([]outbox.Message, error) {
 				taken = res.ID
 				if expired = res.Expire(SystemActor, now); !expired {
