@@ -8,11 +8,14 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
-// checkMemoryLimit: every crossdock container tells the Go runtime its memory
-// limit (GOMEMLIMIT, in MiB, from its own limits.memory through a variable
-// defined before it), so the collector holds the heap under the limit
-// instead of the kernel killing the pod. A literal would drift from the limit
-// an overlay sets.
+// checkMemoryLimit: every Go container knows its memory limit, so the
+// collector holds the heap under it instead of the kernel killing the pod.
+// Crossdock's own processes read MEMORY_LIMIT_MIB, the container's own
+// limits.memory in MiB, and keep their heap to a share of it (pkg/memlimit);
+// a GOMEMLIMIT beside it would override that share with the whole limit.
+// Other Go programs (the telemetry collector) get GOMEMLIMIT from that same
+// variable, defined before it. A literal would drift from the limit an
+// overlay sets.
 func checkMemoryLimit(s *Set) []Violation {
 	var out []Violation
 	for _, d := range s.Deployments() {
@@ -29,8 +32,22 @@ func checkMemoryLimit(s *Set) []Violation {
 // mebibyte is the divisor that gives a memory limit in MiB.
 var mebibyte = resource.MustParse("1Mi")
 
+// containerLimitVar is the variable crossdock's processes read their
+// container's memory limit from.
+const containerLimitVar = "MEMORY_LIMIT_MIB"
+
 func memoryLimitProblem(c corev1.Container) string {
 	env, before, found := precedingVars(c, "GOMEMLIMIT")
+	if ownImage(c.Image) {
+		if found {
+			return "GOMEMLIMIT set: it overrides the share of " + containerLimitVar + " the process keeps to"
+		}
+		v, _, defined := precedingVars(c, containerLimitVar)
+		if !defined {
+			return "no " + containerLimitVar
+		}
+		return limitVarProblem(c, containerLimitVar, v)
+	}
 	if !found {
 		return "no GOMEMLIMIT"
 	}
@@ -42,14 +59,20 @@ func memoryLimitProblem(c corev1.Container) string {
 	case !ok:
 		return "GOMEMLIMIT uses $(" + ref + ") before it is defined"
 	}
-	f := from.ValueFrom
+	return limitVarProblem(c, ref, from)
+}
+
+// limitVarProblem says what is wrong with v, named name, as container c's
+// own memory limit in MiB, or "".
+func limitVarProblem(c corev1.Container, name string, v corev1.EnvVar) string {
+	f := v.ValueFrom
 	switch {
 	case f == nil || f.ResourceFieldRef == nil || f.ResourceFieldRef.Resource != "limits.memory":
-		return ref + " is not the container's limits.memory"
+		return name + " is not the container's limits.memory"
 	case f.ResourceFieldRef.ContainerName != "" && f.ResourceFieldRef.ContainerName != c.Name:
-		return ref + " is another container's memory limit"
+		return name + " is another container's memory limit"
 	case f.ResourceFieldRef.Divisor.Cmp(mebibyte) != 0:
-		return ref + " is not in MiB (divisor " + f.ResourceFieldRef.Divisor.String() + ")"
+		return name + " is not in MiB (divisor " + f.ResourceFieldRef.Divisor.String() + ")"
 	}
 	return ""
 }

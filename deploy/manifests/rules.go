@@ -252,7 +252,7 @@ var releaseTag = regexp.MustCompile(`^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`)
 // registry they were pushed to: an unqualified crossdock/<service> is pulled
 // from Docker Hub, where anyone may publish under that name.
 func checkImage(image string, production bool) []string {
-	own := strings.HasPrefix(image, "crossdock/") || strings.Contains(image, "/crossdock/")
+	own := ownImage(image)
 	if production && own && !namesRegistry(image) {
 		return []string{fmt.Sprintf("image %q names no registry: it would be pulled from Docker Hub", image)}
 	}
@@ -272,6 +272,12 @@ func checkImage(image string, production bool) []string {
 		return []string{fmt.Sprintf("image %q is not a release version", image)}
 	}
 	return nil
+}
+
+// ownImage reports whether image is one of crossdock's own (crossdock/<name>,
+// under any registry), built from this repository.
+func ownImage(image string) bool {
+	return strings.HasPrefix(image, "crossdock/") || strings.Contains(image, "/crossdock/")
 }
 
 // namesRegistry reports whether image's first path element is a registry

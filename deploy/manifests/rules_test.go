@@ -306,18 +306,32 @@ func TestRulesCatchViolations(t *testing.T) {
 			last := c.Env[len(c.Env)-1]
 			c.Env = append([]corev1.EnvVar{last}, c.Env[:len(c.Env)-1]...)
 		}},
-		{"memory-limit", "dev", "no GOMEMLIMIT", func(t *testing.T, s *manifests.Set) {
+		{"memory-limit", "dev", "no container limit", func(t *testing.T, s *manifests.Set) {
 			c := server(t, s, "gateway")
-			c.Env = slices.DeleteFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "GOMEMLIMIT" })
+			c.Env = slices.DeleteFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "MEMORY_LIMIT_MIB" })
 		}},
-		{"memory-limit", "prod", "literal limit", func(t *testing.T, s *manifests.Set) {
-			envVar(t, server(t, s, "freight-estimator"), "GOMEMLIMIT").Value = "512MiB"
+		{"memory-limit", "prod", "GOMEMLIMIT overriding the share", func(t *testing.T, s *manifests.Set) {
+			c := server(t, s, "freight-estimator")
+			c.Env = append(c.Env, corev1.EnvVar{Name: "GOMEMLIMIT", Value: "$(MEMORY_LIMIT_MIB)MiB"})
 		}},
 		{"memory-limit", "prod", "limit of cpu", func(t *testing.T, s *manifests.Set) {
 			envVar(t, server(t, s, "orders"), "MEMORY_LIMIT_MIB").ValueFrom.ResourceFieldRef.Resource = "limits.cpu"
 		}},
 		{"memory-limit", "dev", "in bytes", func(t *testing.T, s *manifests.Set) {
 			envVar(t, server(t, s, "orders"), "MEMORY_LIMIT_MIB").ValueFrom.ResourceFieldRef.Divisor = resource.MustParse("1")
+		}},
+		{"memory-limit", "dev", "another container's limit", func(t *testing.T, s *manifests.Set) {
+			envVar(t, server(t, s, "payment-sandbox"), "MEMORY_LIMIT_MIB").ValueFrom.ResourceFieldRef.ContainerName = "sidecar"
+		}},
+		{"memory-limit", "dev", "collector without GOMEMLIMIT", func(t *testing.T, s *manifests.Set) {
+			c := server(t, s, "otel-collector")
+			c.Env = slices.DeleteFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "GOMEMLIMIT" })
+		}},
+		{"memory-limit", "dev", "collector's literal limit", func(t *testing.T, s *manifests.Set) {
+			envVar(t, server(t, s, "otel-collector"), "GOMEMLIMIT").Value = "512MiB"
+		}},
+		{"memory-limit", "dev", "collector's limit in bytes", func(t *testing.T, s *manifests.Set) {
+			envVar(t, server(t, s, "otel-collector"), "MEMORY_LIMIT_MIB").ValueFrom.ResourceFieldRef.Divisor = resource.MustParse("1")
 		}},
 		{"peer-addresses", "dev", "no USERS_ADDR", func(t *testing.T, s *manifests.Set) {
 			server(t, s, "catalog").EnvFrom = nil // the config map that sets it

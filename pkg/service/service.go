@@ -33,6 +33,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/deadletters"
 	"github.com/crossdock/crossdock/pkg/inbox"
 	"github.com/crossdock/crossdock/pkg/logging"
+	"github.com/crossdock/crossdock/pkg/memlimit"
 	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/pg"
@@ -157,6 +158,9 @@ func New(ctx context.Context, spec Spec, cfg Config) (*Runtime, error) {
 		settings = cfg
 	}
 	config.Log(log, settings)
+	if err := memlimit.Apply(log); err != nil {
+		return nil, err
+	}
 
 	shutdownTelemetry, metrics, err := telemetry.Setup(ctx, spec.Name)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/logging"
+	"github.com/crossdock/crossdock/pkg/memlimit"
 	"github.com/crossdock/crossdock/simulators/carriersim"
 	"github.com/crossdock/crossdock/simulators/jsonapi"
 )
@@ -94,6 +95,9 @@ func serve(ctx context.Context, ready chan<- string) error {
 		return err
 	}
 	config.Log(log, cfg)
+	if err := memlimit.Apply(log); err != nil {
+		return err
+	}
 
 	unserved := cfg.UnservedCountries
 	if unserved == nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/logging"
+	"github.com/crossdock/crossdock/pkg/memlimit"
 	"github.com/crossdock/crossdock/simulators/jsonapi"
 	"github.com/crossdock/crossdock/simulators/partnersim"
 )
@@ -143,6 +144,9 @@ func serve(ctx context.Context, args []string, ready chan<- string) error {
 		return err
 	}
 	config.Log(log, cfg)
+	if err := memlimit.Apply(log); err != nil {
+		return err
+	}
 
 	key, _ := auth.ParseRequestPrivateKey(cfg.Key)               // checked by Validate
 	crossdock, _ := auth.ParseRequestPublicKey(cfg.CrossdockKey) // checked by Validate

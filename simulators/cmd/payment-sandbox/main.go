@@ -17,6 +17,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/logging"
+	"github.com/crossdock/crossdock/pkg/memlimit"
 	"github.com/crossdock/crossdock/simulators/jsonapi"
 	"github.com/crossdock/crossdock/simulators/paymentsandbox"
 )
@@ -83,6 +84,9 @@ func serve(ctx context.Context, args []string, ready chan<- string) error {
 		return err
 	}
 	config.Log(log, cfg)
+	if err := memlimit.Apply(log); err != nil {
+		return err
+	}
 
 	srv, err := paymentsandbox.New(paymentsandbox.Config{
 		APIKey:               cfg.APIKey,

@@ -18,6 +18,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/logging"
+	"github.com/crossdock/crossdock/pkg/memlimit"
 	"github.com/crossdock/crossdock/simulators/jsonapi"
 	"github.com/crossdock/crossdock/simulators/partnersim"
 	"github.com/crossdock/crossdock/simulators/restmarket"
@@ -96,6 +97,9 @@ func serve(ctx context.Context, args []string, ready chan<- string) error {
 		return err
 	}
 	config.Log(log, cfg)
+	if err := memlimit.Apply(log); err != nil {
+		return err
+	}
 
 	market := partnersim.NewMarket(cfg.Market.Market())
 	api, err := restmarket.New(restmarket.Config{AppKey: cfg.AppKey, AppSecret: cfg.AppSecret, SellerID: cfg.SellerID, Market: market})

@@ -21,6 +21,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/logging"
+	"github.com/crossdock/crossdock/pkg/memlimit"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/simulators/jsonapi"
 	"github.com/crossdock/crossdock/simulators/supplysim"
@@ -136,6 +137,9 @@ func serve(ctx context.Context, args []string, ready chan<- string) error {
 		return err
 	}
 	config.Log(log, cfg)
+	if err := memlimit.Apply(log); err != nil {
+		return err
+	}
 	accounts, _ := cfg.accounts() // checked by Validate
 	p := supplysim.New(supplysim.Config{Accounts: accounts, Currency: cfg.Currency, ShipAfter: cfg.ShipAfter, Seed: cfg.Seed,
 		Faults: supplysim.Faults{ServerError: cfg.ServerError, RateLimit: cfg.RateLimit, RetryAfter: cfg.RetryAfter, LostAnswer: cfg.LostAnswer}})

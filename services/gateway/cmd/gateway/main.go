@@ -20,6 +20,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/logging"
+	"github.com/crossdock/crossdock/pkg/memlimit"
 	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/server"
 	"github.com/crossdock/crossdock/pkg/service"
@@ -82,6 +83,9 @@ func run(ctx context.Context) error {
 	}
 	log = log.With("service", "gateway")
 	config.Log(log, cfg)
+	if err := memlimit.Apply(log); err != nil {
+		return err
+	}
 
 	shutdownTelemetry, metrics, err := telemetry.Setup(ctx, "gateway")
 	if err != nil {
