@@ -207,16 +207,29 @@ test: lint check-generated ## Every check, then every module's tests.
 	@$(MAKE) --no-print-directory test-go
 
 # Modules are tested one at a time (go decides the parallelism inside each), and all of
-# them run even when one fails, so a single run shows every failure. Every package
-# runs under the race detector: the kit, the relays and consumers, the services'
-# concurrent use cases and the e2e harness all share memory across goroutines, and a
-# race found only in production is the costly kind. GO_TEST_FLAGS overrides it
-# (e.g. GO_TEST_FLAGS=-count=1 for a quicker run without the detector).
+# them run even when one fails, so a single run shows every failure. The exception is
+# the root module, which holds the end-to-end suite: it runs beside the others from
+# the start, its output shown when it ends. Its tests drive a whole mesh of real
+# processes and spend most of their time waiting on it (about a third of two cores,
+# seven minutes alone on a 2-core machine), so beside the others the whole run is
+# shorter by most of those minutes; its deadlines are long enough for a shared
+# machine, and its own timeout (-timeout 25m) leaves room for the sharing. Every
+# package runs under the race detector: the kit, the relays and consumers, the
+# services' concurrent use cases and the e2e harness all share memory across
+# goroutines, and a race found only in production is the costly kind. GO_TEST_FLAGS
+# overrides it (e.g. GO_TEST_FLAGS=-count=1 for a quicker run without the detector).
 GO_TEST_FLAGS ?= -race -count=1
+
+# The module whose tests run beside the others (see above).
+BESIDE_MODULE := $(CURDIR)
 
 test-go: ## Only the Go tests of every module (with the race detector).
 	@passed=0; failed=0; skipped=0; failures=""; \
+	beside_log=$$(mktemp); \
+	(cd "$(BESIDE_MODULE)" && go test $(GO_TEST_FLAGS) -timeout 25m ./...) >"$$beside_log" 2>&1 & beside=$$!; \
+	echo "== go test in $(BESIDE_MODULE): beside the others, its output when it ends"; \
 	for dir in $(MODULES); do \
+		if [ "$$dir" = "$(BESIDE_MODULE)" ]; then continue; fi; \
 		if ! $(HAS_PACKAGES); then echo "== go test in $$dir: no packages"; skipped=$$((skipped + 1)); continue; fi; \
 		echo "== go test in $$dir"; \
 		if (cd "$$dir" && go test $(GO_TEST_FLAGS) ./...); then \
@@ -225,6 +238,9 @@ test-go: ## Only the Go tests of every module (with the race detector).
 			failed=$$((failed + 1)); failures="$$failures $$dir"; \
 		fi; \
 	done; \
+	echo "== go test in $(BESIDE_MODULE) (ran beside the others)"; \
+	if wait $$beside; then passed=$$((passed + 1)); else failed=$$((failed + 1)); failures="$$failures $(BESIDE_MODULE)"; fi; \
+	cat "$$beside_log"; rm -f "$$beside_log"; \
 	if [ -n "$$failures" ]; then echo "modules with failing tests:$$failures"; fi; \
 	echo "modules: $$passed passed, $$failed failed, $$skipped skipped"; \
 	[ "$$failed" -eq 0 ]
