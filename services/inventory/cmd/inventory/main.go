@@ -25,7 +25,14 @@ type Config struct {
 	ReservationTTL time.Duration `env:"RESERVATION_TTL" envDefault:"30m"`
 	// ReservationSweepInterval is how often expired reservations are looked for.
 	ReservationSweepInterval time.Duration `env:"RESERVATION_SWEEP_INTERVAL" envDefault:"10s"`
+	// KeyRetention is how long a command's idempotency key is kept: a retry
+	// after it runs as a new command.
+	KeyRetention time.Duration `env:"COMMAND_KEY_RETENTION" envDefault:"720h"`
 }
+
+// keyPurgeInterval is how often idempotency keys past their retention are
+// purged.
+const keyPurgeInterval = time.Hour
 
 // Validate checks the inventory service's own settings.
 func (c Config) Validate() error {
@@ -35,6 +42,9 @@ func (c Config) Validate() error {
 	}
 	if c.ReservationSweepInterval < 100*time.Millisecond {
 		errs = append(errs, errors.New("RESERVATION_SWEEP_INTERVAL must be at least 100ms"))
+	}
+	if c.KeyRetention < 24*time.Hour {
+		errs = append(errs, errors.New("COMMAND_KEY_RETENTION must be at least 24h: clients retry a command for a day"))
 	}
 	return errors.Join(errs...)
 }
@@ -63,7 +73,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	store := postgres.New(rt.Pool)
-	svc := app.New(store, app.Config{ReservationTTL: cfg.ReservationTTL})
+	svc := app.New(store, app.Config{ReservationTTL: cfg.ReservationTTL, KeyRetention: cfg.KeyRetention})
 	grpcapi.New(svc).Register(rt.Server.GRPC())
 
 	// Workers start once the database is migrated.
@@ -71,6 +81,9 @@ func run(ctx context.Context) error {
 	rt.Consume(catalog.Consumer())
 	rt.Go("reservation-sweeper", func(ctx context.Context) error {
 		return svc.RunSweeper(ctx, cfg.ReservationSweepInterval, rt.Log)
+	})
+	rt.Go("key-purge", func(ctx context.Context) error {
+		return svc.RunKeyPurge(ctx, keyPurgeInterval, rt.Log)
 	})
 	return rt.Run(ctx)
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
@@ -52,5 +54,35 @@ func TestServiceStartsServesAndStops(t *testing.T) {
 	var table *string
 	if err := pool.QueryRow(ctx, "SELECT to_regclass('request_nonces')::text").Scan(&table); err != nil || table == nil {
 		t.Errorf("request_nonces table: %v, %v", table, err)
+	}
+}
+
+// The service's own settings are checked at start: a bad one stops it with
+// the variable's name.
+func TestConfigValidate(t *testing.T) {
+	valid := Config{ReservationTTL: 30 * time.Minute, ReservationSweepInterval: 10 * time.Second, KeyRetention: 720 * time.Hour}
+	tests := []struct {
+		name    string
+		change  func(*Config)
+		wantErr string
+	}{
+		{name: "the defaults", change: func(*Config) {}},
+		{name: "a day's key retention", change: func(c *Config) { c.KeyRetention = 24 * time.Hour }},
+		{name: "keys kept an hour", change: func(c *Config) { c.KeyRetention = time.Hour }, wantErr: "COMMAND_KEY_RETENTION"},
+		{name: "a reservation of seconds", change: func(c *Config) { c.ReservationTTL = time.Second }, wantErr: "RESERVATION_TTL"},
+		{name: "a sweep every millisecond", change: func(c *Config) { c.ReservationSweepInterval = time.Millisecond }, wantErr: "RESERVATION_SWEEP_INTERVAL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := valid
+			tt.change(&c)
+			err := c.Validate()
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("error %v, want one naming %s", err, tt.wantErr)
+			}
+		})
 	}
 }

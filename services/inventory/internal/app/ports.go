@@ -114,6 +114,9 @@ type Keys interface {
 	ClaimKey(ctx context.Context, scope, key, fingerprint string, at time.Time) (claimed bool, stored StoredKey, err error)
 	// SaveKeyResult stores the answer of a claimed key's command.
 	SaveKeyResult(ctx context.Context, scope, key string, result []byte) error
+	// DeleteKeysBefore deletes up to limit keys claimed before t, oldest
+	// first, and returns how many it deleted.
+	DeleteKeysBefore(ctx context.Context, t time.Time, limit int) (int, error)
 }
 
 // Reservations stores orders' reservations, one per order id (the

@@ -25,3 +25,15 @@ func (r repo) SaveKeyResult(ctx context.Context, scope, key string, result []byt
 	_, err := r.q.Exec(ctx, `UPDATE command_keys SET result = $3 WHERE scope = $1 AND key = $2`, scope, key, result)
 	return err
 }
+
+// DeleteKeysBefore deletes up to limit keys claimed before t, oldest first
+// (command_keys_by_age); a key being claimed or answered right now is
+// skipped.
+func (r repo) DeleteKeysBefore(ctx context.Context, t time.Time, limit int) (int, error) {
+	tag, err := r.q.Exec(ctx, `DELETE FROM command_keys WHERE (scope, key) IN (
+		SELECT scope, key FROM command_keys WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)`, t, limit)
+	if err != nil {
+		return 0, err
+	}
+	return int(tag.RowsAffected()), nil
+}

@@ -1,0 +1,44 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// keyPurgeBatch bounds the keys one statement deletes, so a purge after a
+// long pause never holds one long transaction over the table.
+const keyPurgeBatch = 1000
+
+// PurgeKeys deletes the idempotency keys older than KeyRetention and
+// returns how many it deleted. Nothing else reads them: what a keyed command
+// did stays in the stock journal, the purchase order and the events.
+func (s *Service) PurgeKeys(ctx context.Context) (int, error) {
+	before := s.clock().Add(-s.cfg.KeyRetention)
+	total := 0
+	for {
+		n, err := s.store.DeleteKeysBefore(ctx, before, keyPurgeBatch)
+		total += n
+		if err != nil || n < keyPurgeBatch {
+			return total, err
+		}
+	}
+}
+
+// RunKeyPurge purges old idempotency keys every interval until ctx ends.
+func (s *Service) RunKeyPurge(ctx context.Context, interval time.Duration, log *slog.Logger) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := s.PurgeKeys(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("purging idempotency keys", "error", err)
+		} else if n > 0 {
+			log.Info("purged idempotency keys", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
