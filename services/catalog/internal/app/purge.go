@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/crossdock/crossdock/pkg/periodic"
 )
 
 // purgeBatch is how many products one purge transaction deletes, so a large
@@ -28,18 +30,12 @@ func (s *Service) PurgeBin(ctx context.Context) (int, error) {
 // RunPurge empties the bin of expired products every interval until ctx
 // ends.
 func (s *Service) RunPurge(ctx context.Context, interval time.Duration, log *slog.Logger) error {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if n, err := s.PurgeBin(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("purging the bin", "error", err)
-		} else if n > 0 {
+	periodic.Run(ctx, interval, func(ctx context.Context) error {
+		n, err := s.PurgeBin(ctx)
+		if n > 0 {
 			log.Info("purged deleted products", "count", n)
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
+		return err
+	}, func(err error) { log.Warn("purging the bin", "error", err) })
+	return nil
 }

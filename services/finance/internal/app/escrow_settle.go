@@ -15,6 +15,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/outbox"
+	"github.com/crossdock/crossdock/pkg/periodic"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/escrow"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
 )
@@ -483,11 +484,11 @@ func (e *Escrows) FinishUnmarkedSettlements(ctx context.Context, age time.Durati
 	return done, first
 }
 
-// RunTopUpRecovery calls FinishInterruptedTopUps every interval until ctx
-// ends, for the requests paid at least an interval ago, reporting errors to
-// report.
+// RunTopUpRecovery calls FinishInterruptedTopUps at start and every
+// interval until ctx ends, for the requests paid at least an interval ago,
+// reporting errors to report.
 func (e *Escrows) RunTopUpRecovery(ctx context.Context, interval time.Duration, report func(error)) {
-	runEvery(ctx, interval, func(ctx context.Context) error {
+	periodic.Run(ctx, interval, func(ctx context.Context) error {
 		_, err := e.FinishInterruptedTopUps(ctx, interval, 100)
 		_, serr := e.FinishUnmarkedSettlements(ctx, interval, 100)
 		return errors.Join(err, serr)

@@ -11,6 +11,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/paging"
+	"github.com/crossdock/crossdock/pkg/periodic"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/wallet"
 )
@@ -494,31 +495,14 @@ func samePayout(p wallet.Payout, in Payout) error {
 	return nil
 }
 
-// RunPayoutWorker calls RetryPayouts, then CheckPayoutReturns, every
-// interval until ctx ends, reporting errors to report.
+// RunPayoutWorker calls RetryPayouts, then CheckPayoutReturns, at start
+// and every interval until ctx ends, reporting errors to report.
 func (w *Wallets) RunPayoutWorker(ctx context.Context, interval time.Duration, report func(error)) {
-	runEvery(ctx, interval, func(ctx context.Context) error {
+	periodic.Run(ctx, interval, func(ctx context.Context) error {
 		_, err := w.RetryPayouts(ctx, interval, 100)
 		_, rerr := w.CheckPayoutReturns(ctx, PayoutReturnWatch, 100)
 		return errors.Join(err, rerr)
 	}, report)
-}
-
-// runEvery runs step every interval until ctx ends, reporting its errors
-// (not those of ctx ending) to report.
-func runEvery(ctx context.Context, interval time.Duration, step func(context.Context) error, report func(error)) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := step(ctx); err != nil && ctx.Err() == nil {
-				report(err)
-			}
-		}
-	}
 }
 
 // keyTaken reports the provider holding another request under the payout's

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/periodic"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/wallet"
 )
 
@@ -86,10 +87,11 @@ func (w *Wallets) askedAfterRefusal(ctx context.Context, t wallet.TopUp, now tim
 	return err
 }
 
-// RunTopUpChecks calls CheckTopUps every interval until ctx ends, for the
-// top-ups pending at least an interval, reporting errors to report.
+// RunTopUpChecks calls CheckTopUps at start and every interval until ctx
+// ends, for the top-ups pending at least an interval, reporting errors to
+// report.
 func (w *Wallets) RunTopUpChecks(ctx context.Context, interval time.Duration, report func(error)) {
-	runEvery(ctx, interval, func(ctx context.Context) error {
+	periodic.Run(ctx, interval, func(ctx context.Context) error {
 		_, err := w.CheckTopUps(ctx, interval, 100)
 		return err
 	}, report)

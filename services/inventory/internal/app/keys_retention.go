@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/crossdock/crossdock/pkg/periodic"
 )
 
 // keyPurgeBatch bounds the keys one statement deletes, so a purge after a
@@ -27,18 +29,12 @@ func (s *Service) PurgeKeys(ctx context.Context) (int, error) {
 
 // RunKeyPurge purges old idempotency keys every interval until ctx ends.
 func (s *Service) RunKeyPurge(ctx context.Context, interval time.Duration, log *slog.Logger) error {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if n, err := s.PurgeKeys(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("purging idempotency keys", "error", err)
-		} else if n > 0 {
+	periodic.Run(ctx, interval, func(ctx context.Context) error {
+		n, err := s.PurgeKeys(ctx)
+		if n > 0 {
 			log.Info("purged idempotency keys", "count", n)
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
+		return err
+	}, func(err error) { log.Warn("purging idempotency keys", "error", err) })
+	return nil
 }

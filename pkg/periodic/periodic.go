@@ -1,0 +1,28 @@
+// Package periodic runs a service's background step (a purge, a sweep, a
+// retry of what failed) at start and then at a fixed interval, for as long
+// as the service runs.
+package periodic
+
+import (
+	"context"
+	"time"
+)
+
+// Run runs step at once and then every interval until ctx ends. A step's
+// error goes to report, except one that came from ctx ending; the next tick
+// runs the step again. A step that overruns the interval is followed by
+// the next without a pause, never by two at once.
+func Run(ctx context.Context, interval time.Duration, step func(context.Context) error, report func(error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := step(ctx); err != nil && ctx.Err() == nil {
+			report(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
