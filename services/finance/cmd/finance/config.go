@@ -7,6 +7,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/services/finance/internal/adapters/payprovider"
+	"github.com/crossdock/crossdock/services/finance/internal/app"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/fx"
 )
 
@@ -43,6 +44,10 @@ type Config struct {
 	// LedgerExpirySweepInterval is how often pending transfers past their
 	// expiry are voided.
 	LedgerExpirySweepInterval time.Duration `env:"LEDGER_EXPIRY_SWEEP_INTERVAL" envDefault:"30s"`
+
+	// ProviderEventRetention is how long a payment provider's webhook event
+	// is remembered by its id (app.Wallets.PurgeProviderEvents).
+	ProviderEventRetention time.Duration `env:"PROVIDER_EVENT_RETENTION" envDefault:"2160h"`
 }
 
 // FXPolicy builds the conversion policy from the settings.
@@ -66,6 +71,9 @@ func (c Config) Validate() error {
 	}
 	if c.LedgerBatchSize < 1 || c.LedgerBatchSize > 10_000 || c.LedgerBatchConcurrency < 1 || c.LedgerBatchConcurrency > 64 || c.LedgerExpirySweepInterval < time.Second {
 		err = errors.Join(err, errors.New("LEDGER_BATCH_SIZE (1 to 10000), LEDGER_BATCH_CONCURRENCY (1 to 64), LEDGER_EXPIRY_SWEEP_INTERVAL (at least 1s): out of range"))
+	}
+	if c.ProviderEventRetention < app.MinProviderEventRetention {
+		err = errors.Join(err, fmt.Errorf("PROVIDER_EVENT_RETENTION must be at least %s: a provider redelivers a webhook for days", app.MinProviderEventRetention))
 	}
 	return err
 }

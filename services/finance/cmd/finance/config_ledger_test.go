@@ -13,6 +13,12 @@ func TestConfigLedger(t *testing.T) {
 	if err := config.LoadFrom(&cfg, base); err != nil {
 		t.Fatal(err)
 	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("the defaults are refused: %v", err)
+	}
+	if cfg.ProviderEventRetention != 90*24*time.Hour {
+		t.Errorf("provider events kept %s by default, want 90 days", cfg.ProviderEventRetention)
+	}
 	if cfg.LedgerBatchSize != 256 || cfg.LedgerBatchConcurrency != 1 || cfg.LedgerExpirySweepInterval != 30*time.Second {
 		t.Errorf("defaults = %d, %d, %s", cfg.LedgerBatchSize, cfg.LedgerBatchConcurrency, cfg.LedgerExpirySweepInterval)
 	}
@@ -20,6 +26,7 @@ func TestConfigLedger(t *testing.T) {
 		"LEDGER_BATCH_SIZE":            "0",
 		"LEDGER_BATCH_CONCURRENCY":     "0",
 		"LEDGER_EXPIRY_SWEEP_INTERVAL": "10ms",
+		"PROVIDER_EVENT_RETENTION":     "24h",
 	} {
 		vars := map[string]string{"DATABASE_URL": base["DATABASE_URL"], name: value}
 		cfg := Config{}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/natsx"
+	"github.com/crossdock/crossdock/pkg/periodic"
 	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/services/finance/internal/adapters/payprovider"
 	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
@@ -68,6 +69,16 @@ func run(ctx context.Context) error {
 		wallets.RunTopUpChecks(ctx, recoveryInterval, func(err error) { rt.Log.Warn("asking the provider about pending top-ups", "error", err) })
 		return nil
 	})
+	rt.Go("provider-event-purge", func(ctx context.Context) error {
+		periodic.Run(ctx, providerEventPurgeInterval, func(ctx context.Context) error {
+			n, err := wallets.PurgeProviderEvents(ctx, cfg.ProviderEventRetention)
+			if n > 0 {
+				rt.Log.Info("forgot old provider events", "count", n)
+			}
+			return err
+		}, func(err error) { rt.Log.Warn("purging provider events", "error", err) })
+		return nil
+	})
 	rt.ObserveFailingSteps("payouts", walletStore.FailingPayouts, "unsent")
 	rt.ObserveFailingSteps("topups", func(ctx context.Context) ([]service.FailingSteps, error) {
 		return store.FailingTopUps(ctx, app.TopUpPaymentKeyPrefix)
@@ -82,3 +93,7 @@ func run(ctx context.Context) error {
 // sub-order was not settled; and how long that work must have waited to
 // be picked up.
 const recoveryInterval = 30 * time.Second
+
+// providerEventPurgeInterval is how often provider events past their
+// retention are forgotten.
+const providerEventPurgeInterval = time.Hour

@@ -69,6 +69,9 @@ type WalletStore interface {
 
 	// ProviderEventSeen reports whether a provider event was applied.
 	ProviderEventSeen(ctx context.Context, id string) (bool, error)
+	// DeleteProviderEventsBefore deletes up to limit provider events received
+	// before t, oldest first, and returns how many it deleted.
+	DeleteProviderEventsBefore(ctx context.Context, t time.Time, limit int) (int, error)
 	// ApplyProviderEvent records ev and runs apply in the same
 	// transaction. When ev was recorded before (by a concurrent delivery
 	// too), apply does not run and it returns false.

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -37,4 +38,16 @@ func (w *Wallets) ApplyProviderEvent(ctx context.Context, ev app.ProviderEventRe
 		return apply(walletTx{tx: tx})
 	})
 	return applied, err
+}
+
+// DeleteProviderEventsBefore deletes up to limit provider events received
+// before t, oldest first (provider_events_by_age); one being recorded right
+// now is skipped.
+func (w *Wallets) DeleteProviderEventsBefore(ctx context.Context, t time.Time, limit int) (int, error) {
+	tag, err := w.pool.Exec(ctx, `DELETE FROM provider_events WHERE id IN (
+		SELECT id FROM provider_events WHERE received_at < $1 ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED)`, t, limit)
+	if err != nil {
+		return 0, fmt.Errorf("purge provider events: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
 }
