@@ -26,3 +26,18 @@ func Run(ctx context.Context, interval time.Duration, step func(context.Context)
 		}
 	}
 }
+
+// Drain calls step, which works on at most limit rows (a purge deleting
+// them), until a call does fewer than limit or fails, and returns how many
+// rows the calls did in all. A purge in bounded steps never holds one long
+// transaction over a large backlog.
+func Drain(ctx context.Context, limit int, step func(ctx context.Context, limit int) (int, error)) (int, error) {
+	total := 0
+	for {
+		n, err := step(ctx, limit)
+		total += n
+		if err != nil || n < limit {
+			return total, err
+		}
+	}
+}

@@ -60,3 +60,39 @@ func TestRunStartsAtOnce(t *testing.T) {
 		t.Fatal("the step waited for the interval")
 	}
 }
+
+// Drain steps until a short step, or a failing one, and counts every row.
+func TestDrain(t *testing.T) {
+	failing := errors.New("lock timeout")
+	tests := []struct {
+		name      string
+		backlog   int
+		failAt    int // the call that fails (1-based); 0: none
+		wantTotal int
+		wantCalls int
+		wantErr   error
+	}{
+		{name: "nothing to do", backlog: 0, wantTotal: 0, wantCalls: 1},
+		{name: "less than a step", backlog: 3, wantTotal: 3, wantCalls: 1},
+		{name: "exactly two steps", backlog: 20, wantTotal: 20, wantCalls: 3},
+		{name: "two steps and a part", backlog: 25, wantTotal: 25, wantCalls: 3},
+		{name: "a failing step", backlog: 25, failAt: 2, wantTotal: 10, wantCalls: 2, wantErr: failing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			left, calls := tt.backlog, 0
+			total, err := periodic.Drain(context.Background(), 10, func(_ context.Context, limit int) (int, error) {
+				calls++
+				if calls == tt.failAt {
+					return 0, failing
+				}
+				n := min(left, limit)
+				left -= n
+				return n, nil
+			})
+			if total != tt.wantTotal || calls != tt.wantCalls || !errors.Is(err, tt.wantErr) {
+				t.Errorf("Drain = %d after %d calls, %v; want %d after %d, %v", total, calls, err, tt.wantTotal, tt.wantCalls, tt.wantErr)
+			}
+		})
+	}
+}

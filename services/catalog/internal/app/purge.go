@@ -17,14 +17,9 @@ const purgeBatch = 200
 // and history, and returns how many went.
 func (s *Service) PurgeBin(ctx context.Context) (int, error) {
 	before := s.clock().Add(-s.cfg.PurgeAfter)
-	total := 0
-	for {
-		n, err := s.store.PurgeDeletedBefore(ctx, before, purgeBatch)
-		total += n
-		if err != nil || n < purgeBatch {
-			return total, err
-		}
-	}
+	return periodic.Drain(ctx, purgeBatch, func(ctx context.Context, limit int) (int, error) {
+		return s.store.PurgeDeletedBefore(ctx, before, limit)
+	})
 }
 
 // RunPurge empties the bin of expired products every interval until ctx

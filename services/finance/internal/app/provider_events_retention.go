@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"time"
+
+	"github.com/crossdock/crossdock/pkg/periodic"
 )
 
 // providerEventPurgeBatch bounds the provider events one statement
@@ -22,12 +24,7 @@ const MinProviderEventRetention = 72 * time.Hour
 // MinProviderEventRetention is raised to it.
 func (w *Wallets) PurgeProviderEvents(ctx context.Context, retention time.Duration) (int, error) {
 	before := w.clock().Add(-max(retention, MinProviderEventRetention))
-	total := 0
-	for {
-		n, err := w.store.DeleteProviderEventsBefore(ctx, before, providerEventPurgeBatch)
-		total += n
-		if err != nil || n < providerEventPurgeBatch {
-			return total, err
-		}
-	}
+	return periodic.Drain(ctx, providerEventPurgeBatch, func(ctx context.Context, limit int) (int, error) {
+		return w.store.DeleteProviderEventsBefore(ctx, before, limit)
+	})
 }

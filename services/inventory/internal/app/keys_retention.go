@@ -17,14 +17,9 @@ const keyPurgeBatch = 1000
 // did stays in the stock journal, the purchase order and the events.
 func (s *Service) PurgeKeys(ctx context.Context) (int, error) {
 	before := s.clock().Add(-s.cfg.KeyRetention)
-	total := 0
-	for {
-		n, err := s.store.DeleteKeysBefore(ctx, before, keyPurgeBatch)
-		total += n
-		if err != nil || n < keyPurgeBatch {
-			return total, err
-		}
-	}
+	return periodic.Drain(ctx, keyPurgeBatch, func(ctx context.Context, limit int) (int, error) {
+		return s.store.DeleteKeysBefore(ctx, before, limit)
+	})
 }
 
 // RunKeyPurge purges old idempotency keys every interval until ctx ends.
