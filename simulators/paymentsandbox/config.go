@@ -25,6 +25,9 @@ type Config struct {
 	// WebhookDuplicateRate is the chance, 0 to 1, that an event is
 	// delivered twice without being asked to.
 	WebhookDuplicateRate float64
+	// WebhookLossRate is the chance, 0 to 1, that an event is never
+	// delivered (the receiver must ask for the object's state).
+	WebhookLossRate float64
 	// FailRate is the chance, 0 to 1, that an API call answers 503 and does
 	// nothing.
 	FailRate float64
@@ -68,7 +71,7 @@ func (c Config) Validate() error {
 	if c.WebhookURL != "" && len(c.WebhookSecret) == 0 {
 		errs = append(errs, errors.New("a webhook URL needs a webhook secret"))
 	}
-	for name, r := range map[string]float64{"webhook duplicate rate": c.WebhookDuplicateRate, "fail rate": c.FailRate,
+	for name, r := range map[string]float64{"webhook duplicate rate": c.WebhookDuplicateRate, "webhook loss rate": c.WebhookLossRate, "fail rate": c.FailRate,
 		"lost answer rate": c.LostAnswerRate} {
 		if r < 0 || r > 1 {
 			errs = append(errs, errors.New("the "+name+" must be between 0 and 1"))

@@ -13,6 +13,6 @@
 // Webhooks are POSTed to one URL, signed with pkg/webhook (header
 // Sandbox-Signature), retried with backoff until the receiver answers 2xx or
 // the attempts run out; every retry carries the same event id. A confirm may
-// ask for a delivery fault: "late", "twice" or "out_of_order" (a stale
-// earlier event after the final one).
+// ask for a delivery fault: "late", "twice", "out_of_order" (a stale
+// earlier event after the final one) or "lost" (none sent).
 package paymentsandbox

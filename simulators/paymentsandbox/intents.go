@@ -31,6 +31,7 @@ const (
 	faultLate       = "late"
 	faultTwice      = "twice"
 	faultOutOfOrder = "out_of_order"
+	faultLost       = "lost"
 )
 
 type intent struct {
@@ -114,7 +115,7 @@ func (s *Server) getIntent(r *http.Request, _ []byte) jsonapi.Response {
 type confirmRequest struct {
 	ClientSecret  string `json:"client_secret"`
 	PaymentMethod string `json:"payment_method"`
-	// Webhook asks for a delivery fault: late, twice or out_of_order.
+	// Webhook asks for a delivery fault: late, twice, out_of_order or lost.
 	Webhook string `json:"webhook"`
 }
 
@@ -134,9 +135,9 @@ func (s *Server) confirmIntent(r *http.Request, body []byte) jsonapi.Response {
 			Message: "client_secret does not belong to this payment_intent"}).Response()
 	}
 	switch in.Webhook {
-	case "", faultLate, faultTwice, faultOutOfOrder:
+	case "", faultLate, faultTwice, faultOutOfOrder, faultLost:
 	default:
-		return jsonapi.Invalid("webhook", "webhook must be late, twice or out_of_order").Response()
+		return jsonapi.Invalid("webhook", "webhook must be late, twice, out_of_order or lost").Response()
 	}
 	if pi.Status != statusRequiresConfirmation {
 		return (&jsonapi.Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "payment_intent_unexpected_state",

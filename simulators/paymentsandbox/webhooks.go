@@ -47,9 +47,15 @@ type deliveryPlan struct {
 
 // deliver sends ev in the background as plan says: after WebhookDelay (and
 // LateDelay when late), retried until 2xx, then again when twice or by
-// WebhookDuplicateRate, then the stale event. The caller holds s.mu.
+// WebhookDuplicateRate, then the stale event. A lost plan, or the
+// WebhookLossRate, sends nothing: the receiver learns the outcome only by
+// asking. The caller holds s.mu.
 func (s *Server) deliver(ev event, plan deliveryPlan) {
 	if s.cfg.WebhookURL == "" {
+		return
+	}
+	if plan.fault == faultLost || (s.cfg.WebhookLossRate > 0 && s.cfg.Rand() < s.cfg.WebhookLossRate) {
+		s.cfg.Log.Info("webhook lost on purpose", "event", ev.ID, "type", ev.Type)
 		return
 	}
 	delay := s.cfg.WebhookDelay

@@ -2,6 +2,7 @@ package paymentsandbox_test
 
 import (
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -169,6 +170,51 @@ func TestPayouts(t *testing.T) {
 			_, got := call(t, "GET", base+"/v1/payouts/"+po["id"].(string), apiKey, "", nil)
 			if got["status"] != tt.status || (tt.failure != "" && got["failure_code"] != tt.failure) {
 				t.Fatalf("payout %v, want %s %s", got, tt.status, tt.failure)
+			}
+		})
+	}
+}
+
+// A confirm asking for a lost webhook pays all the same and sends no event:
+// the merchant sees the payment only by asking for the intent. So does the
+// loss rate, for every event. The deliveries that follow are the next
+// payments' own.
+func TestLostWebhooks(t *testing.T) {
+	tests := []struct {
+		name  string
+		fault string
+		rate  float64
+	}{
+		{name: "asked by the confirm", fault: "lost"},
+		{name: "by the loss rate", rate: 0.5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc, url := newReceiver(t, nil)
+			cfg := fastConfig(url)
+			var delivering atomic.Bool // the rolls: 0 (lost at the rate) until then, 0.99 after
+			cfg.WebhookLossRate = tt.rate
+			cfg.Rand = func() float64 {
+				if delivering.Load() {
+					return 0.99
+				}
+				return 0
+			}
+			s, err := paymentsandbox.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := newAPI(t, s)
+			lost, _ := confirm(t, srv, "tok_visa", tt.fault)
+			if status, pi := call(t, "GET", srv+"/v1/payment_intents/"+lost["id"].(string), apiKey, "", nil); status != http.StatusOK || pi["status"] != "succeeded" {
+				t.Fatalf("the intent whose webhook was lost: %d %v, want it succeeded", status, pi)
+			}
+			delivering.Store(true)
+			for range 2 {
+				next, _ := confirm(t, srv, "tok_visa", "")
+				if d := rc.next(t); d.Event.Data.Object["id"] != next["id"] {
+					t.Fatalf("delivery for %v, want %v: the lost event was sent", d.Event.Data.Object["id"], next["id"])
+				}
 			}
 		})
 	}

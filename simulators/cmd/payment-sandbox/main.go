@@ -41,6 +41,7 @@ type Config struct {
 	// The faults, off by default.
 	WebhookDelay         time.Duration `env:"WEBHOOK_DELAY"`
 	WebhookDuplicateRate float64       `env:"WEBHOOK_DUPLICATE_RATE"`
+	WebhookLossRate      float64       `env:"WEBHOOK_LOSS_RATE"`
 	FailRate             float64       `env:"FAIL_RATE"`
 	LostAnswerRate       float64       `env:"LOST_ANSWER_RATE"`
 }
@@ -74,6 +75,7 @@ func serve(ctx context.Context, args []string, ready chan<- string) error {
 	fs := flag.NewFlagSet("payment-sandbox", flag.ContinueOnError)
 	fs.DurationVar(&cfg.WebhookDelay, "webhook-delay", cfg.WebhookDelay, "hold every webhook back this long (WEBHOOK_DELAY)")
 	fs.Float64Var(&cfg.WebhookDuplicateRate, "webhook-duplicate-rate", cfg.WebhookDuplicateRate, "chance 0..1 that an event is delivered twice (WEBHOOK_DUPLICATE_RATE)")
+	fs.Float64Var(&cfg.WebhookLossRate, "webhook-loss-rate", cfg.WebhookLossRate, "chance 0..1 that an event is never delivered (WEBHOOK_LOSS_RATE)")
 	fs.Float64Var(&cfg.FailRate, "fail-rate", cfg.FailRate, "chance 0..1 that an API call answers 503 (FAIL_RATE)")
 	fs.Float64Var(&cfg.LostAnswerRate, "lost-answer-rate", cfg.LostAnswerRate, "chance 0..1 that an API call does its work and answers 503 (LOST_ANSWER_RATE)")
 	if err := fs.Parse(args); err != nil {
@@ -95,6 +97,7 @@ func serve(ctx context.Context, args []string, ready chan<- string) error {
 		PublicURL:            cfg.PublicURL,
 		WebhookDelay:         cfg.WebhookDelay,
 		WebhookDuplicateRate: cfg.WebhookDuplicateRate,
+		WebhookLossRate:      cfg.WebhookLossRate,
 		FailRate:             cfg.FailRate,
 		LostAnswerRate:       cfg.LostAnswerRate,
 		Log:                  log,
