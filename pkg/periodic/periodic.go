@@ -19,6 +19,9 @@ func Run(ctx context.Context, interval time.Duration, step func(context.Context)
 		if err := step(ctx); err != nil && ctx.Err() == nil {
 			report(err)
 		}
+		if ctx.Err() != nil {
+			return // the tick may be due too: a select would pick either
+		}
 		select {
 		case <-ctx.Done():
 			return
