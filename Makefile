@@ -213,23 +213,26 @@ test: lint check-generated ## Every check, then every module's tests.
 # processes and spend most of their time waiting on it (about a third of two cores,
 # seven minutes alone on a 2-core machine), so beside the others the whole run is
 # shorter by most of those minutes; its deadlines are long enough for a shared
-# machine, and its own timeout (-timeout 25m) leaves room for the sharing. Every
-# package runs under the race detector: the kit, the relays and consumers, the
-# services' concurrent use cases and the e2e harness all share memory across
-# goroutines, and a race found only in production is the costly kind. GO_TEST_FLAGS
-# overrides it (e.g. GO_TEST_FLAGS=-count=1 for a quicker run without the detector).
+# machine, and its timeout (-timeout 25m, unless GO_TEST_FLAGS sets one) leaves room
+# for the sharing. Every package runs under the race detector: the kit, the relays
+# and consumers, the services' concurrent use cases and the e2e harness all share
+# memory across goroutines, and a race found only in production is the costly kind.
+# GO_TEST_FLAGS overrides it (e.g. GO_TEST_FLAGS=-count=1 for a quicker run without
+# the detector).
 GO_TEST_FLAGS ?= -race -count=1
 
-# The module whose tests run beside the others (see above).
-BESIDE_MODULE := $(CURDIR)
+# The module whose tests run beside the others (see above): the root module, its
+# directory as go lists it in MODULES.
+BESIDE_MODULE = $(strip $(shell go list -m -f '{{if eq .Path "github.com/crossdock/crossdock"}}{{.Dir}}{{end}}'))
 
 test-go: ## Only the Go tests of every module (with the race detector).
 	@passed=0; failed=0; skipped=0; failures=""; \
-	beside_log=$$(mktemp); \
-	(cd "$(BESIDE_MODULE)" && go test $(GO_TEST_FLAGS) -timeout 25m ./...) >"$$beside_log" 2>&1 & beside=$$!; \
-	echo "== go test in $(BESIDE_MODULE): beside the others, its output when it ends"; \
+	beside_dir="$(BESIDE_MODULE)"; beside_log=$$(mktemp); \
+	(cd "$$beside_dir" && go test -timeout 25m $(GO_TEST_FLAGS) ./...) >"$$beside_log" 2>&1 & beside=$$!; \
+	trap 'kill $$beside 2>/dev/null; cat "$$beside_log"; rm -f "$$beside_log"; exit 130' INT TERM; \
+	echo "== go test in $$beside_dir: beside the others, its output when it ends"; \
 	for dir in $(MODULES); do \
-		if [ "$$dir" = "$(BESIDE_MODULE)" ]; then continue; fi; \
+		if [ "$$dir" = "$$beside_dir" ]; then continue; fi; \
 		if ! $(HAS_PACKAGES); then echo "== go test in $$dir: no packages"; skipped=$$((skipped + 1)); continue; fi; \
 		echo "== go test in $$dir"; \
 		if (cd "$$dir" && go test $(GO_TEST_FLAGS) ./...); then \
@@ -238,8 +241,8 @@ test-go: ## Only the Go tests of every module (with the race detector).
 			failed=$$((failed + 1)); failures="$$failures $$dir"; \
 		fi; \
 	done; \
-	echo "== go test in $(BESIDE_MODULE) (ran beside the others)"; \
-	if wait $$beside; then passed=$$((passed + 1)); else failed=$$((failed + 1)); failures="$$failures $(BESIDE_MODULE)"; fi; \
+	echo "== go test in $$beside_dir (ran beside the others)"; \
+	if wait $$beside; then passed=$$((passed + 1)); else failed=$$((failed + 1)); failures="$$failures $$beside_dir"; fi; \
 	cat "$$beside_log"; rm -f "$$beside_log"; \
 	if [ -n "$$failures" ]; then echo "modules with failing tests:$$failures"; fi; \
 	echo "modules: $$passed passed, $$failed failed, $$skipped skipped"; \
