@@ -3093,7 +3093,7 @@ export interface paths {
         /**
          * SyncStock sets absolute on-hand levels for many SKUs of one warehouse by the supplier's own SKU codes.
          * @description SyncStock sets absolute on-hand levels for many SKUs of one warehouse by the
-         *     supplier's own SKU codes. Idempotent by sync_id; each line has its result. The
+         *     supplier's own SKU codes. Idempotent by sync_id (for 30 days); each line has its result. The
          *     supplier, its ERP client, or a service relaying for the supplier it names in
          *     supplier_org_id (platform-docking for an ERP calling PartnerService): a service
          *     that names none is INVALID_ARGUMENT, and a warehouse of another supplier than the
@@ -3215,7 +3215,8 @@ export interface components {
              * @description Required, here or over REST as the Idempotency-Key header: the same key
              *     applies once, so a retry cannot apply the change twice. Missing is
              *     INVALID_ARGUMENT; the key again with other parameters is ALREADY_EXISTS
-             *     IDEMPOTENCY_KEY_REUSED.
+             *     IDEMPOTENCY_KEY_REUSED. Keys are kept 30 days (COMMAND_KEY_RETENTION); one
+             *     used again after that is a new adjustment.
              */
             idempotencyKey?: string;
         };
@@ -3860,6 +3861,8 @@ export interface components {
              * @description Makes a retry harmless: the same key (per warehouse) creates one purchase
              *     order and answers it again (as it is now); with other parameters, ALREADY_EXISTS
              *     IDEMPOTENCY_KEY_REUSED. Over REST the Idempotency-Key header does the same.
+             *     Keys are kept 30 days (COMMAND_KEY_RETENTION); one used again after that is
+             *     a new request.
              */
             idempotencyKey?: string;
         };
@@ -3902,6 +3905,8 @@ export interface components {
              * @description Makes a retry harmless: the same key (per organization) creates one
              *     warehouse and answers it again (as it is now); with other parameters, ALREADY_EXISTS
              *     IDEMPOTENCY_KEY_REUSED. Over REST the Idempotency-Key header does the same.
+             *     Keys are kept 30 days (COMMAND_KEY_RETENTION); one used again after that is
+             *     a new request.
              */
             idempotencyKey?: string;
         };
@@ -6182,7 +6187,10 @@ export interface components {
         SyncPartnerBody: Record<string, never>;
         SyncPartnerResponse: Record<string, never>;
         SyncStockBody: {
-            /** @description Chosen by the caller; a repeated sync_id returns the first result. */
+            /**
+             * @description Chosen by the caller; a repeated sync_id returns the first result, for 30
+             *     days (COMMAND_KEY_RETENTION): after that it is a new sync.
+             */
             syncId?: string;
             lines?: components["schemas"]["SyncLine"][];
             /**

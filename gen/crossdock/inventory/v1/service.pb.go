@@ -353,6 +353,8 @@ type CreateWarehouseRequest struct {
 	// Makes a retry harmless: the same key (per organization) creates one
 	// warehouse and answers it again (as it is now); with other parameters, ALREADY_EXISTS
 	// IDEMPOTENCY_KEY_REUSED. Over REST the Idempotency-Key header does the same.
+	// Keys are kept 30 days (COMMAND_KEY_RETENTION); one used again after that is
+	// a new request.
 	IdempotencyKey string `protobuf:"bytes,5,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
@@ -654,7 +656,8 @@ type AdjustStockRequest struct {
 	// Required, here or over REST as the Idempotency-Key header: the same key
 	// applies once, so a retry cannot apply the change twice. Missing is
 	// INVALID_ARGUMENT; the key again with other parameters is ALREADY_EXISTS
-	// IDEMPOTENCY_KEY_REUSED.
+	// IDEMPOTENCY_KEY_REUSED. Keys are kept 30 days (COMMAND_KEY_RETENTION); one
+	// used again after that is a new adjustment.
 	IdempotencyKey string `protobuf:"bytes,5,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
@@ -1583,7 +1586,8 @@ func (x *SyncLineResult) GetMessage() string {
 
 type SyncStockRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Chosen by the caller; a repeated sync_id returns the first result.
+	// Chosen by the caller; a repeated sync_id returns the first result, for 30
+	// days (COMMAND_KEY_RETENTION): after that it is a new sync.
 	SyncId      string      `protobuf:"bytes,1,opt,name=sync_id,json=syncId,proto3" json:"sync_id,omitempty"`
 	WarehouseId string      `protobuf:"bytes,2,opt,name=warehouse_id,json=warehouseId,proto3" json:"warehouse_id,omitempty"`
 	Lines       []*SyncLine `protobuf:"bytes,3,rep,name=lines,proto3" json:"lines,omitempty"`
@@ -2592,6 +2596,8 @@ type CreatePurchaseOrderRequest struct {
 	// Makes a retry harmless: the same key (per warehouse) creates one purchase
 	// order and answers it again (as it is now); with other parameters, ALREADY_EXISTS
 	// IDEMPOTENCY_KEY_REUSED. Over REST the Idempotency-Key header does the same.
+	// Keys are kept 30 days (COMMAND_KEY_RETENTION); one used again after that is
+	// a new request.
 	IdempotencyKey string `protobuf:"bytes,4,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache

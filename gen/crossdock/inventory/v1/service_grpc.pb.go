@@ -69,7 +69,7 @@ type InventoryServiceClient interface {
 	// ListJournal lists the stock movements of a SKU, newest first. Supplier and operators.
 	ListJournal(ctx context.Context, in *ListJournalRequest, opts ...grpc.CallOption) (*ListJournalResponse, error)
 	// SyncStock sets absolute on-hand levels for many SKUs of one warehouse by the
-	// supplier's own SKU codes. Idempotent by sync_id; each line has its result. The
+	// supplier's own SKU codes. Idempotent by sync_id (for 30 days); each line has its result. The
 	// supplier, its ERP client, or a service relaying for the supplier it names in
 	// supplier_org_id (platform-docking for an ERP calling PartnerService): a service
 	// that names none is INVALID_ARGUMENT, and a warehouse of another supplier than the
@@ -328,7 +328,7 @@ type InventoryServiceServer interface {
 	// ListJournal lists the stock movements of a SKU, newest first. Supplier and operators.
 	ListJournal(context.Context, *ListJournalRequest) (*ListJournalResponse, error)
 	// SyncStock sets absolute on-hand levels for many SKUs of one warehouse by the
-	// supplier's own SKU codes. Idempotent by sync_id; each line has its result. The
+	// supplier's own SKU codes. Idempotent by sync_id (for 30 days); each line has its result. The
 	// supplier, its ERP client, or a service relaying for the supplier it names in
 	// supplier_org_id (platform-docking for an ERP calling PartnerService): a service
 	// that names none is INVALID_ARGUMENT, and a warehouse of another supplier than the

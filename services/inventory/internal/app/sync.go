@@ -35,9 +35,9 @@ type SyncInput struct {
 // SyncStock sets the on-hand levels an ERP reports, all in one transaction,
 // with a result per line: applied, unchanged, or rejected with a message (an
 // unknown code, a level below what is reserved) without failing the others.
-// It is idempotent by sync_id within the warehouse: a repeat returns the
-// first result and changes nothing; the same sync_id with other lines is
-// AlreadyExists. A count is applied as of when it was taken (CountedAt):
+// It is idempotent by sync_id within the warehouse for the keys' retention:
+// a repeat returns the first result and changes nothing; the same sync_id
+// with other lines is AlreadyExists. A count is applied as of when it was taken (CountedAt):
 // what moved on hand since is added to it, and a line whose stock was
 // counted later already is rejected, so a sync that arrives late (or after
 // a newer one) does not bring back goods that left meanwhile. Callers: the
@@ -92,7 +92,7 @@ func (s *Service) SyncStock(ctx context.Context, c auth.Caller, in SyncInput) ([
 			return json.Unmarshal(stored.Result, &results)
 		}
 		// Bounded only for a new sync: a retry long after its count
-		// answers what the first call did.
+		// (within the key's retention) answers what the first call did.
 		countedAt, err := domain.CheckCountedAt(in.CountedAt, s.clock())
 		if err != nil {
 			return err

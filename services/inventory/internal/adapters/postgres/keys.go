@@ -28,10 +28,17 @@ func (r repo) SaveKeyResult(ctx context.Context, scope, key string, result []byt
 
 // DeleteKeysBefore deletes up to limit keys claimed before t, oldest first
 // (command_keys_by_age); a key being claimed or answered right now is
-// skipped.
+// skipped. A purchase order's receipt ids (scope receipt:<id>) stay while
+// the order is still receiving: they are the supplier's delivery ids, which
+// its ERP may send again for as long as the order is open, not retry keys.
 func (r repo) DeleteKeysBefore(ctx context.Context, t time.Time, limit int) (int, error) {
 	tag, err := r.q.Exec(ctx, `DELETE FROM command_keys WHERE (scope, key) IN (
-		SELECT scope, key FROM command_keys WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)`, t, limit)
+		SELECT k.scope, k.key FROM command_keys k
+		WHERE k.created_at < $1
+		  AND NOT EXISTS (SELECT 1 FROM purchase_orders po
+			WHERE po.id = CASE WHEN k.scope LIKE 'receipt:%' THEN substr(k.scope, 9)::uuid END
+			  AND po.status IN ('open', 'partially_received'))
+		ORDER BY k.created_at LIMIT $2 FOR UPDATE OF k SKIP LOCKED)`, t, limit)
 	if err != nil {
 		return 0, err
 	}
