@@ -11,8 +11,9 @@ import (
 // checkMemoryLimit: every Go container knows its memory limit, so the
 // collector holds the heap under it instead of the kernel killing the pod.
 // Crossdock's own processes read MEMORY_LIMIT_MIB, the container's own
-// limits.memory in MiB, and keep their heap to a share of it (pkg/memlimit);
-// a GOMEMLIMIT beside it would override that share with the whole limit.
+// limits.memory in MiB, and keep the memory the Go runtime manages to a
+// share of it (pkg/memlimit); a GOMEMLIMIT beside it would override that
+// share with the whole limit.
 // Other Go programs (the telemetry collector) get GOMEMLIMIT from that same
 // variable, defined before it. A literal would drift from the limit an
 // overlay sets.
