@@ -2,6 +2,7 @@ package manifests
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,22 +15,30 @@ import (
 // of the config maps they load, then their own variables, later ones winning
 // as in Kubernetes. Variables from secrets keep their ValueFrom.
 func (s *Set) podEnv(d *appsv1.Deployment) map[string]corev1.EnvVar {
+	env := map[string]corev1.EnvVar{}
+	for _, c := range d.Spec.Template.Spec.Containers {
+		maps.Copy(env, s.containerEnv(d.Namespace, c))
+	}
+	return env
+}
+
+// containerEnv is the environment container c of a pod in namespace starts
+// with: the entries of the config maps it loads, then its own variables.
+func (s *Set) containerEnv(namespace string, c corev1.Container) map[string]corev1.EnvVar {
 	data := map[string]map[string]string{}
 	for _, cm := range s.ConfigMaps() {
 		data[cm.Namespace+"/"+cm.Name] = cm.Data
 	}
 	env := map[string]corev1.EnvVar{}
-	for _, c := range d.Spec.Template.Spec.Containers {
-		for _, from := range c.EnvFrom {
-			if from.ConfigMapRef != nil {
-				for k, v := range data[d.Namespace+"/"+from.ConfigMapRef.Name] {
-					env[k] = corev1.EnvVar{Name: k, Value: v}
-				}
+	for _, from := range c.EnvFrom {
+		if from.ConfigMapRef != nil {
+			for k, v := range data[namespace+"/"+from.ConfigMapRef.Name] {
+				env[k] = corev1.EnvVar{Name: k, Value: v}
 			}
 		}
-		for _, v := range c.Env {
-			env[v.Name] = v
-		}
+	}
+	for _, v := range c.Env {
+		env[v.Name] = v
 	}
 	return env
 }

@@ -22,7 +22,11 @@ func checkMemoryLimit(s *Set) []Violation {
 	for _, d := range s.Deployments() {
 		r := ref("Deployment", d.Namespace, d.Name)
 		for _, c := range d.Spec.Template.Spec.Containers {
-			if msg := memoryLimitProblem(c); msg != "" {
+			msg := memoryLimitProblem(c)
+			if _, set := s.containerEnv(d.Namespace, c)["GOMEMLIMIT"]; msg == "" && set && ownImage(c.Image) {
+				msg = "GOMEMLIMIT set through a config map: it overrides the share of " + containerLimitVar + " the process keeps to"
+			}
+			if msg != "" {
 				out = append(out, Violation{r, fmt.Sprintf("container %s: %s", c.Name, msg)})
 			}
 		}

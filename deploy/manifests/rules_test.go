@@ -314,6 +314,17 @@ func TestRulesCatchViolations(t *testing.T) {
 			c := server(t, s, "freight-estimator")
 			c.Env = append(c.Env, corev1.EnvVar{Name: "GOMEMLIMIT", Value: "$(MEMORY_LIMIT_MIB)MiB"})
 		}},
+		{"memory-limit", "dev", "GOMEMLIMIT through a config map", func(t *testing.T, s *manifests.Set) {
+			for _, from := range server(t, s, "catalog").EnvFrom {
+				for _, cm := range s.ConfigMaps() {
+					if from.ConfigMapRef != nil && cm.Name == from.ConfigMapRef.Name {
+						cm.Data["GOMEMLIMIT"] = "200MiB"
+						return
+					}
+				}
+			}
+			t.Fatal("catalog loads no config map")
+		}},
 		{"memory-limit", "prod", "limit of cpu", func(t *testing.T, s *manifests.Set) {
 			envVar(t, server(t, s, "orders"), "MEMORY_LIMIT_MIB").ValueFrom.ResourceFieldRef.Resource = "limits.cpu"
 		}},
