@@ -5,6 +5,7 @@ package periodic
 
 import (
 	"context"
+	"log/slog"
 	"time"
 )
 
@@ -43,4 +44,17 @@ func Drain(ctx context.Context, limit int, step func(ctx context.Context, limit 
 			return total, err
 		}
 	}
+}
+
+// RunPurge runs purge with Run, logging how many of what it purged when it
+// purged some, and its failures as warnings: the loop behind every
+// retention rule.
+func RunPurge(ctx context.Context, interval time.Duration, what string, log *slog.Logger, purge func(context.Context) (int, error)) {
+	Run(ctx, interval, func(ctx context.Context) error {
+		n, err := purge(ctx)
+		if n > 0 {
+			log.Info("purged "+what, "count", n)
+		}
+		return err
+	}, func(err error) { log.Warn("purging "+what, "error", err) })
 }

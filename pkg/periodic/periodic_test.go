@@ -1,8 +1,11 @@
 package periodic_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -94,5 +97,35 @@ func TestDrain(t *testing.T) {
 				t.Errorf("Drain = %d after %d calls, %v; want %d after %d, %v", total, calls, err, tt.wantTotal, tt.wantCalls, tt.wantErr)
 			}
 		})
+	}
+}
+
+// RunPurge logs what a purge removed, stays quiet when it removed nothing,
+// and warns of a failure.
+func TestRunPurgeLogs(t *testing.T) {
+	var out bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&out, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	results := []struct {
+		n   int
+		err error
+	}{{n: 7}, {n: 0}, {n: 2, err: errors.New("lock timeout")}, {n: 0}} // ctx ends in the last
+	calls := 0
+	periodic.RunPurge(ctx, time.Millisecond, "old rows", log, func(context.Context) (int, error) {
+		r := results[calls]
+		calls++
+		if calls == len(results) {
+			cancel()
+		}
+		return r.n, r.err
+	})
+	got := out.String()
+	for _, want := range []string{`level=INFO msg="purged old rows" count=7`, `level=INFO msg="purged old rows" count=2`, `level=WARN msg="purging old rows" error="lock timeout"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("log lacks %s:\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, "purged old rows"); n != 2 {
+		t.Errorf("%d purge lines, want 2 (none for a purge of nothing):\n%s", n, got)
 	}
 }

@@ -25,12 +25,6 @@ func (s *Service) PurgeBin(ctx context.Context) (int, error) {
 // RunPurge empties the bin of expired products every interval until ctx
 // ends.
 func (s *Service) RunPurge(ctx context.Context, interval time.Duration, log *slog.Logger) error {
-	periodic.Run(ctx, interval, func(ctx context.Context) error {
-		n, err := s.PurgeBin(ctx)
-		if n > 0 {
-			log.Info("purged deleted products", "count", n)
-		}
-		return err
-	}, func(err error) { log.Warn("purging the bin", "error", err) })
+	periodic.RunPurge(ctx, interval, "deleted products", log, s.PurgeBin)
 	return nil
 }

@@ -70,13 +70,9 @@ func run(ctx context.Context) error {
 		return nil
 	})
 	rt.Go("provider-event-purge", func(ctx context.Context) error {
-		periodic.Run(ctx, providerEventPurgeInterval, func(ctx context.Context) error {
-			n, err := wallets.PurgeProviderEvents(ctx, cfg.ProviderEventRetention)
-			if n > 0 {
-				rt.Log.Info("forgot old provider events", "count", n)
-			}
-			return err
-		}, func(err error) { rt.Log.Warn("purging provider events", "error", err) })
+		periodic.RunPurge(ctx, providerEventPurgeInterval, "provider events", rt.Log, func(ctx context.Context) (int, error) {
+			return wallets.PurgeProviderEvents(ctx, cfg.ProviderEventRetention)
+		})
 		return nil
 	})
 	rt.ObserveFailingSteps("payouts", walletStore.FailingPayouts, "unsent")

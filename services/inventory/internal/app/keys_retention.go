@@ -24,12 +24,6 @@ func (s *Service) PurgeKeys(ctx context.Context) (int, error) {
 
 // RunKeyPurge purges old idempotency keys every interval until ctx ends.
 func (s *Service) RunKeyPurge(ctx context.Context, interval time.Duration, log *slog.Logger) error {
-	periodic.Run(ctx, interval, func(ctx context.Context) error {
-		n, err := s.PurgeKeys(ctx)
-		if n > 0 {
-			log.Info("purged idempotency keys", "count", n)
-		}
-		return err
-	}, func(err error) { log.Warn("purging idempotency keys", "error", err) })
+	periodic.RunPurge(ctx, interval, "idempotency keys", log, s.PurgeKeys)
 	return nil
 }
