@@ -11,6 +11,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/natsx"
+	"github.com/crossdock/crossdock/pkg/periodic"
 	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/services/catalog/internal/adapters/events"
 	"github.com/crossdock/crossdock/services/catalog/internal/adapters/peers"
@@ -85,7 +86,10 @@ func run(ctx context.Context) error {
 	grpcapi.New(svc).Register(rt.Server.GRPC())
 
 	// Workers start once the database is migrated.
-	rt.Go("purge", func(ctx context.Context) error { return svc.RunPurge(ctx, purgeInterval, rt.Log) })
+	rt.Go("purge", func(ctx context.Context) error {
+		periodic.RunPurge(ctx, purgeInterval, "deleted products", rt.Log, svc.PurgeBin)
+		return nil
+	})
 	rt.Consume(events.TierConsumer(rt.Pool, rt.JS, rt.Log))
 	return rt.Run(ctx)
 }

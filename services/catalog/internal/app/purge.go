@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"log/slog"
-	"time"
 
 	"github.com/crossdock/crossdock/pkg/periodic"
 )
@@ -20,11 +18,4 @@ func (s *Service) PurgeBin(ctx context.Context) (int, error) {
 	return periodic.Drain(ctx, purgeBatch, func(ctx context.Context, limit int) (int, error) {
 		return s.store.PurgeDeletedBefore(ctx, before, limit)
 	})
-}
-
-// RunPurge empties the bin of expired products every interval until ctx
-// ends.
-func (s *Service) RunPurge(ctx context.Context, interval time.Duration, log *slog.Logger) error {
-	periodic.RunPurge(ctx, interval, "deleted products", log, s.PurgeBin)
-	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/natsx"
+	"github.com/crossdock/crossdock/pkg/periodic"
 	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/services/inventory/internal/adapters/events"
 	"github.com/crossdock/crossdock/services/inventory/internal/adapters/postgres"
@@ -83,7 +84,8 @@ func run(ctx context.Context) error {
 		return svc.RunSweeper(ctx, cfg.ReservationSweepInterval, rt.Log)
 	})
 	rt.Go("key-purge", func(ctx context.Context) error {
-		return svc.RunKeyPurge(ctx, keyPurgeInterval, rt.Log)
+		periodic.RunPurge(ctx, keyPurgeInterval, "idempotency keys", rt.Log, svc.PurgeKeys)
+		return nil
 	})
 	return rt.Run(ctx)
 }

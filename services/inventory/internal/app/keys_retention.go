@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"log/slog"
-	"time"
 
 	"github.com/crossdock/crossdock/pkg/periodic"
 )
@@ -20,10 +18,4 @@ func (s *Service) PurgeKeys(ctx context.Context) (int, error) {
 	return periodic.Drain(ctx, keyPurgeBatch, func(ctx context.Context, limit int) (int, error) {
 		return s.store.DeleteKeysBefore(ctx, before, limit)
 	})
-}
-
-// RunKeyPurge purges old idempotency keys every interval until ctx ends.
-func (s *Service) RunKeyPurge(ctx context.Context, interval time.Duration, log *slog.Logger) error {
-	periodic.RunPurge(ctx, interval, "idempotency keys", log, s.PurgeKeys)
-	return nil
 }
