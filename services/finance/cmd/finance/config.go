@@ -48,6 +48,9 @@ type Config struct {
 	// ProviderEventRetention is how long a payment provider's webhook event
 	// is remembered by its id (app.Wallets.PurgeProviderEvents).
 	ProviderEventRetention time.Duration `env:"PROVIDER_EVENT_RETENTION" envDefault:"2160h"`
+	// QuoteRetention is how long an FX quote no payment used is kept past
+	// its expiry (app.Service.PurgeQuotes).
+	QuoteRetention time.Duration `env:"FX_QUOTE_RETENTION" envDefault:"720h"`
 }
 
 // FXPolicy builds the conversion policy from the settings.
@@ -74,6 +77,9 @@ func (c Config) Validate() error {
 	}
 	if c.ProviderEventRetention < app.MinProviderEventRetention {
 		err = errors.Join(err, fmt.Errorf("PROVIDER_EVENT_RETENTION must be at least %s: a provider redelivers a webhook for days", app.MinProviderEventRetention))
+	}
+	if c.QuoteRetention < app.MinQuoteRetention {
+		err = errors.Join(err, fmt.Errorf("FX_QUOTE_RETENTION must be at least %s: an expired quote is still read", app.MinQuoteRetention))
 	}
 	return err
 }

@@ -19,6 +19,9 @@ func TestConfigLedger(t *testing.T) {
 	if cfg.ProviderEventRetention != 90*24*time.Hour {
 		t.Errorf("provider events kept %s by default, want 90 days", cfg.ProviderEventRetention)
 	}
+	if cfg.QuoteRetention != 30*24*time.Hour {
+		t.Errorf("unused quotes kept %s by default, want 30 days", cfg.QuoteRetention)
+	}
 	if cfg.LedgerBatchSize != 256 || cfg.LedgerBatchConcurrency != 1 || cfg.LedgerExpirySweepInterval != 30*time.Second {
 		t.Errorf("defaults = %d, %d, %s", cfg.LedgerBatchSize, cfg.LedgerBatchConcurrency, cfg.LedgerExpirySweepInterval)
 	}
@@ -27,6 +30,7 @@ func TestConfigLedger(t *testing.T) {
 		"LEDGER_BATCH_CONCURRENCY":     "0",
 		"LEDGER_EXPIRY_SWEEP_INTERVAL": "10ms",
 		"PROVIDER_EVENT_RETENTION":     "24h",
+		"FX_QUOTE_RETENTION":           "23h",
 	} {
 		vars := map[string]string{"DATABASE_URL": base["DATABASE_URL"], name: value}
 		cfg := Config{}

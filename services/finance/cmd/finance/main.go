@@ -70,8 +70,14 @@ func run(ctx context.Context) error {
 		return nil
 	})
 	rt.Go("provider-event-purge", func(ctx context.Context) error {
-		periodic.RunPurge(ctx, providerEventPurgeInterval, "provider events", rt.Log, func(ctx context.Context) (int, error) {
+		periodic.RunPurge(ctx, purgeInterval, "provider events", rt.Log, func(ctx context.Context) (int, error) {
 			return wallets.PurgeProviderEvents(ctx, cfg.ProviderEventRetention)
+		})
+		return nil
+	})
+	rt.Go("quote-purge", func(ctx context.Context) error {
+		periodic.RunPurge(ctx, purgeInterval, "expired fx quotes", rt.Log, func(ctx context.Context) (int, error) {
+			return fin.PurgeQuotes(ctx, cfg.QuoteRetention)
 		})
 		return nil
 	})
@@ -90,6 +96,6 @@ func run(ctx context.Context) error {
 // be picked up.
 const recoveryInterval = 30 * time.Second
 
-// providerEventPurgeInterval is how often provider events past their
-// retention are forgotten.
-const providerEventPurgeInterval = time.Hour
+// purgeInterval is how often provider events and FX quotes past their
+// retention are purged.
+const purgeInterval = time.Hour

@@ -21,4 +21,9 @@ type Store interface {
 	InsertQuote(ctx context.Context, q fx.Quote) error
 	// Quote returns a quote by id, or an apperr NotFound error.
 	Quote(ctx context.Context, id string) (fx.Quote, error)
+	// PurgeQuotesExpiredBefore looks at up to limit quotes that expired
+	// before t and are not known to be booked, oldest first: it marks those
+	// a ledger transfer names as booked and deletes the others. It returns
+	// how many it looked at and how many it deleted.
+	PurgeQuotesExpiredBefore(ctx context.Context, t time.Time, limit int) (looked, deleted int, err error)
 }

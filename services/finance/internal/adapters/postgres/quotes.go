@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -54,4 +55,28 @@ func (s *Store) Quote(ctx context.Context, id string) (fx.Quote, error) {
 	}
 	q.RateEffectiveAt, q.CreatedAt, q.ExpiresAt = q.RateEffectiveAt.UTC(), q.CreatedAt.UTC(), q.ExpiresAt.UTC()
 	return q, nil
+}
+
+// PurgeQuotesExpiredBefore looks at up to limit unbooked quotes that
+// expired before t, oldest first (fx_quotes_unbooked_by_expiry), marks
+// those a ledger transfer names booked (ledger_transfers_quote) and
+// deletes the rest, in one statement (PostgreSQL runs the update though
+// nothing reads it); a quote another purge holds is skipped.
+func (s *Store) PurgeQuotesExpiredBefore(ctx context.Context, t time.Time, limit int) (looked, deleted int, err error) {
+	err = s.pool.QueryRow(ctx, `
+		WITH due AS (
+			SELECT q.id, EXISTS (SELECT 1 FROM ledger_transfers lt WHERE lt.rate_quote_id = q.id::text) AS named
+			FROM fx_quotes q WHERE NOT q.booked AND q.expires_at < $1
+			ORDER BY q.expires_at LIMIT $2 FOR UPDATE SKIP LOCKED
+		), booked AS (
+			UPDATE fx_quotes SET booked = true FROM due WHERE fx_quotes.id = due.id AND due.named
+		), deleted AS (
+			DELETE FROM fx_quotes USING due WHERE fx_quotes.id = due.id AND NOT due.named RETURNING 1
+		)
+		SELECT (SELECT count(*) FROM due), (SELECT count(*) FROM deleted)`,
+		t, limit).Scan(&looked, &deleted)
+	if err != nil {
+		return 0, 0, fmt.Errorf("purge fx quotes: %w", err)
+	}
+	return looked, deleted, nil
 }
