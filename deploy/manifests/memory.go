@@ -23,8 +23,10 @@ func checkMemoryLimit(s *Set) []Violation {
 		r := ref("Deployment", d.Namespace, d.Name)
 		for _, c := range d.Spec.Template.Spec.Containers {
 			msg := memoryLimitProblem(c)
-			if _, set := s.containerEnv(d.Namespace, c)["GOMEMLIMIT"]; msg == "" && set && ownImage(c.Image) {
-				msg = "GOMEMLIMIT set through a config map: it overrides the share of " + containerLimitVar + " the process keeps to"
+			// Our own image's GOMEMLIMIT, in its env or through a config
+			// map it loads: one look at everything the process is given.
+			if _, set := s.containerEnv(d.Namespace, c)["GOMEMLIMIT"]; set && ownImage(c.Image) {
+				msg = "GOMEMLIMIT set (in its env or a config map): it overrides the share of " + containerLimitVar + " the process keeps to"
 			}
 			if msg != "" {
 				out = append(out, Violation{r, fmt.Sprintf("container %s: %s", c.Name, msg)})
@@ -41,18 +43,18 @@ var mebibyte = resource.MustParse("1Mi")
 // container's memory limit from.
 const containerLimitVar = "MEMORY_LIMIT_MIB"
 
+// memoryLimitProblem says what is wrong with how container c learns its
+// memory limit from its own env, or "". A GOMEMLIMIT our own image is given
+// is checkMemoryLimit's to find, config maps included.
 func memoryLimitProblem(c corev1.Container) string {
-	env, before, found := precedingVars(c, "GOMEMLIMIT")
 	if ownImage(c.Image) {
-		if found {
-			return "GOMEMLIMIT set: it overrides the share of " + containerLimitVar + " the process keeps to"
-		}
 		v, _, defined := precedingVars(c, containerLimitVar)
 		if !defined {
 			return "no " + containerLimitVar
 		}
 		return limitVarProblem(c, containerLimitVar, v)
 	}
+	env, before, found := precedingVars(c, "GOMEMLIMIT")
 	if !found {
 		return "no GOMEMLIMIT"
 	}
