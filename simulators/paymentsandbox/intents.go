@@ -16,6 +16,7 @@ const (
 	statusProcessing           = "processing"
 	statusSucceeded            = "succeeded"
 	statusFailed               = "failed"
+	statusCanceled             = "canceled"
 )
 
 // The test cards a confirm accepts, by outcome.
@@ -176,6 +177,32 @@ func (s *Server) confirmIntent(r *http.Request, body []byte) jsonapi.Response {
 		})
 	default:
 		return jsonapi.Invalid("payment_method", "payment_method must be a test card: tok_visa, tok_decline, tok_insufficient_funds or tok_delayed").Response()
+	}
+	return jsonapi.Response{Status: http.StatusOK, Body: pi.intentJSON}
+}
+
+// cancelIntent cancels an intent its payer never confirmed (abandoned):
+// it can no longer be confirmed, and payment_intent.canceled is sent. One
+// canceled already answers as it is; one confirmed (processing, succeeded
+// or failed) is refused as payment_intent_unexpected_state, the intent in
+// the error, as a real provider does.
+func (s *Server) cancelIntent(r *http.Request, _ []byte) jsonapi.Response {
+	pi, ok := s.intents[r.PathValue("id")]
+	if !ok {
+		return jsonapi.NotFound("no such payment_intent: " + r.PathValue("id")).Response()
+	}
+	switch pi.Status {
+	case statusCanceled:
+	case statusRequiresConfirmation:
+		s.intentEvent(pi, statusCanceled, "", &deliveryPlan{})
+	default:
+		snapshot := pi.intentJSON
+		snapshot.ClientSecret = ""
+		return jsonapi.ErrorResponse(http.StatusBadRequest, cardError{
+			Error: jsonapi.Error{Type: "invalid_request_error", Code: "payment_intent_unexpected_state",
+				Message: "the payment_intent is " + pi.Status + ": only one awaiting confirmation can be canceled"},
+			PaymentIntent: &snapshot,
+		})
 	}
 	return jsonapi.Response{Status: http.StatusOK, Body: pi.intentJSON}
 }

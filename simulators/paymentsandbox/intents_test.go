@@ -237,3 +237,44 @@ func TestWebhookSignatureVerifies(t *testing.T) {
 		t.Fatal("signature verifies under another secret")
 	}
 }
+
+// An intent nobody confirmed is canceled: its payer can no longer confirm
+// it, payment_intent.canceled is sent once, and a second cancel answers the
+// same. One already confirmed is refused, the intent in the error.
+func TestCancelAnAbandonedIntent(t *testing.T) {
+	rc, url := newReceiver(t, nil)
+	base := start(t, fastConfig(url))
+	pi := createIntent(t, base)
+	cancel := base + "/v1/payment_intents/" + pi["id"].(string) + "/cancel"
+	if status, out := call(t, "POST", cancel, "", "", nil); status != http.StatusUnauthorized {
+		t.Errorf("cancel without the API key: %d %v", status, out)
+	}
+	for range 2 {
+		if status, out := call(t, "POST", cancel, apiKey, "", nil); status != http.StatusOK || out["status"] != "canceled" {
+			t.Fatalf("cancel: %d %v", status, out)
+		}
+	}
+	if d := rc.next(t); d.Event.Type != "payment_intent.canceled" || d.Event.Data.Object["id"] != pi["id"] || d.Event.Data.Object["status"] != "canceled" {
+		t.Errorf("event %s for %v, want payment_intent.canceled", d.Event.Type, d.Event.Data.Object)
+	}
+	status, out := call(t, "POST", pi["confirm_url"].(string), "", "", map[string]any{"client_secret": pi["client_secret"], "payment_method": "tok_visa"})
+	if _, code := errorCode(out); status != http.StatusBadRequest || code != "payment_intent_unexpected_state" {
+		t.Errorf("confirm of a canceled intent: %d %v", status, out)
+	}
+
+	paid := createIntent(t, base)
+	if status, out := call(t, "POST", paid["confirm_url"].(string), "", "", map[string]any{"client_secret": paid["client_secret"], "payment_method": "tok_visa"}); status != http.StatusOK {
+		t.Fatalf("confirm: %d %v", status, out)
+	}
+	rc.next(t) // its payment_intent.succeeded
+	status, out = call(t, "POST", base+"/v1/payment_intents/"+paid["id"].(string)+"/cancel", apiKey, "", nil)
+	if _, code := errorCode(out); status != http.StatusBadRequest || code != "payment_intent_unexpected_state" {
+		t.Fatalf("cancel of a paid intent: %d %v", status, out)
+	}
+	if e, _ := out["error"].(map[string]any); e["payment_intent"].(map[string]any)["status"] != "succeeded" {
+		t.Errorf("the refused cancel's intent: %v, want succeeded", e["payment_intent"])
+	}
+	if status, out := call(t, "POST", base+"/v1/payment_intents/pi_nope/cancel", apiKey, "", nil); status != http.StatusNotFound {
+		t.Errorf("cancel of an unknown intent: %d %v", status, out)
+	}
+}

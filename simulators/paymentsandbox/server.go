@@ -56,6 +56,7 @@ func New(cfg Config) (*Server, error) {
 	s.mux.Handle("POST /v1/payment_intents", api.Handle(true, s.createIntent))
 	s.mux.Handle("GET /v1/payment_intents/{id}", api.Handle(true, s.getIntent))
 	s.mux.Handle("POST /v1/payment_intents/{id}/confirm", api.Handle(false, s.confirmIntent))
+	s.mux.Handle("POST /v1/payment_intents/{id}/cancel", api.Handle(true, s.cancelIntent))
 	s.mux.Handle("POST /v1/payouts", api.Handle(true, s.createPayout))
 	s.mux.Handle("GET /v1/payouts/{id}", api.Handle(true, s.getPayout))
 	s.mux.HandleFunc("/", jsonapi.NoRoute)
