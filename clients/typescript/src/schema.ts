@@ -6615,7 +6615,11 @@ export interface components {
             state: string;
             /** @description The provider's payment intent. */
             intentId: string;
-            /** @description Why the provider refused, when it did (card_declined, insufficient_funds, …). */
+            /**
+             * @description Why the provider refused, when it did (card_declined, insufficient_funds, …), or
+             *     canceled: the payer never confirmed it (TOP_UP_ABANDON_AFTER), so it can no longer be
+             *     paid.
+             */
             failureCode: string;
             /** Format: date-time */
             createdAt?: string;

@@ -51,6 +51,9 @@ type Config struct {
 	// QuoteRetention is how long an FX quote no payment used is kept past
 	// its expiry (app.Service.PurgeQuotes).
 	QuoteRetention time.Duration `env:"FX_QUOTE_RETENTION" envDefault:"720h"`
+	// TopUpAbandonAfter is how long a card top-up waits for its payer to
+	// confirm before its intent is canceled (app.WithTopUpAbandonAfter).
+	TopUpAbandonAfter time.Duration `env:"TOP_UP_ABANDON_AFTER" envDefault:"24h"`
 }
 
 // FXPolicy builds the conversion policy from the settings.
@@ -77,6 +80,9 @@ func (c Config) Validate() error {
 	}
 	if c.ProviderEventRetention < app.MinProviderEventRetention {
 		err = errors.Join(err, fmt.Errorf("PROVIDER_EVENT_RETENTION must be at least %s: a provider redelivers a webhook for days", app.MinProviderEventRetention))
+	}
+	if c.TopUpAbandonAfter < app.MinTopUpAbandonAfter {
+		err = errors.Join(err, fmt.Errorf("TOP_UP_ABANDON_AFTER must be at least %s: the payer needs time to confirm", app.MinTopUpAbandonAfter))
 	}
 	if c.QuoteRetention < app.MinQuoteRetention {
 		err = errors.Join(err, fmt.Errorf("FX_QUOTE_RETENTION must be at least %s: an expired quote is still read", app.MinQuoteRetention))

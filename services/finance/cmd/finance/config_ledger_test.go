@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/config"
+	"github.com/crossdock/crossdock/services/finance/internal/app"
 )
 
 func TestConfigLedger(t *testing.T) {
@@ -19,6 +20,9 @@ func TestConfigLedger(t *testing.T) {
 	if cfg.ProviderEventRetention != 90*24*time.Hour {
 		t.Errorf("provider events kept %s by default, want 90 days", cfg.ProviderEventRetention)
 	}
+	if cfg.TopUpAbandonAfter != app.DefaultTopUpAbandonAfter {
+		t.Errorf("top-ups abandoned after %s by default, want %s", cfg.TopUpAbandonAfter, app.DefaultTopUpAbandonAfter)
+	}
 	if cfg.QuoteRetention != 30*24*time.Hour {
 		t.Errorf("unused quotes kept %s by default, want 30 days", cfg.QuoteRetention)
 	}
@@ -31,6 +35,7 @@ func TestConfigLedger(t *testing.T) {
 		"LEDGER_EXPIRY_SWEEP_INTERVAL": "10ms",
 		"PROVIDER_EVENT_RETENTION":     "24h",
 		"FX_QUOTE_RETENTION":           "23h",
+		"TOP_UP_ABANDON_AFTER":         "59m",
 	} {
 		vars := map[string]string{"DATABASE_URL": base["DATABASE_URL"], name: value}
 		cfg := Config{}

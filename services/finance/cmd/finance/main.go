@@ -59,7 +59,7 @@ func run(ctx context.Context) error {
 		return nil
 	})
 	walletStore := postgres.NewWallets(store)
-	wallets := app.NewWallets(walletStore, book, payprovider.New(cfg.PaymentProvider))
+	wallets := app.NewWallets(walletStore, book, payprovider.New(cfg.PaymentProvider), app.WithTopUpAbandonAfter(cfg.TopUpAbandonAfter))
 	grpcapi.NewWallets(wallets).Register(rt.Server.GRPC())
 	rt.Go("payout-worker", func(ctx context.Context) error {
 		wallets.RunPayoutWorker(ctx, recoveryInterval, func(err error) { rt.Log.Warn("payout retry", "error", err) })

@@ -29,6 +29,10 @@ type provider struct {
 	// that is down does; intentsUnavailable the same for CreateIntent.
 	unavailable        int
 	intentsUnavailable int
+	// cancels counts CancelIntent calls; confirmedFirst are the intents
+	// whose payer pays just before the cancel reaches the provider.
+	cancels        int
+	confirmedFirst map[string]bool
 	// refusePayouts makes CreatePayout refuse as for a bad destination.
 	refusePayouts bool
 	// badCredentials makes CreatePayout refuse our API key.
@@ -73,6 +77,28 @@ func (p *provider) GetIntent(_ context.Context, id string) (app.Intent, error) {
 	defer p.mu.Unlock()
 	for _, it := range p.intents {
 		if it.ID == id {
+			return it, nil
+		}
+	}
+	return app.Intent{}, apperr.NotFound("intent", id)
+}
+
+// CancelIntent cancels an intent awaiting its payer; one confirmed is
+// returned as it is, as the provider answers.
+func (p *provider) CancelIntent(_ context.Context, id string) (app.Intent, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cancels++
+	for k, it := range p.intents {
+		if it.ID == id {
+			if p.confirmedFirst[id] {
+				it.Status = app.IntentSucceeded
+				p.intents[k] = it
+			}
+			if it.Status == app.IntentRequiresConfirmation {
+				it.Status = app.IntentCanceled
+				p.intents[k] = it
+			}
 			return it, nil
 		}
 	}

@@ -16,6 +16,10 @@ type PaymentProvider interface {
 	CreateIntent(ctx context.Context, in IntentRequest) (Intent, error)
 	// GetIntent reads an intent as the provider has it now.
 	GetIntent(ctx context.Context, id string) (Intent, error)
+	// CancelIntent cancels an intent its payer never confirmed, so it can
+	// no longer be paid, and returns it canceled. One confirmed meanwhile
+	// is not canceled: it is returned as the provider has it now.
+	CancelIntent(ctx context.Context, id string) (Intent, error)
 	// CreatePayout sends an amount to a bank account.
 	CreatePayout(ctx context.Context, in PayoutRequest) (Payout, error)
 	// GetPayout reads a payout as the provider has it now.
@@ -46,6 +50,7 @@ const (
 	IntentProcessing           IntentStatus = "processing"
 	IntentSucceeded            IntentStatus = "succeeded"
 	IntentFailed               IntentStatus = "failed"
+	IntentCanceled             IntentStatus = "canceled"
 )
 
 // Intent is a payment intent. ClientSecret is what the payer's client
@@ -97,7 +102,7 @@ type Payout struct {
 // what deduplication keys on. Exactly one of Intent and Payout is set.
 type ProviderEvent struct {
 	ID      string
-	Type    string // payment_intent.succeeded, payment_intent.payment_failed, payout.paid, payout.failed
+	Type    string // payment_intent.succeeded, payment_intent.payment_failed, payment_intent.canceled, payout.paid, payout.failed
 	Created time.Time
 	Intent  *Intent
 	Payout  *Payout

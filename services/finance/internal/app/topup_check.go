@@ -16,14 +16,32 @@ import (
 // that payment's webhook may be lost as any other.
 const FailedTopUpWatch = 24 * time.Hour
 
+// DefaultTopUpAbandonAfter is how long a top-up waits for its payer to
+// confirm before it is taken as abandoned.
+const DefaultTopUpAbandonAfter = 24 * time.Hour
+
+// MinTopUpAbandonAfter is the least a payer is given to confirm.
+const MinTopUpAbandonAfter = time.Hour
+
+// WithTopUpAbandonAfter sets how long a top-up waits for its payer to
+// confirm before CheckTopUps cancels its intent (DefaultTopUpAbandonAfter;
+// raised to MinTopUpAbandonAfter).
+func WithTopUpAbandonAfter(d time.Duration) WalletsOption {
+	return func(w *Wallets) { w.abandonAfter = max(d, MinTopUpAbandonAfter) }
+}
+
 // CheckTopUps asks the provider about up to limit top-ups pending for
 // longer than age, or failed within FailedTopUpWatch, and applies what it
 // answers as its webhook would have: a payment whose webhooks all failed
 // (finance or the gateway down for longer than the provider retries) is
 // credited all the same, a failed one marked failed. One still awaiting the
-// payer, or still failed, is asked again later, less often as it ages. It
-// returns how many it settled (credited or failed); one top-up's error does
-// not stop the others, and the first is returned.
+// payer is asked again later, less often as it ages, until it is older
+// than the abandonment age (WithTopUpAbandonAfter): then its intent is
+// canceled at the provider, so it can no longer be paid, and the top-up
+// fails with the code "canceled" (one the payer confirmed meanwhile is
+// applied as it stands); a failed one is asked again while the watch
+// lasts. It returns how many it settled (credited or failed); one top-up's
+// error does not stop the others, and the first is returned.
 func (w *Wallets) CheckTopUps(ctx context.Context, age time.Duration, limit int) (int, error) {
 	now := w.clock()
 	list, err := w.store.UncheckedTopUps(ctx, now.Add(-age), now.Add(-FailedTopUpWatch), now, limit)
@@ -52,6 +70,9 @@ func (w *Wallets) CheckTopUps(ctx context.Context, age time.Duration, limit int)
 // webhook arriving later, or a second check, moves no money again.
 func (w *Wallets) checkTopUp(ctx context.Context, t wallet.TopUp, now time.Time) (bool, error) {
 	in, err := w.provider.GetIntent(ctx, t.IntentID)
+	if err == nil && in.Status == IntentRequiresConfirmation && t.State == wallet.TopUpPending && now.Sub(t.CreatedAt) >= w.abandonAfter {
+		in, err = w.provider.CancelIntent(ctx, t.IntentID)
+	}
 	if err != nil {
 		return false, w.askedAfterRefusal(ctx, t, now, err)
 	}
@@ -61,6 +82,8 @@ func (w *Wallets) checkTopUp(ctx context.Context, t wallet.TopUp, now time.Time)
 		typ = EventIntentSucceeded
 	case in.Status == IntentFailed && t.State != wallet.TopUpFailed:
 		typ = EventIntentFailed
+	case in.Status == IntentCanceled && t.State == wallet.TopUpPending:
+		typ = EventIntentCanceled
 	default:
 		return false, w.store.MarkTopUpChecked(ctx, t.ID, now)
 	}

@@ -164,3 +164,63 @@ func TestTopUpsTheProviderForgotDoNotHoldTheChecks(t *testing.T) {
 	}
 	e.assertBooksBalance(t)
 }
+
+// A top-up its payer never confirmed is taken as abandoned once older than
+// the abandonment age (an hour at the least): its intent is canceled at the
+// provider, so it can no longer be paid, and the top-up fails with the code
+// "canceled", once, whatever the provider's own event says later. One its
+// payer confirmed just before the cancel reached the provider is credited.
+// Before, such a top-up stayed pending and was asked about for ever.
+func TestAbandonedTopUpsAreCanceled(t *testing.T) {
+	e := newWallets(t)
+	abandoned, abandonedIntent := e.topUp(t, buyer, "abandoned", 900)
+	paidLast, _ := e.topUp(t, buyer, "paid-last", 800)
+	e.provider.confirmedFirst = map[string]bool{paidLast.IntentID: true}
+	now := t0.Add(50 * time.Minute)
+	checker := app.NewWallets(postgres.NewWallets(postgres.New(e.pool)), e.ledger, e.provider,
+		app.WithWalletsClock(func() time.Time { return now }), app.WithTopUpAbandonAfter(time.Minute))
+	if n, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || n != 0 || e.provider.cancels != 0 {
+		t.Fatalf("CheckTopUps under an hour = %d, %v, %d cancels; want none: the minimum is an hour", n, err, e.provider.cancels)
+	}
+	now = t0.Add(app.MinTopUpAbandonAfter + 10*time.Minute)
+	if n, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || n != 2 || e.provider.cancels != 2 {
+		t.Fatalf("CheckTopUps past the age = %d, %v, %d cancels; want both settled by a cancel", n, err, e.provider.cancels)
+	}
+	got, err := e.w.GetTopUp(ctx, buyer, abandoned.ID)
+	if err != nil || got.State != wallet.TopUpFailed || got.FailureCode != app.FailureCanceled {
+		t.Errorf("the abandoned top-up: %s %q, %v; want failed, canceled", got.State, got.FailureCode, err)
+	}
+	if got, err := e.w.GetTopUp(ctx, buyer, paidLast.ID); err != nil || got.State != wallet.TopUpSucceeded {
+		t.Errorf("the top-up paid before the cancel: %s, %v; want succeeded", got.State, err)
+	}
+	if net, _ := e.balance(t, walletRef(buyer.Subject, "USD")); net != 800 {
+		t.Errorf("the wallet holds %d, want the 800 paid", net)
+	}
+	// The provider's own event of the cancel, delivered after, changes nothing.
+	d := e.provider.sign(e.provider.intentEvent("evt_canceled", app.EventIntentCanceled, abandonedIntent, app.IntentCanceled, ""), t0)
+	if _, err := e.w.HandleProviderWebhook(ctx, d.signature, d.body); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.outboxCount(t, app.SubjectTopUpFailed); n != 1 {
+		t.Errorf("%d %s events, want 1", n, app.SubjectTopUpFailed)
+	}
+	now = now.Add(time.Hour)
+	if _, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || e.provider.cancels != 2 {
+		t.Errorf("a later round: %v, %d cancels; want none more", err, e.provider.cancels)
+	}
+	e.assertBooksBalance(t)
+}
+
+// A canceled intent's webhook fails its pending top-up with the code
+// "canceled" (canceled at the provider, by its dashboard say).
+func TestACanceledIntentsWebhookFailsItsTopUp(t *testing.T) {
+	e := newWallets(t)
+	tu, intent := e.topUp(t, buyer, "k", 500)
+	d := e.provider.sign(e.provider.intentEvent("evt_canceled", app.EventIntentCanceled, intent, app.IntentCanceled, ""), t0)
+	if applied, err := e.w.HandleProviderWebhook(ctx, d.signature, d.body); err != nil || !applied {
+		t.Fatalf("the canceled event: %t, %v", applied, err)
+	}
+	if got, err := e.w.GetTopUp(ctx, buyer, tu.ID); err != nil || got.State != wallet.TopUpFailed || got.FailureCode != app.FailureCanceled {
+		t.Errorf("the top-up: %s %q, %v; want failed, canceled", got.State, got.FailureCode, err)
+	}
+}

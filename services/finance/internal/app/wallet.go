@@ -26,6 +26,8 @@ type Wallets struct {
 	providerName string
 	now          func() time.Time
 	newID        func() string
+	// abandonAfter is how long a top-up waits for its payer's confirm.
+	abandonAfter time.Duration
 }
 
 // WalletsOption changes a Wallets' defaults.
@@ -45,7 +47,8 @@ func WithProviderName(name string) WalletsOption {
 // NewWallets returns the wallet use cases over store, the ledger and the
 // payment provider.
 func NewWallets(store WalletStore, book Ledger, provider PaymentProvider, opts ...WalletsOption) *Wallets {
-	w := &Wallets{store: store, ledger: book, provider: provider, providerName: "sandbox", now: time.Now, newID: uuid.NewString}
+	w := &Wallets{store: store, ledger: book, provider: provider, providerName: "sandbox", now: time.Now, newID: uuid.NewString,
+		abandonAfter: DefaultTopUpAbandonAfter}
 	for _, o := range opts {
 		o(w)
 	}

@@ -15,6 +15,7 @@ import (
 const (
 	EventIntentSucceeded = "payment_intent.succeeded"
 	EventIntentFailed    = "payment_intent.payment_failed"
+	EventIntentCanceled  = "payment_intent.canceled"
 	EventPayoutPaid      = "payout.paid"
 	EventPayoutFailed    = "payout.failed"
 )
@@ -56,7 +57,8 @@ func (w *Wallets) HandleProviderWebhook(ctx context.Context, signature string, p
 	}
 }
 
-// applyIntentEvent credits a succeeded top-up or marks a failed one.
+// applyIntentEvent credits a succeeded top-up or marks a failed one; a
+// canceled intent fails its top-up with the code "canceled".
 func (w *Wallets) applyIntentEvent(ctx context.Context, rec ProviderEventRecord, in Intent) (bool, error) {
 	t, err := w.store.TopUp(ctx, in.Reference)
 	if apperr.IsKind(err, apperr.KindNotFound) {
@@ -85,10 +87,14 @@ func (w *Wallets) applyIntentEvent(ctx context.Context, rec ProviderEventRecord,
 			})
 			return err
 		})
-	case EventIntentFailed:
+	case EventIntentFailed, EventIntentCanceled:
+		code := failureCode(in.FailureCode)
+		if rec.Type == EventIntentCanceled {
+			code = FailureCanceled
+		}
 		return w.store.ApplyProviderEvent(ctx, rec, func(tx WalletTx) error {
 			_, err := tx.UpdateTopUp(ctx, t.ID, func(t *wallet.TopUp) ([]outbox.Message, error) {
-				if !t.Fail(failureCode(in.FailureCode), rec.ReceivedAt) {
+				if !t.Fail(code, rec.ReceivedAt) {
 					return nil, nil
 				}
 				return []outbox.Message{topUpFailed(*t, rec.ReceivedAt)}, nil
@@ -116,6 +122,11 @@ func (w *Wallets) creditTopUp(ctx context.Context, t wallet.TopUp, intentID stri
 	}, toppedUp(t, intentID, w.clock()))
 	return err
 }
+
+// FailureCanceled is the failure code of a top-up whose intent was
+// canceled: abandoned by its payer (CheckTopUps cancels it), or canceled at
+// the provider.
+const FailureCanceled = "canceled"
 
 func failureCode(code string) string {
 	if code == "" {

@@ -136,6 +136,41 @@ func TestIntentThroughTheSandbox(t *testing.T) {
 	}
 }
 
+// An intent its payer never confirmed is canceled (a second cancel answers
+// the same) and its canceled event parses; one confirmed before the cancel
+// comes back as it is, paid, not as an error.
+func TestCancelIntentThroughTheSandbox(t *testing.T) {
+	c, _, got := sandbox(t, nil)
+	ctx := context.Background()
+	create := func(key string) app.Intent {
+		t.Helper()
+		in, err := c.CreateIntent(ctx, app.IntentRequest{IdempotencyKey: key, Amount: 700, Currency: "EUR", Reference: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in
+	}
+	abandoned := create("topup-abandoned")
+	for range 2 {
+		if in, err := c.CancelIntent(ctx, abandoned.ID); err != nil || in.Status != app.IntentCanceled || in.ID != abandoned.ID {
+			t.Fatalf("CancelIntent: %+v, %v; want canceled", in, err)
+		}
+	}
+	d := next(t, got)
+	ev, err := c.ParseWebhook(d.signature, d.body, time.Now())
+	if err != nil || ev.Type != app.EventIntentCanceled || ev.Intent == nil || ev.Intent.ID != abandoned.ID || ev.Intent.Status != app.IntentCanceled {
+		t.Fatalf("the cancel's event: %+v, %v", ev, err)
+	}
+	paid := create("topup-paid")
+	payerConfirms(t, paid, "tok_visa")
+	if in, err := c.CancelIntent(ctx, paid.ID); err != nil || in.Status != app.IntentSucceeded {
+		t.Errorf("CancelIntent of a paid intent: %+v, %v; want it as it is, succeeded", in, err)
+	}
+	if _, err := c.CancelIntent(ctx, "pi_unknown"); !apperr.IsKind(err, apperr.KindNotFound) {
+		t.Errorf("CancelIntent of an unknown intent: %v, want NotFound", err)
+	}
+}
+
 func TestPayoutThroughTheSandbox(t *testing.T) {
 	tests := []struct {
 		destination string
