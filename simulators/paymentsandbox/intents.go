@@ -106,11 +106,38 @@ func (s *Server) createIntent(r *http.Request, body []byte) jsonapi.Response {
 }
 
 func (s *Server) getIntent(r *http.Request, _ []byte) jsonapi.Response {
-	pi, ok := s.intents[r.PathValue("id")]
-	if !ok {
-		return jsonapi.NotFound("no such payment_intent: " + r.PathValue("id")).Response()
+	pi, missing := s.pathIntent(r)
+	if missing != nil {
+		return missing.Response()
 	}
 	return jsonapi.Response{Status: http.StatusOK, Body: pi.intentJSON}
+}
+
+// pathIntent is the intent the request's path names, or a 404. The caller
+// holds s.mu.
+func (s *Server) pathIntent(r *http.Request) (*intent, *jsonapi.Error) {
+	pi, ok := s.intents[r.PathValue("id")]
+	if !ok {
+		return nil, jsonapi.NotFound("no such payment_intent: " + r.PathValue("id"))
+	}
+	return pi, nil
+}
+
+// public is the intent as the merchant sees it in an event or an error:
+// without the payer's client secret.
+func (pi *intent) public() *intentJSON {
+	obj := pi.intentJSON
+	obj.ClientSecret = ""
+	return &obj
+}
+
+// unexpectedState refuses a call the intent's status does not allow, the
+// intent in the error as a real provider sends it.
+func unexpectedState(pi *intent, why string) jsonapi.Response {
+	return jsonapi.ErrorResponse(http.StatusBadRequest, cardError{
+		Error:         jsonapi.Error{Type: "invalid_request_error", Code: "payment_intent_unexpected_state", Message: "the payment_intent is " + pi.Status + ": " + why},
+		PaymentIntent: pi.public(),
+	})
 }
 
 type confirmRequest struct {
@@ -127,9 +154,9 @@ func (s *Server) confirmIntent(r *http.Request, body []byte) jsonapi.Response {
 	if err := jsonapi.Decode(body, &in); err != nil {
 		return err.Response()
 	}
-	pi, ok := s.intents[r.PathValue("id")]
-	if !ok {
-		return jsonapi.NotFound("no such payment_intent: " + r.PathValue("id")).Response()
+	pi, missing := s.pathIntent(r)
+	if missing != nil {
+		return missing.Response()
 	}
 	if in.ClientSecret == "" || subtle.ConstantTimeCompare([]byte(in.ClientSecret), []byte(pi.ClientSecret)) != 1 {
 		return (&jsonapi.Error{Status: http.StatusUnauthorized, Type: "authentication_error", Code: "client_secret_mismatch",
@@ -141,8 +168,7 @@ func (s *Server) confirmIntent(r *http.Request, body []byte) jsonapi.Response {
 		return jsonapi.Invalid("webhook", "webhook must be late, twice, out_of_order or lost").Response()
 	}
 	if pi.Status != statusRequiresConfirmation {
-		return (&jsonapi.Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "payment_intent_unexpected_state",
-			Message: "the payment_intent is " + pi.Status + ", not requires_confirmation"}).Response()
+		return unexpectedState(pi, "only one awaiting confirmation can be confirmed")
 	}
 	plan := deliveryPlan{fault: in.Webhook}
 	switch in.PaymentMethod {
@@ -162,11 +188,9 @@ func (s *Server) confirmIntent(r *http.Request, body []byte) jsonapi.Response {
 			s.intentEvent(pi, statusProcessing, "", nil)
 		}
 		s.intentEvent(pi, statusFailed, code, &plan)
-		snapshot := pi.intentJSON
-		snapshot.ClientSecret = ""
 		return jsonapi.ErrorResponse(http.StatusPaymentRequired, cardError{
 			Error:         jsonapi.Error{Type: "card_error", Code: code, Message: "the card was declined (" + code + ")"},
-			PaymentIntent: &snapshot,
+			PaymentIntent: pi.public(),
 		})
 	case cardDelayed:
 		s.intentEvent(pi, statusProcessing, "", &deliveryPlan{})
@@ -187,22 +211,16 @@ func (s *Server) confirmIntent(r *http.Request, body []byte) jsonapi.Response {
 // or failed) is refused as payment_intent_unexpected_state, the intent in
 // the error, as a real provider does.
 func (s *Server) cancelIntent(r *http.Request, _ []byte) jsonapi.Response {
-	pi, ok := s.intents[r.PathValue("id")]
-	if !ok {
-		return jsonapi.NotFound("no such payment_intent: " + r.PathValue("id")).Response()
+	pi, missing := s.pathIntent(r)
+	if missing != nil {
+		return missing.Response()
 	}
 	switch pi.Status {
 	case statusCanceled:
 	case statusRequiresConfirmation:
 		s.intentEvent(pi, statusCanceled, "", &deliveryPlan{})
 	default:
-		snapshot := pi.intentJSON
-		snapshot.ClientSecret = ""
-		return jsonapi.ErrorResponse(http.StatusBadRequest, cardError{
-			Error: jsonapi.Error{Type: "invalid_request_error", Code: "payment_intent_unexpected_state",
-				Message: "the payment_intent is " + pi.Status + ": only one awaiting confirmation can be canceled"},
-			PaymentIntent: &snapshot,
-		})
+		return unexpectedState(pi, "only one awaiting confirmation can be canceled")
 	}
 	return jsonapi.Response{Status: http.StatusOK, Body: pi.intentJSON}
 }
@@ -212,8 +230,7 @@ func (s *Server) cancelIntent(r *http.Request, _ []byte) jsonapi.Response {
 // event after it); without one it is only recorded. The caller holds s.mu.
 func (s *Server) intentEvent(pi *intent, status, failureCode string, plan *deliveryPlan) {
 	pi.Status, pi.FailureCode = status, failureCode
-	obj := pi.intentJSON
-	obj.ClientSecret = "" // the payer's secret, not the merchant's
+	obj := pi.public()
 	typ := "payment_intent." + status
 	if status == statusFailed {
 		typ = "payment_intent.payment_failed"

@@ -266,7 +266,9 @@ func TestCancelAnAbandonedIntent(t *testing.T) {
 	if status, out := call(t, "POST", paid["confirm_url"].(string), "", "", map[string]any{"client_secret": paid["client_secret"], "payment_method": "tok_visa"}); status != http.StatusOK {
 		t.Fatalf("confirm: %d %v", status, out)
 	}
-	rc.next(t) // its payment_intent.succeeded
+	if d := rc.next(t); d.Event.Type != "payment_intent.succeeded" {
+		t.Fatalf("event %s, want the payment's payment_intent.succeeded (the cancel's sent once)", d.Event.Type)
+	}
 	status, out = call(t, "POST", base+"/v1/payment_intents/"+paid["id"].(string)+"/cancel", apiKey, "", nil)
 	if _, code := errorCode(out); status != http.StatusBadRequest || code != "payment_intent_unexpected_state" {
 		t.Fatalf("cancel of a paid intent: %d %v", status, out)
