@@ -22,14 +22,14 @@ func checkMemoryLimit(s *Set) []Violation {
 	for _, d := range s.Deployments() {
 		r := ref("Deployment", d.Namespace, d.Name)
 		for _, c := range d.Spec.Template.Spec.Containers {
-			msg := memoryLimitProblem(c)
+			if msg := memoryLimitProblem(c); msg != "" {
+				out = append(out, Violation{r, fmt.Sprintf("container %s: %s", c.Name, msg)})
+			}
 			// Our own image's GOMEMLIMIT, in its env or through a config
 			// map it loads: one look at everything the process is given.
 			if _, set := s.containerEnv(d.Namespace, c)["GOMEMLIMIT"]; set && ownImage(c.Image) {
-				msg = "GOMEMLIMIT set (in its env or a config map): it overrides the share of " + containerLimitVar + " the process keeps to"
-			}
-			if msg != "" {
-				out = append(out, Violation{r, fmt.Sprintf("container %s: %s", c.Name, msg)})
+				out = append(out, Violation{r, fmt.Sprintf("container %s: GOMEMLIMIT set (in its env or a config map): it overrides the share of %s the process keeps to",
+					c.Name, containerLimitVar)})
 			}
 		}
 	}
