@@ -1314,7 +1314,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GetQuote returns a quote, expired or not, to whoever asked for it, to services and to admins; to anyone else it is NOT_FOUND. */
+        /**
+         * GetQuote returns a quote, expired or not, to whoever asked for it, to services and to admins; to anyone else it is NOT_FOUND.
+         * @description GetQuote returns a quote, expired or not, to whoever asked for it, to services and
+         *     to admins; to anyone else it is NOT_FOUND. A quote no payment used is kept 30 days
+         *     past its expiry (FX_QUOTE_RETENTION), then NOT_FOUND too; one a payment converted at
+         *     is kept for good.
+         */
         get: operations["FinanceService_GetQuote"];
         put?: never;
         post?: never;

@@ -47,7 +47,9 @@ type FinanceServiceClient interface {
 	// RATE_STALE). Any signed-in caller.
 	QuoteConversion(ctx context.Context, in *QuoteConversionRequest, opts ...grpc.CallOption) (*QuoteConversionResponse, error)
 	// GetQuote returns a quote, expired or not, to whoever asked for it, to services and
-	// to admins; to anyone else it is NOT_FOUND.
+	// to admins; to anyone else it is NOT_FOUND. A quote no payment used is kept 30 days
+	// past its expiry (FX_QUOTE_RETENTION), then NOT_FOUND too; one a payment converted at
+	// is kept for good.
 	GetQuote(ctx context.Context, in *GetQuoteRequest, opts ...grpc.CallOption) (*GetQuoteResponse, error)
 }
 
@@ -121,7 +123,9 @@ type FinanceServiceServer interface {
 	// RATE_STALE). Any signed-in caller.
 	QuoteConversion(context.Context, *QuoteConversionRequest) (*QuoteConversionResponse, error)
 	// GetQuote returns a quote, expired or not, to whoever asked for it, to services and
-	// to admins; to anyone else it is NOT_FOUND.
+	// to admins; to anyone else it is NOT_FOUND. A quote no payment used is kept 30 days
+	// past its expiry (FX_QUOTE_RETENTION), then NOT_FOUND too; one a payment converted at
+	// is kept for good.
 	GetQuote(context.Context, *GetQuoteRequest) (*GetQuoteResponse, error)
 	mustEmbedUnimplementedFinanceServiceServer()
 }

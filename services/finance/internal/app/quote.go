@@ -41,7 +41,8 @@ func (s *Service) QuoteConversion(ctx context.Context, caller auth.Caller, in fx
 // GetQuote returns a quote to whoever asked for it, to services and to
 // admins; anyone else gets NotFound, as for a quote that does not exist, so
 // quote ids reveal nothing about other people's conversions. An expired
-// quote is still returned: its expiry is part of the answer.
+// quote is still returned: its expiry is part of the answer (until
+// PurgeQuotes deletes it, if no payment used it).
 func (s *Service) GetQuote(ctx context.Context, caller auth.Caller, id string) (fx.Quote, error) {
 	if caller.Subject == "" {
 		return fx.Quote{}, auth.ErrAuthenticationRequired

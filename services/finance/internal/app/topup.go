@@ -65,7 +65,9 @@ func (w *Wallets) createTopUp(ctx context.Context, c auth.Caller, purpose wallet
 	}
 	return w.store.UpdateTopUp(ctx, stored.ID, func(t *wallet.TopUp) ([]outbox.Message, error) {
 		if t.IntentID == "" {
-			t.IntentID, t.ClientSecret, t.ConfirmURL = intent.ID, intent.ClientSecret, intent.ConfirmURL
+			// The payer can confirm from now on: the abandonment age
+			// counts from here (CheckTopUps).
+			t.IntentID, t.ClientSecret, t.ConfirmURL, t.UpdatedAt = intent.ID, intent.ClientSecret, intent.ConfirmURL, w.clock()
 		}
 		return nil, nil
 	})

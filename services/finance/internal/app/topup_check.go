@@ -70,21 +70,17 @@ func (w *Wallets) CheckTopUps(ctx context.Context, age time.Duration, limit int)
 // webhook arriving later, or a second check, moves no money again.
 func (w *Wallets) checkTopUp(ctx context.Context, t wallet.TopUp, now time.Time) (bool, error) {
 	in, err := w.provider.GetIntent(ctx, t.IntentID)
-	if err == nil && in.Status == IntentRequiresConfirmation && t.State == wallet.TopUpPending && now.Sub(t.CreatedAt) >= w.abandonAfter {
+	// A pending top-up's UpdatedAt is when its intent was attached: from
+	// then on the payer could confirm.
+	if err == nil && in.Status == IntentRequiresConfirmation && t.State == wallet.TopUpPending && now.Sub(t.UpdatedAt) >= w.abandonAfter {
 		in, err = w.provider.CancelIntent(ctx, t.IntentID)
 	}
 	if err != nil {
 		return false, w.askedAfterRefusal(ctx, t, now, err)
 	}
-	var typ string
-	switch {
-	case in.Status == IntentSucceeded:
-		typ = EventIntentSucceeded
-	case in.Status == IntentFailed && t.State != wallet.TopUpFailed:
-		typ = EventIntentFailed
-	case in.Status == IntentCanceled && t.State == wallet.TopUpPending:
-		typ = EventIntentCanceled
-	default:
+	typ := finalIntentEvent(in.Status)
+	if typ == "" || (typ != EventIntentSucceeded && t.State != wallet.TopUpPending) {
+		// Still awaiting the payer, or failed as the top-up already is.
 		return false, w.store.MarkTopUpChecked(ctx, t.ID, now)
 	}
 	in.Reference = t.ID
@@ -93,6 +89,21 @@ func (w *Wallets) checkTopUp(ctx context.Context, t wallet.TopUp, now time.Time)
 		return false, w.askedAfterRefusal(ctx, t, now, err)
 	}
 	return true, nil
+}
+
+// finalIntentEvent is the event type of an intent's final status (paid,
+// failed, canceled), as its webhook would name it; "" for a status that is
+// not final.
+func finalIntentEvent(status IntentStatus) string {
+	switch status {
+	case IntentSucceeded:
+		return EventIntentSucceeded
+	case IntentFailed:
+		return EventIntentFailed
+	case IntentCanceled:
+		return EventIntentCanceled
+	}
+	return ""
 }
 
 // askedAfterRefusal returns err, a top-up's check failing, having marked

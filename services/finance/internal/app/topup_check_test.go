@@ -224,3 +224,30 @@ func TestACanceledIntentsWebhookFailsItsTopUp(t *testing.T) {
 		t.Errorf("the top-up: %s %q, %v; want failed, canceled", got.State, got.FailureCode, err)
 	}
 }
+
+// The abandonment age counts from when the payer could first confirm: a
+// top-up whose intent the provider made only on a retry hours later (it
+// was down) is not canceled the moment its payer gets the confirm URL.
+func TestATopUpsAbandonmentAgeCountsFromItsIntent(t *testing.T) {
+	e, clk, _ := walletsOnAClock(t)
+	checker := app.NewWallets(postgres.NewWallets(postgres.New(e.pool)), e.ledger, e.provider,
+		app.WithWalletsClock(clk.Now), app.WithTopUpAbandonAfter(time.Hour))
+	e.provider.intentsUnavailable = 1
+	in := wallet.TopUpInput{Amount: 300, Currency: "USD", IdempotencyKey: "late-intent"}
+	if _, err := checker.CreateTopUp(ctx, buyer, in); err == nil {
+		t.Fatal("the provider was down and the top-up got an intent")
+	}
+	clk.Advance(2 * time.Hour)
+	tu, err := checker.CreateTopUp(ctx, buyer, in)
+	if err != nil || tu.IntentID == "" {
+		t.Fatalf("the retry: %+v, %v", tu, err)
+	}
+	clk.Advance(10 * time.Minute)
+	if _, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || e.provider.cancels != 0 {
+		t.Fatalf("checked 10 minutes after its intent: %v, %d cancels; want none", err, e.provider.cancels)
+	}
+	clk.Advance(time.Hour)
+	if n, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || n != 1 || e.provider.cancels != 1 {
+		t.Fatalf("checked an hour and 10 minutes after its intent: %d, %v, %d cancels; want it canceled", n, err, e.provider.cancels)
+	}
+}

@@ -193,7 +193,9 @@ func providerError(status int, path, idemKey string, raw []byte) error {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		return apperr.FailedPrecondition(msg).WithReason("PAYMENT_PROVIDER_CREDENTIALS")
 	case status == http.StatusNotFound:
+		// /v1/<objects>/<id>[/<action>]
 		what, id, _ := strings.Cut(strings.TrimPrefix(path, "/v1/"), "/")
+		id, _, _ = strings.Cut(id, "/")
 		return apperr.NotFound(strings.TrimSuffix(what, "s"), id)
 	case status == http.StatusConflict:
 		return apperr.AlreadyExists("idempotency key "+idemKey+" was used with a different request: "+msg).

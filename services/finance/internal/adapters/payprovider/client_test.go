@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -166,8 +167,9 @@ func TestCancelIntentThroughTheSandbox(t *testing.T) {
 	if in, err := c.CancelIntent(ctx, paid.ID); err != nil || in.Status != app.IntentSucceeded {
 		t.Errorf("CancelIntent of a paid intent: %+v, %v; want it as it is, succeeded", in, err)
 	}
-	if _, err := c.CancelIntent(ctx, "pi_unknown"); !apperr.IsKind(err, apperr.KindNotFound) {
-		t.Errorf("CancelIntent of an unknown intent: %v, want NotFound", err)
+	var missing *apperr.Error
+	if _, err := c.CancelIntent(ctx, "pi_unknown"); !errors.As(err, &missing) || missing.Kind != apperr.KindNotFound || missing.ResourceName != "pi_unknown" {
+		t.Errorf("CancelIntent of an unknown intent: %v, want intent pi_unknown NotFound", err)
 	}
 }
 
