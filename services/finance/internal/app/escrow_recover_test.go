@@ -14,7 +14,6 @@ import (
 	"github.com/crossdock/crossdock/services/finance/internal/domain"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/escrow"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/fx"
-	"github.com/crossdock/crossdock/services/finance/migrations"
 )
 
 // stopsBeforeMarking is the escrow store of a process that dies right
@@ -108,14 +107,11 @@ func (stopsBeforeRecords) InsertEscrows(context.Context, []escrow.Record) error 
 // once, at the quoted rate, and the records exist. A checkout never paid
 // with that expired quote is still refused.
 func TestCheckoutInterruptedBeforeItsRecordsIsFinishedByTheReplayAfterItsQuoteExpired(t *testing.T) {
-	pool := testkit.Database(t, testkit.Migrations{Name: "finance", FS: migrations.FS})
 	now := t0
-	clock := func() time.Time { return now }
 	policy := fx.DefaultPolicy()
 	policy.SpreadBps = 0
-	fin := app.New(postgres.New(pool), app.WithClock(clock), app.WithFX(policy))
-	l := postgres.NewLedger(pool, postgres.WithLedgerClock(clock))
-	k := escrowKit{pool: pool, fin: fin, ledger: l, e: app.NewEscrows(fin, l, postgres.New(pool), escrow.DefaultCommissionBps)}
+	k := newEscrowKitOn(t, func() time.Time { return now }, policy)
+	pool, fin, l := k.pool, k.fin, k.ledger
 	if _, err := fin.SetExchangeRate(ctx, admin, domain.ExchangeRateInput{From: "USD", To: "EUR", Rate: "0.92", Source: "ecb"}); err != nil {
 		t.Fatal(err)
 	}

@@ -38,12 +38,18 @@ type escrowKit struct {
 
 func newEscrowKit(t *testing.T) escrowKit {
 	t.Helper()
-	pool := testkit.Database(t, testkit.Migrations{Name: "finance", FS: migrations.FS})
-	store := postgres.New(pool)
 	policy := fx.DefaultPolicy()
 	policy.SpreadBps = 0
-	fin := app.New(store, app.WithClock(func() time.Time { return t0 }), app.WithFX(policy))
-	l := postgres.NewLedger(pool, postgres.WithLedgerClock(func() time.Time { return t0 }))
+	return newEscrowKitOn(t, func() time.Time { return t0 }, policy)
+}
+
+// newEscrowKitOn is newEscrowKit on a clock and an FX policy of the test's.
+func newEscrowKitOn(t *testing.T, clock func() time.Time, policy fx.Policy) escrowKit {
+	t.Helper()
+	pool := testkit.Database(t, testkit.Migrations{Name: "finance", FS: migrations.FS})
+	store := postgres.New(pool)
+	fin := app.New(store, app.WithClock(clock), app.WithFX(policy))
+	l := postgres.NewLedger(pool, postgres.WithLedgerClock(clock))
 	return escrowKit{pool: pool, fin: fin, ledger: l, e: app.NewEscrows(fin, l, store, escrow.DefaultCommissionBps)}
 }
 

@@ -12,7 +12,6 @@ import (
 	"github.com/crossdock/crossdock/services/finance/internal/domain"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/escrow"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/fx"
-	"github.com/crossdock/crossdock/services/finance/migrations"
 )
 
 // Quotes expired longer than the retention go, except those a payment
@@ -20,14 +19,12 @@ import (
 // records still replays after the purge. A young expired quote stays, and
 // a retention under the minimum is raised to it.
 func TestExpiredQuotesArePurgedButTheOnesPaidWithStay(t *testing.T) {
-	pool := testkit.Database(t, testkit.Migrations{Name: "finance", FS: migrations.FS})
 	clk := testkit.NewClock(t0)
 	policy := fx.DefaultPolicy()
 	policy.SpreadBps = 0
 	policy.MaxRateAgeBySource = map[string]time.Duration{"manual": 10_000 * time.Hour}
-	fin := app.New(postgres.New(pool), app.WithClock(clk.Now), app.WithFX(policy))
-	l := postgres.NewLedger(pool, postgres.WithLedgerClock(clk.Now))
-	k := escrowKit{pool: pool, fin: fin, ledger: l, e: app.NewEscrows(fin, l, postgres.New(pool), escrow.DefaultCommissionBps)}
+	k := newEscrowKitOn(t, clk.Now, policy)
+	pool, fin, l := k.pool, k.fin, k.ledger
 	if _, err := fin.SetExchangeRate(ctx, admin, domain.ExchangeRateInput{From: "USD", To: "EUR", Rate: "0.92", Source: "manual"}); err != nil {
 		t.Fatal(err)
 	}
