@@ -63,7 +63,7 @@ func topUpState(t *testing.T, c *restClient, token, id string) string {
 // A buyer tops up a wallet through the REST API and the payment sandbox:
 // the provider's webhook, delivered twice or with a stale event after the
 // final one, credits the wallet exactly once; a declined card credits
-// nothing.
+// nothing, until the payer pays the same top-up with another card.
 func TestWalletTopUpThroughTheSandbox(t *testing.T) {
 	base, _ := apiMesh(t)
 	c := newClient(t, base, "127.0.0.32")
@@ -109,13 +109,29 @@ func TestWalletTopUpThroughTheSandbox(t *testing.T) {
 			t.Errorf("after %s with %s: wallet %s, want %d EUR", s.card, s.fault, wallet.Raw, s.balance)
 		}
 	}
+	// The declined one paid at last with another card, on the same intent:
+	// a decline is not final, and the wallet is credited once.
+	declined := create("e2e-"+word+"-2", 700).must(t, 200, "the declined top-up again")
+	confirm(t, c, declined, "tok_visa", "", 200)
+	state, deadline := "", time.Now().Add(30*time.Second)
+	for state != "succeeded" && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		state = topUpState(t, c, buyer.Access, declined.str("topUp", "id"))
+	}
+	if state != "succeeded" {
+		t.Errorf("the declined top-up paid with another card: %s, want succeeded", state)
+	}
 	// The same key with another amount names the key.
 	if r := create("e2e-"+word+"-0", 9999); r.Status != 409 {
 		t.Errorf("reused key: %d %s", r.Status, r.Raw)
 	}
 	statement := c.do("GET", "/v1/wallet/transfers?currencyCode=EUR", buyer.Access, nil).must(t, 200, "statement")
-	if n := len(statement.list("transfers")); n != 2 {
-		t.Errorf("statement holds %d transfers, want 2: %s", n, statement.Raw)
+	if n := len(statement.list("transfers")); n != 3 {
+		t.Errorf("statement holds %d transfers, want 3: %s", n, statement.Raw)
+	}
+	wallet := c.do("GET", "/v1/wallet", buyer.Access, nil).must(t, 200, "wallet")
+	if balances := wallet.list("balances"); len(balances) != 1 || balances[0]["postedMinor"] != "4200" {
+		t.Errorf("wallet %s, want 4200 EUR: 3500 and the 700 paid after its decline", wallet.Raw)
 	}
 }
 

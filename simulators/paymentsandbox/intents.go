@@ -147,8 +147,9 @@ type confirmRequest struct {
 	Webhook string `json:"webhook"`
 }
 
-// confirmIntent charges the test card. The client secret authorizes it, so
-// the payer's client calls it without the API key.
+// confirmIntent charges the test card, on an intent awaiting confirmation
+// or declined before. The client secret authorizes it, so the payer's
+// client calls it without the API key.
 func (s *Server) confirmIntent(r *http.Request, body []byte) jsonapi.Response {
 	var in confirmRequest
 	if err := jsonapi.Decode(body, &in); err != nil {
@@ -167,8 +168,10 @@ func (s *Server) confirmIntent(r *http.Request, body []byte) jsonapi.Response {
 	default:
 		return jsonapi.Invalid("webhook", "webhook must be late, twice, out_of_order or lost").Response()
 	}
-	if pi.Status != statusRequiresConfirmation {
-		return unexpectedState(pi, "only one awaiting confirmation can be confirmed")
+	// A declined intent may be paid again with another card, as a real
+	// provider allows; a paid, processing or canceled one may not.
+	if pi.Status != statusRequiresConfirmation && pi.Status != statusFailed {
+		return unexpectedState(pi, "only one awaiting confirmation, or declined, can be confirmed")
 	}
 	plan := deliveryPlan{fault: in.Webhook}
 	switch in.PaymentMethod {

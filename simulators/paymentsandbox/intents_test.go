@@ -280,3 +280,31 @@ func TestCancelAnAbandonedIntent(t *testing.T) {
 		t.Errorf("cancel of an unknown intent: %d %v", status, out)
 	}
 }
+
+// A declined intent is paid with another card, as a real provider allows:
+// its second confirm succeeds and sends payment_intent.succeeded after the
+// decline's payment_intent.payment_failed; paid, it cannot be confirmed
+// again.
+func TestADeclinedIntentIsPaidWithAnotherCard(t *testing.T) {
+	rc, url := newReceiver(t, nil)
+	base := start(t, fastConfig(url))
+	pi := createIntent(t, base)
+	pay := func(card string) (int, map[string]any) {
+		return call(t, "POST", pi["confirm_url"].(string), "", "", map[string]any{"client_secret": pi["client_secret"], "payment_method": card})
+	}
+	if status, out := pay("tok_decline"); status != http.StatusPaymentRequired {
+		t.Fatalf("the declined card: %d %v", status, out)
+	}
+	if status, out := pay("tok_visa"); status != http.StatusOK || out["status"] != "succeeded" {
+		t.Fatalf("another card after the decline: %d %v", status, out)
+	}
+	for _, want := range []string{"payment_intent.payment_failed", "payment_intent.succeeded"} {
+		if d := rc.next(t); d.Event.Type != want {
+			t.Fatalf("event %s, want %s", d.Event.Type, want)
+		}
+	}
+	status, out := pay("tok_visa")
+	if _, code := errorCode(out); status != http.StatusBadRequest || code != "payment_intent_unexpected_state" {
+		t.Errorf("a third confirm of the paid intent: %d %v", status, out)
+	}
+}
