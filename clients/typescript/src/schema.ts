@@ -6624,7 +6624,7 @@ export interface components {
             /**
              * @description Why the provider refused, when it did (card_declined, insufficient_funds, …), or
              *     canceled: the payer never confirmed it (TOP_UP_ABANDON_AFTER), so it can no longer be
-             *     paid; intent_unknown: abandoned, and the provider no longer knows its intent.
+             *     paid.
              */
             failureCode: string;
             /** Format: date-time */

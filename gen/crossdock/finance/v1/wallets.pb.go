@@ -209,7 +209,7 @@ type TopUp struct {
 	IntentId string `protobuf:"bytes,6,opt,name=intent_id,json=intentId,proto3" json:"intent_id,omitempty"`
 	// Why the provider refused, when it did (card_declined, insufficient_funds, …), or
 	// canceled: the payer never confirmed it (TOP_UP_ABANDON_AFTER), so it can no longer be
-	// paid; intent_unknown: abandoned, and the provider no longer knows its intent.
+	// paid.
 	FailureCode   string                 `protobuf:"bytes,7,opt,name=failure_code,json=failureCode,proto3" json:"failure_code,omitempty"`
 	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`

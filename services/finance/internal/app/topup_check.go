@@ -30,10 +30,6 @@ func WithTopUpAbandonAfter(d time.Duration) WalletsOption {
 	return func(w *Wallets) { w.abandonAfter = max(d, MinTopUpAbandonAfter) }
 }
 
-// FailureIntentUnknown is the failure code of an abandoned top-up whose
-// intent the provider no longer knows.
-const FailureIntentUnknown = "intent_unknown"
-
 // CheckTopUps asks the provider about up to limit top-ups pending for
 // longer than age, or failed within FailedTopUpWatch, and applies what it
 // answers as its webhook would have: a payment whose webhooks all failed
@@ -43,9 +39,8 @@ const FailureIntentUnknown = "intent_unknown"
 // than the abandonment age (WithTopUpAbandonAfter): then its intent is
 // canceled at the provider, so it can no longer be paid, and the top-up
 // fails with the code "canceled" (one the payer confirmed meanwhile is
-// applied as it stands; one whose intent the provider no longer knows
-// fails with "intent_unknown"); a failed one is asked again while the
-// watch lasts. It returns how many it settled (credited or failed); one top-up's
+// applied as it stands); a failed one is asked again while the watch
+// lasts. It returns how many it settled (credited or failed); one top-up's
 // error does not stop the others, and the first is returned.
 func (w *Wallets) CheckTopUps(ctx context.Context, age time.Duration, limit int) (int, error) {
 	now := w.clock()
@@ -77,16 +72,8 @@ func (w *Wallets) checkTopUp(ctx context.Context, t wallet.TopUp, now time.Time)
 	in, err := w.provider.GetIntent(ctx, t.IntentID)
 	// A pending top-up's UpdatedAt is when its intent was attached: from
 	// then on the payer could confirm.
-	abandoned := t.State == wallet.TopUpPending && now.Sub(t.UpdatedAt) >= w.abandonAfter
-	switch {
-	case err == nil && in.Status == IntentRequiresConfirmation && abandoned:
+	if err == nil && in.Status == IntentRequiresConfirmation && t.State == wallet.TopUpPending && now.Sub(t.UpdatedAt) >= w.abandonAfter {
 		in, err = w.provider.CancelIntent(ctx, t.IntentID)
-	case apperr.IsKind(err, apperr.KindNotFound) && abandoned:
-		// The provider no longer knows the intent (its account switched,
-		// say): nobody can pay it any more.
-		in, err = Intent{ID: t.IntentID, Status: IntentFailed, Amount: t.Amount, Currency: t.Currency, FailureCode: FailureIntentUnknown}, nil
-	case apperr.IsKind(err, apperr.KindNotFound) && t.FailureCode == FailureIntentUnknown:
-		return false, w.store.MarkTopUpChecked(ctx, t.ID, now) // failed for that already: nothing to report
 	}
 	if err != nil {
 		return false, w.askedAfterRefusal(ctx, t, now, err)

@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/wallet"
@@ -250,42 +249,5 @@ func TestATopUpsAbandonmentAgeCountsFromItsIntent(t *testing.T) {
 	clk.Advance(time.Hour)
 	if n, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || n != 1 || e.provider.cancels != 1 {
 		t.Fatalf("checked an hour and 10 minutes after its intent: %d, %v, %d cancels; want it canceled", n, err, e.provider.cancels)
-	}
-}
-
-// A pending top-up whose intent the provider no longer knows is reported
-// while young, and failed with the code "intent_unknown" once abandoned:
-// nobody can pay it. Asked again within the failed top-ups' watch, it is
-// not reported again. Before, it was asked about, and reported, for ever.
-func TestAnAbandonedTopUpTheProviderForgotFails(t *testing.T) {
-	e := newWallets(t)
-	tu, _ := e.topUp(t, buyer, "forgotten", 100)
-	e.provider.mu.Lock()
-	for k, it := range e.provider.intents {
-		if it.ID == tu.IntentID {
-			delete(e.provider.intents, k)
-		}
-	}
-	e.provider.mu.Unlock()
-	now := t0.Add(2 * time.Minute)
-	checker := app.NewWallets(postgres.NewWallets(postgres.New(e.pool)), e.ledger, e.provider,
-		app.WithWalletsClock(func() time.Time { return now }), app.WithTopUpAbandonAfter(time.Hour))
-	if _, err := checker.CheckTopUps(ctx, time.Minute, 10); !apperr.IsKind(err, apperr.KindNotFound) {
-		t.Fatalf("a young top-up the provider forgot: %v, want its NotFound reported", err)
-	}
-	now = t0.Add(time.Hour + 10*time.Minute)
-	if n, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || n != 1 {
-		t.Fatalf("an abandoned top-up the provider forgot: %d, %v; want it failed", n, err)
-	}
-	got, err := e.w.GetTopUp(ctx, buyer, tu.ID)
-	if err != nil || got.State != wallet.TopUpFailed || got.FailureCode != app.FailureIntentUnknown {
-		t.Errorf("the top-up: %s %q, %v; want failed, intent_unknown", got.State, got.FailureCode, err)
-	}
-	now = now.Add(2 * time.Hour)
-	if _, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil {
-		t.Errorf("asked again within the watch: %v, want nothing reported", err)
-	}
-	if n := e.outboxCount(t, app.SubjectTopUpFailed); n != 1 {
-		t.Errorf("%d %s events, want 1", n, app.SubjectTopUpFailed)
 	}
 }
