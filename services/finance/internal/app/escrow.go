@@ -567,11 +567,11 @@ func (e *Escrows) ReclaimCoupon(ctx context.Context, caller auth.Caller, subOrde
 		return ledger.Result{}, err // refused before anything is claimed
 	}
 	attempt, commission, err := e.store.ClaimCouponReclaim(ctx, escrow.ReclaimClaim{ReclaimID: reclaimID, SubOrderID: subOrderID, Amount: amount, CreatedAt: e.fin.clock()},
-		func(reclaimed int64, back escrow.CommissionBack) (int64, error) {
+		func(reclaimed, commissionReturned int64) (int64, error) {
 			if err := escrow.CheckCouponReclaim(funded, reclaimed, amount); err != nil {
 				return 0, err
 			}
-			return escrow.CommissionReturn(amount, r.SettledGoods, r.Commission, back), nil
+			return escrow.CommissionReturn(amount, r.SettledGoods, r.Commission, commissionReturned), nil
 		})
 	if err != nil {
 		return ledger.Result{}, err

@@ -70,7 +70,7 @@ type EscrowStore interface {
 	// amount is taken over once decide allows it still; with others it is
 	// AlreadyExists. It returns the attempt's id for ReleaseCouponReclaim
 	// and the commission decided.
-	ClaimCouponReclaim(ctx context.Context, c escrow.ReclaimClaim, decide func(reclaimed int64, back escrow.CommissionBack) (int64, error)) (string, int64, error)
+	ClaimCouponReclaim(ctx context.Context, c escrow.ReclaimClaim, decide func(reclaimed, commissionReturned int64) (int64, error)) (string, int64, error)
 	// ReleaseCouponReclaim forgets a reclaim's claim whose ledger command
 	// was refused, unless another attempt took it over since.
 	ReleaseCouponReclaim(ctx context.Context, reclaimID, attempt string) error

@@ -95,7 +95,7 @@ func (e *Escrows) refund(ctx context.Context, r escrow.Record, refundID string, 
 		if err := escrow.CheckClawBack(rt, amount, r.SupplierCurrency); err != nil {
 			return 0, err
 		}
-		return escrow.CommissionReturn(amount, r.SettledGoods, r.Commission, rt.CommissionBack), nil
+		return escrow.CommissionReturn(amount, r.SettledGoods, r.Commission, rt.CommissionReturned), nil
 	}
 	attempt, commission, err := e.store.ClaimRefund(ctx, escrow.RefundClaim{RefundID: refundID, SubOrderID: r.SubOrderID, Amount: amount, CreatedAt: now},
 		TopUpPaymentKeyPrefix, decide)

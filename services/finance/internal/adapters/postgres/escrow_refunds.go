@@ -52,7 +52,7 @@ func (s *Store) ClaimRefund(ctx context.Context, c escrow.RefundClaim, topUpKeyP
 			if err := tx.QueryRow(ctx, refundClaimReturns, c.SubOrderID, topUpKeyPrefix, c.RefundID).Scan(&topUps, &refunds, &earlier); err != nil {
 				return 0, fmt.Errorf("returns of %s: %w", c.SubOrderID, err)
 			}
-			return decide(escrow.Returns{Paid: locked.escrowed + topUps, Returned: locked.remainder + refunds, CommissionBack: locked.commissionBack,
+			return decide(escrow.Returns{Paid: locked.escrowed + topUps, Returned: locked.remainder + refunds, CommissionReturned: locked.commissionReturned,
 				Before: locked.remainder + earlier})
 		})
 }
@@ -80,7 +80,7 @@ func (s *Store) ReleaseRefund(ctx context.Context, refundID, attempt string) err
 // back and the commission its returns gave back, and answers the
 // commission this reclaim gives back. It returns the attempt's id, which
 // ReleaseCouponReclaim needs, and that commission.
-func (s *Store) ClaimCouponReclaim(ctx context.Context, c escrow.ReclaimClaim, decide func(reclaimed int64, back escrow.CommissionBack) (int64, error)) (string, int64, error) {
+func (s *Store) ClaimCouponReclaim(ctx context.Context, c escrow.ReclaimClaim, decide func(reclaimed, commissionReturned int64) (int64, error)) (string, int64, error) {
 	return reclaimClaims.claim(ctx, s.pool, claimed{id: c.ReclaimID, subOrderID: c.SubOrderID, amount: c.Amount, at: c.CreatedAt},
 		func(tx pgx.Tx, locked lockedEscrow) (int64, error) {
 			var reclaimed int64
@@ -88,7 +88,7 @@ func (s *Store) ClaimCouponReclaim(ctx context.Context, c escrow.ReclaimClaim, d
 				c.SubOrderID, c.ReclaimID).Scan(&reclaimed); err != nil {
 				return 0, fmt.Errorf("coupon reclaims of %s: %w", c.SubOrderID, err)
 			}
-			return decide(reclaimed, locked.commissionBack)
+			return decide(reclaimed, locked.commissionReturned)
 		})
 }
 
@@ -121,11 +121,9 @@ type claimed struct {
 
 // lockedEscrow is what claim read of a sub-order under its escrow row's
 // lock: the row's escrowed and remainder amounts, and the commission the
-// sub-order's other claims (refunds and reclaims alike) give back, with
-// the goods those that give some back are for.
+// sub-order's other claims (refunds and reclaims alike) give back.
 type lockedEscrow struct {
-	escrowed, remainder int64
-	commissionBack      escrow.CommissionBack
+	escrowed, remainder, commissionReturned int64
 }
 
 // claim records c under the sub-order's escrow row lock once decide (given
@@ -151,15 +149,10 @@ func (cl claims) claim(ctx context.Context, pool *pgxpool.Pool, c claimed, decid
 		// holder committed meanwhile. This claim is left out (in its own
 		// table only: a return's claw-back and its coupon reclaim share
 		// their id).
-		// A claim gives commission back only after settlement, so the
-		// goods of the claims giving some are the goods returned since.
-		if err := tx.QueryRow(ctx, `SELECT coalesce(sum(given), 0), coalesce(sum(goods), 0) FROM (
-				SELECT commission_minor AS given, amount_minor AS goods FROM escrow_refunds
-				 WHERE sub_order_id = $1 AND commission_minor > 0`+cl.notSelf("escrow_refunds")+`
-				UNION ALL
-				SELECT commission_minor, amount_minor FROM coupon_reclaims
-				 WHERE sub_order_id = $1 AND commission_minor > 0`+cl.notSelf("coupon_reclaims")+`) AS back`,
-			c.subOrderID, c.id).Scan(&locked.commissionBack.Given, &locked.commissionBack.Goods); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT
+				coalesce((SELECT sum(commission_minor) FROM escrow_refunds WHERE sub_order_id = $1`+cl.notSelf("escrow_refunds")+`), 0) +
+				coalesce((SELECT sum(commission_minor) FROM coupon_reclaims WHERE sub_order_id = $1`+cl.notSelf("coupon_reclaims")+`), 0)`,
+			c.subOrderID, c.id).Scan(&locked.commissionReturned); err != nil {
 			return fmt.Errorf("commission returned of %s: %w", c.subOrderID, err)
 		}
 		taken, stored, err := cl.takeOver(ctx, tx, c, attempt)

@@ -37,10 +37,9 @@ type Returns struct {
 	// Returned is the settlement's remainder that reached the payer and
 	// every refund and claw-back claimed, waiting ones included.
 	Returned int64
-	// CommissionBack is the settlement's commission the sub-order's
-	// claw-backs and coupon reclaims claimed give back, and for how much of
-	// its goods.
-	CommissionBack CommissionBack
+	// CommissionReturned is the settlement's commission the sub-order's
+	// claw-backs and coupon reclaims claimed give back.
+	CommissionReturned int64
 	// Before is what was returned ahead of the refund being claimed: the
 	// settlement's remainder and the refunds claimed earlier. The refund
 	// converts back after it (Back.Before).

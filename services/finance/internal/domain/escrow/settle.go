@@ -262,38 +262,27 @@ func PlanSettlement(s Settlement) (SettlementPlan, error) {
 // read them too).
 func CommissionReturnRef(ref string) string { return ref + ":commission" }
 
-// CommissionBack is what a sub-order's earlier returns gave back of its
-// commission (Given) for how much of its goods' price (Goods): the
-// claw-backs and reclaims after settlement that gave some back.
-type CommissionBack struct {
-	Given, Goods int64
-}
-
 // CommissionReturn is what the platform gives back of a settled
 // sub-order's commission when amount of its goods' price is clawed back or
-// reclaimed from the supplier's payable, after the returns before it
-// (before): the commission on all the goods returned so far, (before.Goods
-// + amount) × commission / goods rounded up and no more than the
-// commission, less what those returns gave back already. Rounded over the
-// whole so far rather than per return, parts give back what one return of
-// them all would have, never a minor unit more per part. The supplier then
-// gives back no more than the settlement credited it for those goods, as a
-// return before settlement would have cost it nothing: returns of the
-// whole goods, in one or in parts, give back the commission exactly and
-// take the settlement's net from the payable, so they go through on a
-// payable that holds just that rather than waiting for other earnings.
-func CommissionReturn(amount, goods, commission int64, before CommissionBack) int64 {
+// reclaimed from the supplier's payable: amount × commission / goods,
+// rounded up, and no more than the commission less what the sub-order's
+// earlier returns gave back (returned). The supplier then gives back no
+// more than the settlement credited it for those goods, as a return before
+// settlement would have cost it nothing: returns of the whole goods, in one
+// or in parts, give back the commission exactly and take the settlement's
+// net from the payable, so they go through on a payable that holds just
+// that rather than waiting for other earnings.
+func CommissionReturn(amount, goods, commission, returned int64) int64 {
 	if amount <= 0 || goods <= 0 || commission <= 0 {
 		return 0
 	}
-	returned := new(big.Int).Add(big.NewInt(max(before.Goods, 0)), big.NewInt(amount))
-	total := returned.Mul(returned, big.NewInt(commission))
-	total.Add(total, big.NewInt(goods-1)).Quo(total, big.NewInt(goods))
-	owed := commission
-	if total.IsInt64() && total.Int64() < commission {
-		owed = total.Int64()
+	share := new(big.Int).Mul(big.NewInt(amount), big.NewInt(commission))
+	share.Add(share, big.NewInt(goods-1)).Quo(share, big.NewInt(goods))
+	left := max(commission-returned, 0)
+	if !share.IsInt64() || share.Int64() > left {
+		return left
 	}
-	return max(owed-before.Given, 0)
+	return share.Int64()
 }
 
 // commission is amount × bps / 10000, half-even in the amount's currency.
