@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -71,6 +72,18 @@ func (rc *receiver) next(t *testing.T) delivery {
 		t.Fatal("no webhook delivered within 10s")
 		return delivery{}
 	}
+}
+
+// eventTypes waits for the next n deliveries and returns their event types
+// sorted: deliveries race each other, as a real provider's do.
+func (rc *receiver) eventTypes(t *testing.T, n int) []string {
+	t.Helper()
+	var types []string
+	for range n {
+		types = append(types, rc.next(t).Event.Type)
+	}
+	slices.Sort(types)
+	return types
 }
 
 // fastConfig is a sandbox that delivers to url without waiting long.

@@ -208,11 +208,12 @@ func (s *Server) confirmIntent(r *http.Request, body []byte) jsonapi.Response {
 	return jsonapi.Response{Status: http.StatusOK, Body: pi.intentJSON}
 }
 
-// cancelIntent cancels an intent its payer never confirmed (abandoned):
-// it can no longer be confirmed, and payment_intent.canceled is sent. One
-// canceled already answers as it is; one confirmed (processing, succeeded
-// or failed) is refused as payment_intent_unexpected_state, the intent in
-// the error, as a real provider does.
+// cancelIntent cancels an intent its payer never confirmed (abandoned), or
+// one declined (its payer could otherwise pay it with another card at any
+// time): it can no longer be confirmed, and payment_intent.canceled is
+// sent. One canceled already answers as it is; one paid or processing is
+// refused as payment_intent_unexpected_state, the intent in the error, as
+// a real provider does.
 func (s *Server) cancelIntent(r *http.Request, _ []byte) jsonapi.Response {
 	pi, missing := s.pathIntent(r)
 	if missing != nil {
@@ -220,10 +221,10 @@ func (s *Server) cancelIntent(r *http.Request, _ []byte) jsonapi.Response {
 	}
 	switch pi.Status {
 	case statusCanceled:
-	case statusRequiresConfirmation:
+	case statusRequiresConfirmation, statusFailed:
 		s.intentEvent(pi, statusCanceled, "", &deliveryPlan{})
 	default:
-		return unexpectedState(pi, "only one awaiting confirmation can be canceled")
+		return unexpectedState(pi, "only one awaiting confirmation, or declined, can be canceled")
 	}
 	return jsonapi.Response{Status: http.StatusOK, Body: pi.intentJSON}
 }

@@ -2,6 +2,7 @@ package paymentsandbox_test
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -282,9 +283,9 @@ func TestCancelAnAbandonedIntent(t *testing.T) {
 }
 
 // A declined intent is paid with another card, as a real provider allows:
-// its second confirm succeeds and sends payment_intent.succeeded after the
-// decline's payment_intent.payment_failed; paid, it cannot be confirmed
-// again.
+// its second confirm succeeds and sends payment_intent.succeeded beside the
+// decline's payment_intent.payment_failed (in either order: deliveries
+// race); paid, it cannot be confirmed again.
 func TestADeclinedIntentIsPaidWithAnotherCard(t *testing.T) {
 	rc, url := newReceiver(t, nil)
 	base := start(t, fastConfig(url))
@@ -298,13 +299,36 @@ func TestADeclinedIntentIsPaidWithAnotherCard(t *testing.T) {
 	if status, out := pay("tok_visa"); status != http.StatusOK || out["status"] != "succeeded" {
 		t.Fatalf("another card after the decline: %d %v", status, out)
 	}
-	for _, want := range []string{"payment_intent.payment_failed", "payment_intent.succeeded"} {
-		if d := rc.next(t); d.Event.Type != want {
-			t.Fatalf("event %s, want %s", d.Event.Type, want)
-		}
+	if got, want := rc.eventTypes(t, 2), []string{"payment_intent.payment_failed", "payment_intent.succeeded"}; !slices.Equal(got, want) {
+		t.Fatalf("events %v, want %v", got, want)
 	}
 	status, out := pay("tok_visa")
 	if _, code := errorCode(out); status != http.StatusBadRequest || code != "payment_intent_unexpected_state" {
 		t.Errorf("a third confirm of the paid intent: %d %v", status, out)
+	}
+}
+
+// A declined intent is canceled (its payer gave up): it can no longer be
+// paid with another card, and payment_intent.canceled follows the decline's
+// event.
+func TestCancelADeclinedIntent(t *testing.T) {
+	rc, url := newReceiver(t, nil)
+	base := start(t, fastConfig(url))
+	pi := createIntent(t, base)
+	pay := func(card string) (int, map[string]any) {
+		return call(t, "POST", pi["confirm_url"].(string), "", "", map[string]any{"client_secret": pi["client_secret"], "payment_method": card})
+	}
+	if status, out := pay("tok_decline"); status != http.StatusPaymentRequired {
+		t.Fatalf("the declined card: %d %v", status, out)
+	}
+	if status, out := call(t, "POST", base+"/v1/payment_intents/"+pi["id"].(string)+"/cancel", apiKey, "", nil); status != http.StatusOK || out["status"] != "canceled" {
+		t.Fatalf("cancel of the declined intent: %d %v", status, out)
+	}
+	if got, want := rc.eventTypes(t, 2), []string{"payment_intent.canceled", "payment_intent.payment_failed"}; !slices.Equal(got, want) {
+		t.Fatalf("events %v, want %v", got, want)
+	}
+	status, out := pay("tok_visa")
+	if _, code := errorCode(out); status != http.StatusBadRequest || code != "payment_intent_unexpected_state" {
+		t.Errorf("another card after the cancel: %d %v", status, out)
 	}
 }
