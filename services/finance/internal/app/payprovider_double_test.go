@@ -29,9 +29,11 @@ type provider struct {
 	// that is down does; intentsUnavailable the same for CreateIntent.
 	unavailable        int
 	intentsUnavailable int
-	// cancels counts CancelIntent calls; confirmedFirst are the intents
-	// whose payer pays just before the cancel reaches the provider.
+	// cancels counts CancelIntent calls, intentReads GetIntent calls;
+	// confirmedFirst are the intents whose payer pays just before the
+	// cancel reaches the provider.
 	cancels        int
+	intentReads    int
 	confirmedFirst map[string]bool
 	// refusePayouts makes CreatePayout refuse as for a bad destination.
 	refusePayouts bool
@@ -75,6 +77,7 @@ func (p *provider) CreateIntent(_ context.Context, in app.IntentRequest) (app.In
 func (p *provider) GetIntent(_ context.Context, id string) (app.Intent, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.intentReads++
 	for _, it := range p.intents {
 		if it.ID == id {
 			return it, nil
@@ -83,8 +86,8 @@ func (p *provider) GetIntent(_ context.Context, id string) (app.Intent, error) {
 	return app.Intent{}, apperr.NotFound("intent", id)
 }
 
-// CancelIntent cancels an intent awaiting its payer; one confirmed is
-// returned as it is, as the provider answers.
+// CancelIntent cancels an intent awaiting its payer, or declined; one paid
+// or processing is returned as it is, as the provider answers.
 func (p *provider) CancelIntent(_ context.Context, id string) (app.Intent, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -95,7 +98,7 @@ func (p *provider) CancelIntent(_ context.Context, id string) (app.Intent, error
 				it.Status = app.IntentSucceeded
 				p.intents[k] = it
 			}
-			if it.Status == app.IntentRequiresConfirmation {
+			if it.Status == app.IntentRequiresConfirmation || it.Status == app.IntentFailed {
 				it.Status = app.IntentCanceled
 				p.intents[k] = it
 			}

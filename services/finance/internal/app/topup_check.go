@@ -11,9 +11,10 @@ import (
 	"github.com/crossdock/crossdock/services/finance/internal/domain/wallet"
 )
 
-// FailedTopUpWatch is how long after it was made a failed top-up is still
-// asked about: a payer may pay a declined intent again (another card), and
-// that payment's webhook may be lost as any other.
+// FailedTopUpWatch is how long after it was made a failed top-up's payer
+// may still pay its declined intent (another card): the top-up is asked
+// about meanwhile, as that payment's webhook may be lost as any other;
+// then its intent is canceled, so it can no longer be paid unseen.
 const FailedTopUpWatch = 24 * time.Hour
 
 // DefaultTopUpAbandonAfter is how long a top-up waits for its payer to
@@ -31,20 +32,23 @@ func WithTopUpAbandonAfter(d time.Duration) WalletsOption {
 }
 
 // CheckTopUps asks the provider about up to limit top-ups pending for
-// longer than age, or failed within FailedTopUpWatch, and applies what it
-// answers as its webhook would have: a payment whose webhooks all failed
-// (finance or the gateway down for longer than the provider retries) is
-// credited all the same, a failed one marked failed. One still awaiting the
-// payer is asked again later, less often as it ages, until it is older
-// than the abandonment age (WithTopUpAbandonAfter): then its intent is
-// canceled at the provider, so it can no longer be paid, and the top-up
-// fails with the code "canceled" (one the payer confirmed meanwhile is
-// applied as it stands); a failed one is asked again while the watch
-// lasts. It returns how many it settled (credited or failed); one top-up's
-// error does not stop the others, and the first is returned.
+// longer than age, or failed with their intent still open, and applies
+// what it answers as its webhook would have: a payment whose webhooks all
+// failed (finance or the gateway down for longer than the provider
+// retries) is credited all the same, a failed one marked failed. One still
+// awaiting the payer is asked again later, less often as it ages, until it
+// is older than the abandonment age (WithTopUpAbandonAfter): then its
+// intent is canceled at the provider, so it can no longer be paid, and the
+// top-up fails with the code "canceled" (one the payer confirmed meanwhile
+// is applied as it stands). A failed one is asked again while
+// FailedTopUpWatch lasts, then its declined intent is canceled the same
+// way (one paid meanwhile is credited) and, once the provider reports it
+// canceled, it is closed: asked about no more. It returns how many it
+// settled (credited or failed); one top-up's error does not stop the
+// others, and the first is returned.
 func (w *Wallets) CheckTopUps(ctx context.Context, age time.Duration, limit int) (int, error) {
 	now := w.clock()
-	list, err := w.store.UncheckedTopUps(ctx, now.Add(-age), now.Add(-FailedTopUpWatch), now, limit)
+	list, err := w.store.UncheckedTopUps(ctx, now.Add(-age), now, limit)
 	if err != nil {
 		return 0, err
 	}
@@ -72,7 +76,9 @@ func (w *Wallets) checkTopUp(ctx context.Context, t wallet.TopUp, now time.Time)
 	in, err := w.provider.GetIntent(ctx, t.IntentID)
 	// A pending top-up's UpdatedAt is when its intent was attached: from
 	// then on the payer could confirm.
-	if err == nil && in.Status == IntentRequiresConfirmation && t.State == wallet.TopUpPending && now.Sub(t.UpdatedAt) >= w.abandonAfter {
+	abandoned := in.Status == IntentRequiresConfirmation && t.State == wallet.TopUpPending && now.Sub(t.UpdatedAt) >= w.abandonAfter
+	watched := t.State == wallet.TopUpFailed && now.Sub(t.CreatedAt) >= FailedTopUpWatch
+	if err == nil && (abandoned || watched && in.Status == IntentFailed) {
 		in, err = w.provider.CancelIntent(ctx, t.IntentID)
 	}
 	if err != nil {
@@ -80,7 +86,11 @@ func (w *Wallets) checkTopUp(ctx context.Context, t wallet.TopUp, now time.Time)
 	}
 	typ := finalIntentEvent(in.Status)
 	if typ == "" || (typ != EventIntentSucceeded && t.State != wallet.TopUpPending) {
-		// Still awaiting the payer, or failed as the top-up already is.
+		// Still awaiting the payer, or failed as the top-up already is:
+		// with its intent canceled, nothing can pay it any more.
+		if t.State == wallet.TopUpFailed && in.Status == IntentCanceled {
+			return false, w.store.CloseTopUpIntent(ctx, t.ID, now)
+		}
 		return false, w.store.MarkTopUpChecked(ctx, t.ID, now)
 	}
 	in.Reference = t.ID

@@ -74,9 +74,8 @@ func TestTopUpsWhoseWebhooksNeverCameAreAskedAbout(t *testing.T) {
 // A top-up declined, then paid on the same intent (the payer tried another
 // card), whose success webhook never came: the checker asks about failed
 // top-ups for a day and credits it. A top-up still failed is only marked
-// asked, and one failed longer ago than the watch is not asked about.
-// Before, a failed top-up was never asked about again, and the money paid
-// never reached the wallet.
+// asked while the watch lasts. Before, a failed top-up was never asked
+// about again, and the money paid never reached the wallet.
 func TestATopUpDeclinedThenPaidWithoutItsWebhookIsCredited(t *testing.T) {
 	e := newWallets(t)
 	retried, _ := e.topUp(t, buyer, "retried", 5000)
@@ -120,10 +119,59 @@ func TestATopUpDeclinedThenPaidWithoutItsWebhookIsCredited(t *testing.T) {
 	if _, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || !checked().Equal(asked) {
 		t.Errorf("a decline an hour old asked again 10 minutes later (%v)", err)
 	}
-	e.provider.settleIntent(stays.IntentID, app.IntentSucceeded)
-	now = t0.Add(app.FailedTopUpWatch + time.Hour)
-	if n, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || n != 0 {
-		t.Errorf("CheckTopUps past the watch = %d, %v; want nothing asked", n, err)
+	e.assertBooksBalance(t)
+}
+
+// When its day of watching is over, a declined top-up's intent is canceled
+// at the provider, so its payer can no longer pay it unseen, and the top-up
+// is asked about no more; one paid with another card just before the
+// cancel is credited, and one whose intent is canceled already (abandoned,
+// or canceled at the provider) is closed without a cancel. Before, a
+// declined intent stayed payable for ever, and a payment after the watch
+// whose webhook was lost was captured and never credited.
+func TestADeclinedTopUpsIntentIsCanceledWhenItsWatchEnds(t *testing.T) {
+	e := newWallets(t)
+	declined, _ := e.topUp(t, buyer, "declined", 700)
+	paidLast, _ := e.topUp(t, buyer, "paid-last", 800)
+	canceled, _ := e.topUp(t, buyer, "canceled", 900)
+	e.provider.settleIntent(declined.IntentID, app.IntentFailed)
+	e.provider.settleIntent(paidLast.IntentID, app.IntentFailed)
+	e.provider.settleIntent(canceled.IntentID, app.IntentCanceled)
+	e.provider.confirmedFirst = map[string]bool{paidLast.IntentID: true}
+	now := t0.Add(2 * time.Minute)
+	checker := app.NewWallets(postgres.NewWallets(postgres.New(e.pool)), e.ledger, e.provider, app.WithWalletsClock(func() time.Time { return now }))
+	if n, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || n != 3 || e.provider.cancels != 0 {
+		t.Fatalf("CheckTopUps = %d, %v, %d cancels; want the three failed, nothing canceled", n, err, e.provider.cancels)
+	}
+	// Within the watch a decline is only asked about.
+	now = t0.Add(app.FailedTopUpWatch - time.Hour)
+	if _, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || e.provider.cancels != 0 {
+		t.Fatalf("within the watch: %v, %d cancels; want none", err, e.provider.cancels)
+	}
+	now = t0.Add(2 * app.FailedTopUpWatch)
+	if n, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || n != 1 || e.provider.cancels != 2 {
+		t.Fatalf("past the watch: %d, %v, %d cancels; want the two declines canceled, the one paid first credited", n, err, e.provider.cancels)
+	}
+	intent, err := e.provider.GetIntent(ctx, declined.IntentID)
+	if err != nil || intent.Status != app.IntentCanceled {
+		t.Errorf("the declined intent at the provider: %s, %v; want canceled", intent.Status, err)
+	}
+	for _, c := range []struct {
+		id   string
+		want wallet.TopUpState
+	}{{declined.ID, wallet.TopUpFailed}, {paidLast.ID, wallet.TopUpSucceeded}, {canceled.ID, wallet.TopUpFailed}} {
+		if got, err := e.w.GetTopUp(ctx, buyer, c.id); err != nil || got.State != c.want {
+			t.Errorf("top-up %s: %s, %v; want %s", c.id, got.State, err, c.want)
+		}
+	}
+	if net, _ := e.balance(t, walletRef(buyer.Subject, "USD")); net != 800 {
+		t.Errorf("the wallet holds %d, want the 800 paid before the cancel", net)
+	}
+	// Closed, they are asked about no more, however old.
+	reads := e.provider.intentReads
+	now = t0.Add(30 * app.FailedTopUpWatch)
+	if _, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || e.provider.intentReads != reads || e.provider.cancels != 2 {
+		t.Errorf("a month on: %v, %d asks, %d cancels; want no more of either", err, e.provider.intentReads-reads, e.provider.cancels)
 	}
 	e.assertBooksBalance(t)
 }

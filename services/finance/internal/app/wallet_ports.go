@@ -36,11 +36,14 @@ type WalletStore interface {
 	TopUp(ctx context.Context, id string) (wallet.TopUp, error)
 	// UncheckedTopUps returns up to limit top-ups with a provider intent,
 	// made before before, due (at now) to be asked about again, least
-	// recently asked first: the pending ones, and those failed that were
-	// made since failedSince (a payer may pay a declined intent again).
-	UncheckedTopUps(ctx context.Context, before, failedSince, now time.Time, limit int) ([]wallet.TopUp, error)
+	// recently asked first: the pending ones, and the failed ones whose
+	// intent is not closed (a payer may pay a declined intent again).
+	UncheckedTopUps(ctx context.Context, before, now time.Time, limit int) ([]wallet.TopUp, error)
 	// MarkTopUpChecked records that the provider was asked about a top-up.
 	MarkTopUpChecked(ctx context.Context, id string, at time.Time) error
+	// CloseTopUpIntent records that a failed top-up's intent is canceled
+	// at the provider: UncheckedTopUps passes over it from then on.
+	CloseTopUpIntent(ctx context.Context, id string, at time.Time) error
 	// UpdateTopUp locks a top-up, applies change and saves it with its
 	// events in one transaction.
 	UpdateTopUp(ctx context.Context, id string, change TopUpChange) (wallet.TopUp, error)

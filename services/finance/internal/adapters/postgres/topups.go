@@ -48,17 +48,17 @@ func (w *Wallets) InsertTopUp(ctx context.Context, t wallet.TopUp) (wallet.TopUp
 }
 
 // UncheckedTopUps returns up to limit top-ups with a provider intent made
-// before before, pending or failed since failedSince, each due to be asked
-// about again: never asked, or, pending, last asked a tenth of its age ago
-// (a minute old: every few seconds of the worker's rounds; a day old:
-// every two and a half hours), failed, half its age ago (a decline is
-// nearly always final: a dozen asks in its day). The pending come first,
-// each kind least recently asked first.
-func (w *Wallets) UncheckedTopUps(ctx context.Context, before, failedSince, now time.Time, limit int) ([]wallet.TopUp, error) {
+// before before, pending or failed with their intent still open, each due
+// to be asked about again: never asked, or, pending, last asked a tenth of
+// its age ago (a minute old: every few seconds of the worker's rounds; a
+// day old: every two and a half hours), failed, half its age ago (a
+// decline is nearly always final: a dozen asks in its day). The pending
+// come first, each kind least recently asked first.
+func (w *Wallets) UncheckedTopUps(ctx context.Context, before, now time.Time, limit int) ([]wallet.TopUp, error) {
 	rows, err := w.pool.Query(ctx, `SELECT `+topUpColumns+` FROM top_ups
-		WHERE (state = 'pending' OR state = 'failed' AND created_at >= $4) AND intent_id <> '' AND created_at <= $1
+		WHERE (state = 'pending' OR state = 'failed' AND NOT intent_closed) AND intent_id <> '' AND created_at <= $1
 		  AND (checked_at IS NULL OR checked_at <= $2::timestamptz - ($2::timestamptz - created_at) / CASE WHEN state = 'failed' THEN 2 ELSE 10 END)
-		ORDER BY state = 'failed', coalesce(checked_at, created_at) LIMIT $3`, before, now, limit, failedSince)
+		ORDER BY state = 'failed', coalesce(checked_at, created_at) LIMIT $3`, before, now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("unchecked top-ups: %w", err)
 	}
@@ -68,6 +68,13 @@ func (w *Wallets) UncheckedTopUps(ctx context.Context, before, failedSince, now 
 // MarkTopUpChecked records that the provider was asked about a top-up.
 func (w *Wallets) MarkTopUpChecked(ctx context.Context, id string, at time.Time) error {
 	_, err := w.pool.Exec(ctx, `UPDATE top_ups SET checked_at = $2 WHERE id = $1`, id, at)
+	return err
+}
+
+// CloseTopUpIntent records that a failed top-up's intent is canceled at
+// the provider: it can no longer be paid, and is not asked about again.
+func (w *Wallets) CloseTopUpIntent(ctx context.Context, id string, at time.Time) error {
+	_, err := w.pool.Exec(ctx, `UPDATE top_ups SET intent_closed = true, checked_at = $2 WHERE id = $1 AND state = 'failed'`, id, at)
 	return err
 }
 
