@@ -30,11 +30,13 @@ type provider struct {
 	unavailable        int
 	intentsUnavailable int
 	// cancels counts CancelIntent calls, intentReads GetIntent calls;
-	// confirmedFirst are the intents whose payer pays just before the
-	// cancel reaches the provider.
+	// confirmedFirst are the intents whose payer confirms just before the
+	// cancel reaches the provider, by the status the confirm gives;
+	// refusedCancels are the idempotency keys of the cancels refused.
 	cancels        int
 	intentReads    int
-	confirmedFirst map[string]bool
+	confirmedFirst map[string]app.IntentStatus
+	refusedCancels map[string]bool
 	// refusePayouts makes CreatePayout refuse as for a bad destination.
 	refusePayouts bool
 	// badCredentials makes CreatePayout refuse our API key.
@@ -87,23 +89,37 @@ func (p *provider) GetIntent(_ context.Context, id string) (app.Intent, error) {
 }
 
 // CancelIntent cancels an intent awaiting its payer, or declined; one paid
-// or processing is returned as it is, as the provider answers.
-func (p *provider) CancelIntent(_ context.Context, id string) (app.Intent, error) {
+// or processing is returned as it is, as the provider answers its refusal
+// and the adapter reads the intent. As a real provider does, it answers a
+// key it refused before with that refusal again, whatever the intent's
+// status now.
+func (p *provider) CancelIntent(_ context.Context, id, idempotencyKey string) (app.Intent, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cancels++
 	for k, it := range p.intents {
-		if it.ID == id {
-			if p.confirmedFirst[id] {
-				it.Status = app.IntentSucceeded
-				p.intents[k] = it
-			}
-			if it.Status == app.IntentRequiresConfirmation || it.Status == app.IntentFailed {
-				it.Status = app.IntentCanceled
-				p.intents[k] = it
-			}
+		if it.ID != id {
+			continue
+		}
+		if st, ok := p.confirmedFirst[id]; ok {
+			it.Status = st
+			p.intents[k] = it
+			delete(p.confirmedFirst, id)
+		}
+		if p.refusedCancels[idempotencyKey] {
 			return it, nil
 		}
+		switch it.Status {
+		case app.IntentRequiresConfirmation, app.IntentFailed:
+			it.Status = app.IntentCanceled
+			p.intents[k] = it
+		case app.IntentProcessing, app.IntentSucceeded:
+			if p.refusedCancels == nil {
+				p.refusedCancels = map[string]bool{}
+			}
+			p.refusedCancels[idempotencyKey] = true
+		}
+		return it, nil
 	}
 	return app.Intent{}, apperr.NotFound("intent", id)
 }

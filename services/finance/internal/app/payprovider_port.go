@@ -16,10 +16,12 @@ type PaymentProvider interface {
 	CreateIntent(ctx context.Context, in IntentRequest) (Intent, error)
 	// GetIntent reads an intent as the provider has it now.
 	GetIntent(ctx context.Context, id string) (Intent, error)
-	// CancelIntent cancels an intent its payer never confirmed, so it can
-	// no longer be paid, and returns it canceled. One confirmed meanwhile
-	// is not canceled: it is returned as the provider has it now.
-	CancelIntent(ctx context.Context, id string) (Intent, error)
+	// CancelIntent cancels an intent its payer never confirmed, or one
+	// declined, so it can no longer be paid, and returns it canceled. One
+	// paid or processing is not canceled: it is returned as the provider
+	// has it now. A provider may answer a key it refused before with that
+	// refusal for good: a cancel tried again later needs a new key.
+	CancelIntent(ctx context.Context, id, idempotencyKey string) (Intent, error)
 	// CreatePayout sends an amount to a bank account.
 	CreatePayout(ctx context.Context, in PayoutRequest) (Payout, error)
 	// GetPayout reads a payout as the provider has it now.

@@ -79,7 +79,10 @@ func (w *Wallets) checkTopUp(ctx context.Context, t wallet.TopUp, now time.Time)
 	abandoned := in.Status == IntentRequiresConfirmation && t.State == wallet.TopUpPending && now.Sub(t.UpdatedAt) >= w.abandonAfter
 	watched := t.State == wallet.TopUpFailed && now.Sub(t.CreatedAt) >= FailedTopUpWatch
 	if err == nil && (abandoned || watched && in.Status == IntentFailed) {
-		in, err = w.provider.CancelIntent(ctx, t.IntentID)
+		// A key of the round's own: a provider may keep a refused cancel's
+		// answer under its key, and a cancel refused (the payer's card
+		// processing) is tried again in a later round.
+		in, err = w.provider.CancelIntent(ctx, t.IntentID, fmt.Sprintf("cancel:%s:%d", t.IntentID, now.UnixMilli()))
 	}
 	if err != nil {
 		return false, w.askedAfterRefusal(ctx, t, now, err)

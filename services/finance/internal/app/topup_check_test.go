@@ -137,7 +137,7 @@ func TestADeclinedTopUpsIntentIsCanceledWhenItsWatchEnds(t *testing.T) {
 	e.provider.settleIntent(declined.IntentID, app.IntentFailed)
 	e.provider.settleIntent(paidLast.IntentID, app.IntentFailed)
 	e.provider.settleIntent(canceled.IntentID, app.IntentCanceled)
-	e.provider.confirmedFirst = map[string]bool{paidLast.IntentID: true}
+	e.provider.confirmedFirst = map[string]app.IntentStatus{paidLast.IntentID: app.IntentSucceeded}
 	now := t0.Add(2 * time.Minute)
 	checker := app.NewWallets(postgres.NewWallets(postgres.New(e.pool)), e.ledger, e.provider, app.WithWalletsClock(func() time.Time { return now }))
 	if n, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || n != 3 || e.provider.cancels != 0 {
@@ -223,7 +223,7 @@ func TestAbandonedTopUpsAreCanceled(t *testing.T) {
 	e := newWallets(t)
 	abandoned, abandonedIntent := e.topUp(t, buyer, "abandoned", 900)
 	paidLast, _ := e.topUp(t, buyer, "paid-last", 800)
-	e.provider.confirmedFirst = map[string]bool{paidLast.IntentID: true}
+	e.provider.confirmedFirst = map[string]app.IntentStatus{paidLast.IntentID: app.IntentSucceeded}
 	now := t0.Add(50 * time.Minute)
 	checker := app.NewWallets(postgres.NewWallets(postgres.New(e.pool)), e.ledger, e.provider,
 		app.WithWalletsClock(func() time.Time { return now }), app.WithTopUpAbandonAfter(time.Minute))
@@ -297,5 +297,35 @@ func TestATopUpsAbandonmentAgeCountsFromItsIntent(t *testing.T) {
 	clk.Advance(time.Hour)
 	if n, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || n != 1 || e.provider.cancels != 1 {
 		t.Fatalf("checked an hour and 10 minutes after its intent: %d, %v, %d cancels; want it canceled", n, err, e.provider.cancels)
+	}
+}
+
+// An abandoned top-up's cancel refused because its payer's card was
+// processing at that moment, the card then declined: when the decline's
+// watch ends its intent is canceled all the same. A provider keeps a
+// refused cancel's answer under its idempotency key, so each round's
+// cancel has a key of its own; under one fixed key per intent the second
+// cancel got the first refusal again, for ever, and the declined intent
+// stayed payable.
+func TestACancelRefusedOnceIsTriedAgainUnderANewKey(t *testing.T) {
+	e := newWallets(t)
+	tu, _ := e.topUp(t, buyer, "processing-at-cancel", 600)
+	e.provider.confirmedFirst = map[string]app.IntentStatus{tu.IntentID: app.IntentProcessing}
+	now := t0.Add(app.DefaultTopUpAbandonAfter + time.Hour)
+	checker := app.NewWallets(postgres.NewWallets(postgres.New(e.pool)), e.ledger, e.provider, app.WithWalletsClock(func() time.Time { return now }))
+	if n, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || n != 0 || e.provider.cancels != 1 {
+		t.Fatalf("the abandoned top-up's check: %d, %v, %d cancels; want one cancel, refused", n, err, e.provider.cancels)
+	}
+	e.provider.settleIntent(tu.IntentID, app.IntentFailed)
+	now = now.Add(3 * time.Hour)
+	if n, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || n != 1 {
+		t.Fatalf("the decline's check: %d, %v; want it failed", n, err)
+	}
+	now = t0.Add(4 * app.FailedTopUpWatch)
+	if _, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || e.provider.cancels != 2 {
+		t.Fatalf("past the watch: %v, %d cancels; want a second cancel", err, e.provider.cancels)
+	}
+	if in, err := e.provider.GetIntent(ctx, tu.IntentID); err != nil || in.Status != app.IntentCanceled {
+		t.Errorf("the declined intent at the provider: %s, %v; want canceled", in.Status, err)
 	}
 }

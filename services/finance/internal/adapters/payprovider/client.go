@@ -104,13 +104,13 @@ func (c *Client) GetIntent(ctx context.Context, id string) (app.Intent, error) {
 	return out.intent(), err
 }
 
-// CancelIntent cancels an intent its payer never confirmed. The provider
-// refuses to cancel one confirmed meanwhile (400
+// CancelIntent cancels an intent its payer never confirmed, or one
+// declined. The provider refuses to cancel one paid or processing (400
 // payment_intent_unexpected_state): that one is read and returned as it
 // is, not canceled.
-func (c *Client) CancelIntent(ctx context.Context, id string) (app.Intent, error) {
+func (c *Client) CancelIntent(ctx context.Context, id, idempotencyKey string) (app.Intent, error) {
 	var out intentJSON
-	err := c.do(ctx, http.MethodPost, "/v1/payment_intents/"+url.PathEscape(id)+"/cancel", "cancel:"+id, map[string]any{}, &out)
+	err := c.do(ctx, http.MethodPost, "/v1/payment_intents/"+url.PathEscape(id)+"/cancel", idempotencyKey, map[string]any{}, &out)
 	if apperr.IsKind(err, apperr.KindInvalid) {
 		if now, gerr := c.GetIntent(ctx, id); gerr == nil && now.Status != app.IntentRequiresConfirmation {
 			return now, nil

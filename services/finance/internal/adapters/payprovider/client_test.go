@@ -153,7 +153,7 @@ func TestCancelIntentThroughTheSandbox(t *testing.T) {
 	}
 	abandoned := create("topup-abandoned")
 	for range 2 {
-		if in, err := c.CancelIntent(ctx, abandoned.ID); err != nil || in.Status != app.IntentCanceled || in.ID != abandoned.ID {
+		if in, err := c.CancelIntent(ctx, abandoned.ID, "cancel-abandoned"); err != nil || in.Status != app.IntentCanceled || in.ID != abandoned.ID {
 			t.Fatalf("CancelIntent: %+v, %v; want canceled", in, err)
 		}
 	}
@@ -164,11 +164,11 @@ func TestCancelIntentThroughTheSandbox(t *testing.T) {
 	}
 	paid := create("topup-paid")
 	payerConfirms(t, paid, "tok_visa")
-	if in, err := c.CancelIntent(ctx, paid.ID); err != nil || in.Status != app.IntentSucceeded {
+	if in, err := c.CancelIntent(ctx, paid.ID, "cancel-paid"); err != nil || in.Status != app.IntentSucceeded {
 		t.Errorf("CancelIntent of a paid intent: %+v, %v; want it as it is, succeeded", in, err)
 	}
 	var missing *apperr.Error
-	if _, err := c.CancelIntent(ctx, "pi_unknown"); !errors.As(err, &missing) || missing.Kind != apperr.KindNotFound || missing.ResourceName != "pi_unknown" {
+	if _, err := c.CancelIntent(ctx, "pi_unknown", "cancel-unknown"); !errors.As(err, &missing) || missing.Kind != apperr.KindNotFound || missing.ResourceName != "pi_unknown" {
 		t.Errorf("CancelIntent of an unknown intent: %v, want intent pi_unknown NotFound", err)
 	}
 }
