@@ -337,8 +337,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * ListBrands lists the brands by name.
-         * @description ListBrands lists the brands by name. Public.
+         * ListBrands lists the brands by name, a page at a time, optionally only those whose name starts with a prefix (a brand picker's typing).
+         * @description ListBrands lists the brands by name, a page at a time, optionally only
+         *     those whose name starts with a prefix (a brand picker's typing). Public.
          */
         get: operations["CatalogService_ListBrands"];
         put?: never;
@@ -4536,7 +4537,9 @@ export interface components {
             clients: components["schemas"]["ApiClient"][];
         };
         ListBrandsResponse: {
+            /** @description By name, whatever the case. */
             brands: components["schemas"]["Brand"][];
+            page?: components["schemas"]["PageResponse"];
         };
         ListCampaignsResponse: {
             campaigns: components["schemas"]["CouponCampaign"][];
@@ -8151,7 +8154,25 @@ export interface operations {
     };
     CatalogService_ListBrands: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description The most items to return; the server applies its default when 0 and caps
+                 *     larger values.
+                 */
+                "page.pageSize"?: number;
+                /**
+                 * @description The next_page_token of the previous page; empty for the first page. The
+                 *     request must keep the filters the token was made with: a token is
+                 *     refused (INVALID_ARGUMENT on page.page_token) with other filters, whose
+                 *     list it would enter at the wrong place. The page size may change.
+                 */
+                "page.pageToken"?: string;
+                /**
+                 * @description Only the brands whose name starts with this, whatever the case; at most
+                 *     100 characters. A page token belongs to its prefix.
+                 */
+                namePrefix?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;

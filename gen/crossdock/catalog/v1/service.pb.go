@@ -725,7 +725,12 @@ func (x *CreateBrandResponse) GetBrand() *Brand {
 }
 
 type ListBrandsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 200 brands by default, at most 1,000.
+	Page *v1.PageRequest `protobuf:"bytes,1,opt,name=page,proto3" json:"page,omitempty"`
+	// Only the brands whose name starts with this, whatever the case; at most
+	// 100 characters. A page token belongs to its prefix.
+	NamePrefix    string `protobuf:"bytes,2,opt,name=name_prefix,json=namePrefix,proto3" json:"name_prefix,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -760,9 +765,25 @@ func (*ListBrandsRequest) Descriptor() ([]byte, []int) {
 	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{8}
 }
 
+func (x *ListBrandsRequest) GetPage() *v1.PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+func (x *ListBrandsRequest) GetNamePrefix() string {
+	if x != nil {
+		return x.NamePrefix
+	}
+	return ""
+}
+
 type ListBrandsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Brands        []*Brand               `protobuf:"bytes,1,rep,name=brands,proto3" json:"brands,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// By name, whatever the case.
+	Brands        []*Brand         `protobuf:"bytes,1,rep,name=brands,proto3" json:"brands,omitempty"`
+	Page          *v1.PageResponse `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -800,6 +821,13 @@ func (*ListBrandsResponse) Descriptor() ([]byte, []int) {
 func (x *ListBrandsResponse) GetBrands() []*Brand {
 	if x != nil {
 		return x.Brands
+	}
+	return nil
+}
+
+func (x *ListBrandsResponse) GetPage() *v1.PageResponse {
+	if x != nil {
+		return x.Page
 	}
 	return nil
 }
@@ -4905,10 +4933,14 @@ const file_crossdock_catalog_v1_service_proto_rawDesc = "" +
 	"\x12CreateBrandRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"H\n" +
 	"\x13CreateBrandResponse\x121\n" +
-	"\x05brand\x18\x01 \x01(\v2\x1b.crossdock.catalog.v1.BrandR\x05brand\"\x13\n" +
-	"\x11ListBrandsRequest\"I\n" +
+	"\x05brand\x18\x01 \x01(\v2\x1b.crossdock.catalog.v1.BrandR\x05brand\"j\n" +
+	"\x11ListBrandsRequest\x124\n" +
+	"\x04page\x18\x01 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\x12\x1f\n" +
+	"\vname_prefix\x18\x02 \x01(\tR\n" +
+	"namePrefix\"\x80\x01\n" +
 	"\x12ListBrandsResponse\x123\n" +
-	"\x06brands\x18\x01 \x03(\v2\x1b.crossdock.catalog.v1.BrandR\x06brands\"\xb4\x01\n" +
+	"\x06brands\x18\x01 \x03(\v2\x1b.crossdock.catalog.v1.BrandR\x06brands\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"\xb4\x01\n" +
 	"\x0eModelAttribute\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x127\n" +
 	"\x04kind\x18\x02 \x01(\x0e2#.crossdock.catalog.v1.AttributeKindR\x04kind\x12%\n" +
@@ -5434,169 +5466,171 @@ var file_crossdock_catalog_v1_service_proto_goTypes = []any{
 	nil,                                  // 85: crossdock.catalog.v1.ListingSku.SpecValuesEntry
 	nil,                                  // 86: crossdock.catalog.v1.Listing.AttributesEntry
 	nil,                                  // 87: crossdock.catalog.v1.Offer.SpecValuesEntry
-	(*v1.Money)(nil),                     // 88: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil),        // 89: google.protobuf.Timestamp
-	(*v1.PageRequest)(nil),               // 90: crossdock.common.v1.PageRequest
-	(*v1.PageResponse)(nil),              // 91: crossdock.common.v1.PageResponse
+	(*v1.PageRequest)(nil),               // 88: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),              // 89: crossdock.common.v1.PageResponse
+	(*v1.Money)(nil),                     // 90: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil),        // 91: google.protobuf.Timestamp
 }
 var file_crossdock_catalog_v1_service_proto_depIdxs = []int32{
 	5,   // 0: crossdock.catalog.v1.CreateCategoryResponse.category:type_name -> crossdock.catalog.v1.Category
 	5,   // 1: crossdock.catalog.v1.ListCategoriesResponse.categories:type_name -> crossdock.catalog.v1.Category
 	10,  // 2: crossdock.catalog.v1.CreateBrandResponse.brand:type_name -> crossdock.catalog.v1.Brand
-	10,  // 3: crossdock.catalog.v1.ListBrandsResponse.brands:type_name -> crossdock.catalog.v1.Brand
-	0,   // 4: crossdock.catalog.v1.ModelAttribute.kind:type_name -> crossdock.catalog.v1.AttributeKind
-	15,  // 5: crossdock.catalog.v1.ProductModel.attributes:type_name -> crossdock.catalog.v1.ModelAttribute
-	15,  // 6: crossdock.catalog.v1.CreateProductModelRequest.attributes:type_name -> crossdock.catalog.v1.ModelAttribute
-	16,  // 7: crossdock.catalog.v1.CreateProductModelResponse.model:type_name -> crossdock.catalog.v1.ProductModel
-	16,  // 8: crossdock.catalog.v1.GetProductModelResponse.model:type_name -> crossdock.catalog.v1.ProductModel
-	16,  // 9: crossdock.catalog.v1.ListProductModelsResponse.models:type_name -> crossdock.catalog.v1.ProductModel
-	88,  // 10: crossdock.catalog.v1.TierPrice.price:type_name -> crossdock.common.v1.Money
-	81,  // 11: crossdock.catalog.v1.SkuContent.spec_values:type_name -> crossdock.catalog.v1.SkuContent.SpecValuesEntry
-	88,  // 12: crossdock.catalog.v1.SkuContent.retail_price:type_name -> crossdock.common.v1.Money
-	24,  // 13: crossdock.catalog.v1.SkuContent.tier_prices:type_name -> crossdock.catalog.v1.TierPrice
-	23,  // 14: crossdock.catalog.v1.SkuContent.dimensions:type_name -> crossdock.catalog.v1.Dimensions
-	82,  // 15: crossdock.catalog.v1.ProductContent.attributes:type_name -> crossdock.catalog.v1.ProductContent.AttributesEntry
-	25,  // 16: crossdock.catalog.v1.ProductContent.skus:type_name -> crossdock.catalog.v1.SkuContent
-	3,   // 17: crossdock.catalog.v1.Revision.status:type_name -> crossdock.catalog.v1.RevisionStatus
-	26,  // 18: crossdock.catalog.v1.Revision.content:type_name -> crossdock.catalog.v1.ProductContent
-	89,  // 19: crossdock.catalog.v1.Revision.updated_at:type_name -> google.protobuf.Timestamp
-	89,  // 20: crossdock.catalog.v1.QualityCheck.checked_at:type_name -> google.protobuf.Timestamp
-	83,  // 21: crossdock.catalog.v1.Translation.attribute_labels:type_name -> crossdock.catalog.v1.Translation.AttributeLabelsEntry
-	89,  // 22: crossdock.catalog.v1.Translation.updated_at:type_name -> google.protobuf.Timestamp
-	1,   // 23: crossdock.catalog.v1.Product.type:type_name -> crossdock.catalog.v1.ProductType
-	28,  // 24: crossdock.catalog.v1.Product.origin:type_name -> crossdock.catalog.v1.Origin
-	2,   // 25: crossdock.catalog.v1.Product.status:type_name -> crossdock.catalog.v1.ProductStatus
-	27,  // 26: crossdock.catalog.v1.Product.live:type_name -> crossdock.catalog.v1.Revision
-	27,  // 27: crossdock.catalog.v1.Product.pending:type_name -> crossdock.catalog.v1.Revision
-	29,  // 28: crossdock.catalog.v1.Product.quality_check:type_name -> crossdock.catalog.v1.QualityCheck
-	30,  // 29: crossdock.catalog.v1.Product.translations:type_name -> crossdock.catalog.v1.Translation
-	89,  // 30: crossdock.catalog.v1.Product.deleted_at:type_name -> google.protobuf.Timestamp
-	89,  // 31: crossdock.catalog.v1.Product.created_at:type_name -> google.protobuf.Timestamp
-	1,   // 32: crossdock.catalog.v1.CreateProductRequest.type:type_name -> crossdock.catalog.v1.ProductType
-	28,  // 33: crossdock.catalog.v1.CreateProductRequest.origin:type_name -> crossdock.catalog.v1.Origin
-	26,  // 34: crossdock.catalog.v1.CreateProductRequest.content:type_name -> crossdock.catalog.v1.ProductContent
-	31,  // 35: crossdock.catalog.v1.CreateProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	26,  // 36: crossdock.catalog.v1.UpdateProductRequest.content:type_name -> crossdock.catalog.v1.ProductContent
-	89,  // 37: crossdock.catalog.v1.UpdateProductRequest.revision_updated_at:type_name -> google.protobuf.Timestamp
-	31,  // 38: crossdock.catalog.v1.UpdateProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	31,  // 39: crossdock.catalog.v1.GetProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	2,   // 40: crossdock.catalog.v1.ListSupplierProductsRequest.status:type_name -> crossdock.catalog.v1.ProductStatus
-	90,  // 41: crossdock.catalog.v1.ListSupplierProductsRequest.page:type_name -> crossdock.common.v1.PageRequest
-	31,  // 42: crossdock.catalog.v1.ListSupplierProductsResponse.products:type_name -> crossdock.catalog.v1.Product
-	91,  // 43: crossdock.catalog.v1.ListSupplierProductsResponse.page:type_name -> crossdock.common.v1.PageResponse
-	31,  // 44: crossdock.catalog.v1.SubmitProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	90,  // 45: crossdock.catalog.v1.ListReviewQueueRequest.page:type_name -> crossdock.common.v1.PageRequest
-	31,  // 46: crossdock.catalog.v1.ListReviewQueueResponse.products:type_name -> crossdock.catalog.v1.Product
-	91,  // 47: crossdock.catalog.v1.ListReviewQueueResponse.page:type_name -> crossdock.common.v1.PageResponse
-	89,  // 48: crossdock.catalog.v1.ApproveProductRequest.revision_updated_at:type_name -> google.protobuf.Timestamp
-	31,  // 49: crossdock.catalog.v1.ApproveProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	89,  // 50: crossdock.catalog.v1.RejectProductRequest.revision_updated_at:type_name -> google.protobuf.Timestamp
-	31,  // 51: crossdock.catalog.v1.RejectProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	89,  // 52: crossdock.catalog.v1.RequestChangesRequest.revision_updated_at:type_name -> google.protobuf.Timestamp
-	31,  // 53: crossdock.catalog.v1.RequestChangesResponse.product:type_name -> crossdock.catalog.v1.Product
-	31,  // 54: crossdock.catalog.v1.RecordQualityCheckResponse.product:type_name -> crossdock.catalog.v1.Product
-	31,  // 55: crossdock.catalog.v1.ListProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	31,  // 56: crossdock.catalog.v1.DelistProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	31,  // 57: crossdock.catalog.v1.DeleteProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	31,  // 58: crossdock.catalog.v1.RestoreProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	30,  // 59: crossdock.catalog.v1.UpsertTranslationRequest.translation:type_name -> crossdock.catalog.v1.Translation
-	30,  // 60: crossdock.catalog.v1.UpsertTranslationResponse.translation:type_name -> crossdock.catalog.v1.Translation
-	2,   // 61: crossdock.catalog.v1.Transition.from:type_name -> crossdock.catalog.v1.ProductStatus
-	2,   // 62: crossdock.catalog.v1.Transition.to:type_name -> crossdock.catalog.v1.ProductStatus
-	89,  // 63: crossdock.catalog.v1.Transition.at:type_name -> google.protobuf.Timestamp
-	90,  // 64: crossdock.catalog.v1.GetProductHistoryRequest.page:type_name -> crossdock.common.v1.PageRequest
-	62,  // 65: crossdock.catalog.v1.GetProductHistoryResponse.transitions:type_name -> crossdock.catalog.v1.Transition
-	91,  // 66: crossdock.catalog.v1.GetProductHistoryResponse.page:type_name -> crossdock.common.v1.PageResponse
-	88,  // 67: crossdock.catalog.v1.SearchProductsRequest.min_price:type_name -> crossdock.common.v1.Money
-	88,  // 68: crossdock.catalog.v1.SearchProductsRequest.max_price:type_name -> crossdock.common.v1.Money
-	84,  // 69: crossdock.catalog.v1.SearchProductsRequest.spec_values:type_name -> crossdock.catalog.v1.SearchProductsRequest.SpecValuesEntry
-	4,   // 70: crossdock.catalog.v1.SearchProductsRequest.sort:type_name -> crossdock.catalog.v1.SortOrder
-	90,  // 71: crossdock.catalog.v1.SearchProductsRequest.page:type_name -> crossdock.common.v1.PageRequest
-	88,  // 72: crossdock.catalog.v1.ProductSummary.from_price:type_name -> crossdock.common.v1.Money
-	1,   // 73: crossdock.catalog.v1.ProductSummary.type:type_name -> crossdock.catalog.v1.ProductType
-	66,  // 74: crossdock.catalog.v1.SearchProductsResponse.products:type_name -> crossdock.catalog.v1.ProductSummary
-	91,  // 75: crossdock.catalog.v1.SearchProductsResponse.page:type_name -> crossdock.common.v1.PageResponse
-	85,  // 76: crossdock.catalog.v1.ListingSku.spec_values:type_name -> crossdock.catalog.v1.ListingSku.SpecValuesEntry
-	88,  // 77: crossdock.catalog.v1.ListingSku.price:type_name -> crossdock.common.v1.Money
-	23,  // 78: crossdock.catalog.v1.ListingSku.dimensions:type_name -> crossdock.catalog.v1.Dimensions
-	1,   // 79: crossdock.catalog.v1.Listing.type:type_name -> crossdock.catalog.v1.ProductType
-	28,  // 80: crossdock.catalog.v1.Listing.origin:type_name -> crossdock.catalog.v1.Origin
-	86,  // 81: crossdock.catalog.v1.Listing.attributes:type_name -> crossdock.catalog.v1.Listing.AttributesEntry
-	68,  // 82: crossdock.catalog.v1.Listing.skus:type_name -> crossdock.catalog.v1.ListingSku
-	69,  // 83: crossdock.catalog.v1.GetListingResponse.listing:type_name -> crossdock.catalog.v1.Listing
-	87,  // 84: crossdock.catalog.v1.Offer.spec_values:type_name -> crossdock.catalog.v1.Offer.SpecValuesEntry
-	88,  // 85: crossdock.catalog.v1.Offer.price:type_name -> crossdock.common.v1.Money
-	72,  // 86: crossdock.catalog.v1.CompareOffersResponse.offers:type_name -> crossdock.catalog.v1.Offer
-	88,  // 87: crossdock.catalog.v1.MerchantSkuPrice.cost_price:type_name -> crossdock.common.v1.Money
-	88,  // 88: crossdock.catalog.v1.MerchantSkuPrice.retail_price:type_name -> crossdock.common.v1.Money
-	75,  // 89: crossdock.catalog.v1.GetMerchantPricesResponse.prices:type_name -> crossdock.catalog.v1.MerchantSkuPrice
-	1,   // 90: crossdock.catalog.v1.SkuInfo.type:type_name -> crossdock.catalog.v1.ProductType
-	23,  // 91: crossdock.catalog.v1.SkuInfo.dimensions:type_name -> crossdock.catalog.v1.Dimensions
-	88,  // 92: crossdock.catalog.v1.SkuInfo.retail_price:type_name -> crossdock.common.v1.Money
-	28,  // 93: crossdock.catalog.v1.SkuInfo.origin:type_name -> crossdock.catalog.v1.Origin
-	88,  // 94: crossdock.catalog.v1.SkuInfo.cost_price:type_name -> crossdock.common.v1.Money
-	78,  // 95: crossdock.catalog.v1.BatchGetSkusResponse.skus:type_name -> crossdock.catalog.v1.SkuInfo
-	6,   // 96: crossdock.catalog.v1.CatalogService.CreateCategory:input_type -> crossdock.catalog.v1.CreateCategoryRequest
-	8,   // 97: crossdock.catalog.v1.CatalogService.ListCategories:input_type -> crossdock.catalog.v1.ListCategoriesRequest
-	11,  // 98: crossdock.catalog.v1.CatalogService.CreateBrand:input_type -> crossdock.catalog.v1.CreateBrandRequest
-	13,  // 99: crossdock.catalog.v1.CatalogService.ListBrands:input_type -> crossdock.catalog.v1.ListBrandsRequest
-	17,  // 100: crossdock.catalog.v1.CatalogService.CreateProductModel:input_type -> crossdock.catalog.v1.CreateProductModelRequest
-	19,  // 101: crossdock.catalog.v1.CatalogService.GetProductModel:input_type -> crossdock.catalog.v1.GetProductModelRequest
-	21,  // 102: crossdock.catalog.v1.CatalogService.ListProductModels:input_type -> crossdock.catalog.v1.ListProductModelsRequest
-	32,  // 103: crossdock.catalog.v1.CatalogService.CreateProduct:input_type -> crossdock.catalog.v1.CreateProductRequest
-	34,  // 104: crossdock.catalog.v1.CatalogService.UpdateProduct:input_type -> crossdock.catalog.v1.UpdateProductRequest
-	36,  // 105: crossdock.catalog.v1.CatalogService.GetProduct:input_type -> crossdock.catalog.v1.GetProductRequest
-	38,  // 106: crossdock.catalog.v1.CatalogService.ListSupplierProducts:input_type -> crossdock.catalog.v1.ListSupplierProductsRequest
-	40,  // 107: crossdock.catalog.v1.CatalogService.SubmitProduct:input_type -> crossdock.catalog.v1.SubmitProductRequest
-	42,  // 108: crossdock.catalog.v1.CatalogService.ListReviewQueue:input_type -> crossdock.catalog.v1.ListReviewQueueRequest
-	44,  // 109: crossdock.catalog.v1.CatalogService.ApproveProduct:input_type -> crossdock.catalog.v1.ApproveProductRequest
-	46,  // 110: crossdock.catalog.v1.CatalogService.RejectProduct:input_type -> crossdock.catalog.v1.RejectProductRequest
-	48,  // 111: crossdock.catalog.v1.CatalogService.RequestChanges:input_type -> crossdock.catalog.v1.RequestChangesRequest
-	50,  // 112: crossdock.catalog.v1.CatalogService.RecordQualityCheck:input_type -> crossdock.catalog.v1.RecordQualityCheckRequest
-	52,  // 113: crossdock.catalog.v1.CatalogService.ListProduct:input_type -> crossdock.catalog.v1.ListProductRequest
-	54,  // 114: crossdock.catalog.v1.CatalogService.DelistProduct:input_type -> crossdock.catalog.v1.DelistProductRequest
-	56,  // 115: crossdock.catalog.v1.CatalogService.DeleteProduct:input_type -> crossdock.catalog.v1.DeleteProductRequest
-	58,  // 116: crossdock.catalog.v1.CatalogService.RestoreProduct:input_type -> crossdock.catalog.v1.RestoreProductRequest
-	60,  // 117: crossdock.catalog.v1.CatalogService.UpsertTranslation:input_type -> crossdock.catalog.v1.UpsertTranslationRequest
-	63,  // 118: crossdock.catalog.v1.CatalogService.GetProductHistory:input_type -> crossdock.catalog.v1.GetProductHistoryRequest
-	65,  // 119: crossdock.catalog.v1.CatalogService.SearchProducts:input_type -> crossdock.catalog.v1.SearchProductsRequest
-	70,  // 120: crossdock.catalog.v1.CatalogService.GetListing:input_type -> crossdock.catalog.v1.GetListingRequest
-	73,  // 121: crossdock.catalog.v1.CatalogService.CompareOffers:input_type -> crossdock.catalog.v1.CompareOffersRequest
-	76,  // 122: crossdock.catalog.v1.CatalogService.GetMerchantPrices:input_type -> crossdock.catalog.v1.GetMerchantPricesRequest
-	79,  // 123: crossdock.catalog.v1.CatalogService.BatchGetSkus:input_type -> crossdock.catalog.v1.BatchGetSkusRequest
-	7,   // 124: crossdock.catalog.v1.CatalogService.CreateCategory:output_type -> crossdock.catalog.v1.CreateCategoryResponse
-	9,   // 125: crossdock.catalog.v1.CatalogService.ListCategories:output_type -> crossdock.catalog.v1.ListCategoriesResponse
-	12,  // 126: crossdock.catalog.v1.CatalogService.CreateBrand:output_type -> crossdock.catalog.v1.CreateBrandResponse
-	14,  // 127: crossdock.catalog.v1.CatalogService.ListBrands:output_type -> crossdock.catalog.v1.ListBrandsResponse
-	18,  // 128: crossdock.catalog.v1.CatalogService.CreateProductModel:output_type -> crossdock.catalog.v1.CreateProductModelResponse
-	20,  // 129: crossdock.catalog.v1.CatalogService.GetProductModel:output_type -> crossdock.catalog.v1.GetProductModelResponse
-	22,  // 130: crossdock.catalog.v1.CatalogService.ListProductModels:output_type -> crossdock.catalog.v1.ListProductModelsResponse
-	33,  // 131: crossdock.catalog.v1.CatalogService.CreateProduct:output_type -> crossdock.catalog.v1.CreateProductResponse
-	35,  // 132: crossdock.catalog.v1.CatalogService.UpdateProduct:output_type -> crossdock.catalog.v1.UpdateProductResponse
-	37,  // 133: crossdock.catalog.v1.CatalogService.GetProduct:output_type -> crossdock.catalog.v1.GetProductResponse
-	39,  // 134: crossdock.catalog.v1.CatalogService.ListSupplierProducts:output_type -> crossdock.catalog.v1.ListSupplierProductsResponse
-	41,  // 135: crossdock.catalog.v1.CatalogService.SubmitProduct:output_type -> crossdock.catalog.v1.SubmitProductResponse
-	43,  // 136: crossdock.catalog.v1.CatalogService.ListReviewQueue:output_type -> crossdock.catalog.v1.ListReviewQueueResponse
-	45,  // 137: crossdock.catalog.v1.CatalogService.ApproveProduct:output_type -> crossdock.catalog.v1.ApproveProductResponse
-	47,  // 138: crossdock.catalog.v1.CatalogService.RejectProduct:output_type -> crossdock.catalog.v1.RejectProductResponse
-	49,  // 139: crossdock.catalog.v1.CatalogService.RequestChanges:output_type -> crossdock.catalog.v1.RequestChangesResponse
-	51,  // 140: crossdock.catalog.v1.CatalogService.RecordQualityCheck:output_type -> crossdock.catalog.v1.RecordQualityCheckResponse
-	53,  // 141: crossdock.catalog.v1.CatalogService.ListProduct:output_type -> crossdock.catalog.v1.ListProductResponse
-	55,  // 142: crossdock.catalog.v1.CatalogService.DelistProduct:output_type -> crossdock.catalog.v1.DelistProductResponse
-	57,  // 143: crossdock.catalog.v1.CatalogService.DeleteProduct:output_type -> crossdock.catalog.v1.DeleteProductResponse
-	59,  // 144: crossdock.catalog.v1.CatalogService.RestoreProduct:output_type -> crossdock.catalog.v1.RestoreProductResponse
-	61,  // 145: crossdock.catalog.v1.CatalogService.UpsertTranslation:output_type -> crossdock.catalog.v1.UpsertTranslationResponse
-	64,  // 146: crossdock.catalog.v1.CatalogService.GetProductHistory:output_type -> crossdock.catalog.v1.GetProductHistoryResponse
-	67,  // 147: crossdock.catalog.v1.CatalogService.SearchProducts:output_type -> crossdock.catalog.v1.SearchProductsResponse
-	71,  // 148: crossdock.catalog.v1.CatalogService.GetListing:output_type -> crossdock.catalog.v1.GetListingResponse
-	74,  // 149: crossdock.catalog.v1.CatalogService.CompareOffers:output_type -> crossdock.catalog.v1.CompareOffersResponse
-	77,  // 150: crossdock.catalog.v1.CatalogService.GetMerchantPrices:output_type -> crossdock.catalog.v1.GetMerchantPricesResponse
-	80,  // 151: crossdock.catalog.v1.CatalogService.BatchGetSkus:output_type -> crossdock.catalog.v1.BatchGetSkusResponse
-	124, // [124:152] is the sub-list for method output_type
-	96,  // [96:124] is the sub-list for method input_type
-	96,  // [96:96] is the sub-list for extension type_name
-	96,  // [96:96] is the sub-list for extension extendee
-	0,   // [0:96] is the sub-list for field type_name
+	88,  // 3: crossdock.catalog.v1.ListBrandsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	10,  // 4: crossdock.catalog.v1.ListBrandsResponse.brands:type_name -> crossdock.catalog.v1.Brand
+	89,  // 5: crossdock.catalog.v1.ListBrandsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	0,   // 6: crossdock.catalog.v1.ModelAttribute.kind:type_name -> crossdock.catalog.v1.AttributeKind
+	15,  // 7: crossdock.catalog.v1.ProductModel.attributes:type_name -> crossdock.catalog.v1.ModelAttribute
+	15,  // 8: crossdock.catalog.v1.CreateProductModelRequest.attributes:type_name -> crossdock.catalog.v1.ModelAttribute
+	16,  // 9: crossdock.catalog.v1.CreateProductModelResponse.model:type_name -> crossdock.catalog.v1.ProductModel
+	16,  // 10: crossdock.catalog.v1.GetProductModelResponse.model:type_name -> crossdock.catalog.v1.ProductModel
+	16,  // 11: crossdock.catalog.v1.ListProductModelsResponse.models:type_name -> crossdock.catalog.v1.ProductModel
+	90,  // 12: crossdock.catalog.v1.TierPrice.price:type_name -> crossdock.common.v1.Money
+	81,  // 13: crossdock.catalog.v1.SkuContent.spec_values:type_name -> crossdock.catalog.v1.SkuContent.SpecValuesEntry
+	90,  // 14: crossdock.catalog.v1.SkuContent.retail_price:type_name -> crossdock.common.v1.Money
+	24,  // 15: crossdock.catalog.v1.SkuContent.tier_prices:type_name -> crossdock.catalog.v1.TierPrice
+	23,  // 16: crossdock.catalog.v1.SkuContent.dimensions:type_name -> crossdock.catalog.v1.Dimensions
+	82,  // 17: crossdock.catalog.v1.ProductContent.attributes:type_name -> crossdock.catalog.v1.ProductContent.AttributesEntry
+	25,  // 18: crossdock.catalog.v1.ProductContent.skus:type_name -> crossdock.catalog.v1.SkuContent
+	3,   // 19: crossdock.catalog.v1.Revision.status:type_name -> crossdock.catalog.v1.RevisionStatus
+	26,  // 20: crossdock.catalog.v1.Revision.content:type_name -> crossdock.catalog.v1.ProductContent
+	91,  // 21: crossdock.catalog.v1.Revision.updated_at:type_name -> google.protobuf.Timestamp
+	91,  // 22: crossdock.catalog.v1.QualityCheck.checked_at:type_name -> google.protobuf.Timestamp
+	83,  // 23: crossdock.catalog.v1.Translation.attribute_labels:type_name -> crossdock.catalog.v1.Translation.AttributeLabelsEntry
+	91,  // 24: crossdock.catalog.v1.Translation.updated_at:type_name -> google.protobuf.Timestamp
+	1,   // 25: crossdock.catalog.v1.Product.type:type_name -> crossdock.catalog.v1.ProductType
+	28,  // 26: crossdock.catalog.v1.Product.origin:type_name -> crossdock.catalog.v1.Origin
+	2,   // 27: crossdock.catalog.v1.Product.status:type_name -> crossdock.catalog.v1.ProductStatus
+	27,  // 28: crossdock.catalog.v1.Product.live:type_name -> crossdock.catalog.v1.Revision
+	27,  // 29: crossdock.catalog.v1.Product.pending:type_name -> crossdock.catalog.v1.Revision
+	29,  // 30: crossdock.catalog.v1.Product.quality_check:type_name -> crossdock.catalog.v1.QualityCheck
+	30,  // 31: crossdock.catalog.v1.Product.translations:type_name -> crossdock.catalog.v1.Translation
+	91,  // 32: crossdock.catalog.v1.Product.deleted_at:type_name -> google.protobuf.Timestamp
+	91,  // 33: crossdock.catalog.v1.Product.created_at:type_name -> google.protobuf.Timestamp
+	1,   // 34: crossdock.catalog.v1.CreateProductRequest.type:type_name -> crossdock.catalog.v1.ProductType
+	28,  // 35: crossdock.catalog.v1.CreateProductRequest.origin:type_name -> crossdock.catalog.v1.Origin
+	26,  // 36: crossdock.catalog.v1.CreateProductRequest.content:type_name -> crossdock.catalog.v1.ProductContent
+	31,  // 37: crossdock.catalog.v1.CreateProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	26,  // 38: crossdock.catalog.v1.UpdateProductRequest.content:type_name -> crossdock.catalog.v1.ProductContent
+	91,  // 39: crossdock.catalog.v1.UpdateProductRequest.revision_updated_at:type_name -> google.protobuf.Timestamp
+	31,  // 40: crossdock.catalog.v1.UpdateProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 41: crossdock.catalog.v1.GetProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	2,   // 42: crossdock.catalog.v1.ListSupplierProductsRequest.status:type_name -> crossdock.catalog.v1.ProductStatus
+	88,  // 43: crossdock.catalog.v1.ListSupplierProductsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	31,  // 44: crossdock.catalog.v1.ListSupplierProductsResponse.products:type_name -> crossdock.catalog.v1.Product
+	89,  // 45: crossdock.catalog.v1.ListSupplierProductsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	31,  // 46: crossdock.catalog.v1.SubmitProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	88,  // 47: crossdock.catalog.v1.ListReviewQueueRequest.page:type_name -> crossdock.common.v1.PageRequest
+	31,  // 48: crossdock.catalog.v1.ListReviewQueueResponse.products:type_name -> crossdock.catalog.v1.Product
+	89,  // 49: crossdock.catalog.v1.ListReviewQueueResponse.page:type_name -> crossdock.common.v1.PageResponse
+	91,  // 50: crossdock.catalog.v1.ApproveProductRequest.revision_updated_at:type_name -> google.protobuf.Timestamp
+	31,  // 51: crossdock.catalog.v1.ApproveProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	91,  // 52: crossdock.catalog.v1.RejectProductRequest.revision_updated_at:type_name -> google.protobuf.Timestamp
+	31,  // 53: crossdock.catalog.v1.RejectProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	91,  // 54: crossdock.catalog.v1.RequestChangesRequest.revision_updated_at:type_name -> google.protobuf.Timestamp
+	31,  // 55: crossdock.catalog.v1.RequestChangesResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 56: crossdock.catalog.v1.RecordQualityCheckResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 57: crossdock.catalog.v1.ListProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 58: crossdock.catalog.v1.DelistProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 59: crossdock.catalog.v1.DeleteProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 60: crossdock.catalog.v1.RestoreProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	30,  // 61: crossdock.catalog.v1.UpsertTranslationRequest.translation:type_name -> crossdock.catalog.v1.Translation
+	30,  // 62: crossdock.catalog.v1.UpsertTranslationResponse.translation:type_name -> crossdock.catalog.v1.Translation
+	2,   // 63: crossdock.catalog.v1.Transition.from:type_name -> crossdock.catalog.v1.ProductStatus
+	2,   // 64: crossdock.catalog.v1.Transition.to:type_name -> crossdock.catalog.v1.ProductStatus
+	91,  // 65: crossdock.catalog.v1.Transition.at:type_name -> google.protobuf.Timestamp
+	88,  // 66: crossdock.catalog.v1.GetProductHistoryRequest.page:type_name -> crossdock.common.v1.PageRequest
+	62,  // 67: crossdock.catalog.v1.GetProductHistoryResponse.transitions:type_name -> crossdock.catalog.v1.Transition
+	89,  // 68: crossdock.catalog.v1.GetProductHistoryResponse.page:type_name -> crossdock.common.v1.PageResponse
+	90,  // 69: crossdock.catalog.v1.SearchProductsRequest.min_price:type_name -> crossdock.common.v1.Money
+	90,  // 70: crossdock.catalog.v1.SearchProductsRequest.max_price:type_name -> crossdock.common.v1.Money
+	84,  // 71: crossdock.catalog.v1.SearchProductsRequest.spec_values:type_name -> crossdock.catalog.v1.SearchProductsRequest.SpecValuesEntry
+	4,   // 72: crossdock.catalog.v1.SearchProductsRequest.sort:type_name -> crossdock.catalog.v1.SortOrder
+	88,  // 73: crossdock.catalog.v1.SearchProductsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	90,  // 74: crossdock.catalog.v1.ProductSummary.from_price:type_name -> crossdock.common.v1.Money
+	1,   // 75: crossdock.catalog.v1.ProductSummary.type:type_name -> crossdock.catalog.v1.ProductType
+	66,  // 76: crossdock.catalog.v1.SearchProductsResponse.products:type_name -> crossdock.catalog.v1.ProductSummary
+	89,  // 77: crossdock.catalog.v1.SearchProductsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	85,  // 78: crossdock.catalog.v1.ListingSku.spec_values:type_name -> crossdock.catalog.v1.ListingSku.SpecValuesEntry
+	90,  // 79: crossdock.catalog.v1.ListingSku.price:type_name -> crossdock.common.v1.Money
+	23,  // 80: crossdock.catalog.v1.ListingSku.dimensions:type_name -> crossdock.catalog.v1.Dimensions
+	1,   // 81: crossdock.catalog.v1.Listing.type:type_name -> crossdock.catalog.v1.ProductType
+	28,  // 82: crossdock.catalog.v1.Listing.origin:type_name -> crossdock.catalog.v1.Origin
+	86,  // 83: crossdock.catalog.v1.Listing.attributes:type_name -> crossdock.catalog.v1.Listing.AttributesEntry
+	68,  // 84: crossdock.catalog.v1.Listing.skus:type_name -> crossdock.catalog.v1.ListingSku
+	69,  // 85: crossdock.catalog.v1.GetListingResponse.listing:type_name -> crossdock.catalog.v1.Listing
+	87,  // 86: crossdock.catalog.v1.Offer.spec_values:type_name -> crossdock.catalog.v1.Offer.SpecValuesEntry
+	90,  // 87: crossdock.catalog.v1.Offer.price:type_name -> crossdock.common.v1.Money
+	72,  // 88: crossdock.catalog.v1.CompareOffersResponse.offers:type_name -> crossdock.catalog.v1.Offer
+	90,  // 89: crossdock.catalog.v1.MerchantSkuPrice.cost_price:type_name -> crossdock.common.v1.Money
+	90,  // 90: crossdock.catalog.v1.MerchantSkuPrice.retail_price:type_name -> crossdock.common.v1.Money
+	75,  // 91: crossdock.catalog.v1.GetMerchantPricesResponse.prices:type_name -> crossdock.catalog.v1.MerchantSkuPrice
+	1,   // 92: crossdock.catalog.v1.SkuInfo.type:type_name -> crossdock.catalog.v1.ProductType
+	23,  // 93: crossdock.catalog.v1.SkuInfo.dimensions:type_name -> crossdock.catalog.v1.Dimensions
+	90,  // 94: crossdock.catalog.v1.SkuInfo.retail_price:type_name -> crossdock.common.v1.Money
+	28,  // 95: crossdock.catalog.v1.SkuInfo.origin:type_name -> crossdock.catalog.v1.Origin
+	90,  // 96: crossdock.catalog.v1.SkuInfo.cost_price:type_name -> crossdock.common.v1.Money
+	78,  // 97: crossdock.catalog.v1.BatchGetSkusResponse.skus:type_name -> crossdock.catalog.v1.SkuInfo
+	6,   // 98: crossdock.catalog.v1.CatalogService.CreateCategory:input_type -> crossdock.catalog.v1.CreateCategoryRequest
+	8,   // 99: crossdock.catalog.v1.CatalogService.ListCategories:input_type -> crossdock.catalog.v1.ListCategoriesRequest
+	11,  // 100: crossdock.catalog.v1.CatalogService.CreateBrand:input_type -> crossdock.catalog.v1.CreateBrandRequest
+	13,  // 101: crossdock.catalog.v1.CatalogService.ListBrands:input_type -> crossdock.catalog.v1.ListBrandsRequest
+	17,  // 102: crossdock.catalog.v1.CatalogService.CreateProductModel:input_type -> crossdock.catalog.v1.CreateProductModelRequest
+	19,  // 103: crossdock.catalog.v1.CatalogService.GetProductModel:input_type -> crossdock.catalog.v1.GetProductModelRequest
+	21,  // 104: crossdock.catalog.v1.CatalogService.ListProductModels:input_type -> crossdock.catalog.v1.ListProductModelsRequest
+	32,  // 105: crossdock.catalog.v1.CatalogService.CreateProduct:input_type -> crossdock.catalog.v1.CreateProductRequest
+	34,  // 106: crossdock.catalog.v1.CatalogService.UpdateProduct:input_type -> crossdock.catalog.v1.UpdateProductRequest
+	36,  // 107: crossdock.catalog.v1.CatalogService.GetProduct:input_type -> crossdock.catalog.v1.GetProductRequest
+	38,  // 108: crossdock.catalog.v1.CatalogService.ListSupplierProducts:input_type -> crossdock.catalog.v1.ListSupplierProductsRequest
+	40,  // 109: crossdock.catalog.v1.CatalogService.SubmitProduct:input_type -> crossdock.catalog.v1.SubmitProductRequest
+	42,  // 110: crossdock.catalog.v1.CatalogService.ListReviewQueue:input_type -> crossdock.catalog.v1.ListReviewQueueRequest
+	44,  // 111: crossdock.catalog.v1.CatalogService.ApproveProduct:input_type -> crossdock.catalog.v1.ApproveProductRequest
+	46,  // 112: crossdock.catalog.v1.CatalogService.RejectProduct:input_type -> crossdock.catalog.v1.RejectProductRequest
+	48,  // 113: crossdock.catalog.v1.CatalogService.RequestChanges:input_type -> crossdock.catalog.v1.RequestChangesRequest
+	50,  // 114: crossdock.catalog.v1.CatalogService.RecordQualityCheck:input_type -> crossdock.catalog.v1.RecordQualityCheckRequest
+	52,  // 115: crossdock.catalog.v1.CatalogService.ListProduct:input_type -> crossdock.catalog.v1.ListProductRequest
+	54,  // 116: crossdock.catalog.v1.CatalogService.DelistProduct:input_type -> crossdock.catalog.v1.DelistProductRequest
+	56,  // 117: crossdock.catalog.v1.CatalogService.DeleteProduct:input_type -> crossdock.catalog.v1.DeleteProductRequest
+	58,  // 118: crossdock.catalog.v1.CatalogService.RestoreProduct:input_type -> crossdock.catalog.v1.RestoreProductRequest
+	60,  // 119: crossdock.catalog.v1.CatalogService.UpsertTranslation:input_type -> crossdock.catalog.v1.UpsertTranslationRequest
+	63,  // 120: crossdock.catalog.v1.CatalogService.GetProductHistory:input_type -> crossdock.catalog.v1.GetProductHistoryRequest
+	65,  // 121: crossdock.catalog.v1.CatalogService.SearchProducts:input_type -> crossdock.catalog.v1.SearchProductsRequest
+	70,  // 122: crossdock.catalog.v1.CatalogService.GetListing:input_type -> crossdock.catalog.v1.GetListingRequest
+	73,  // 123: crossdock.catalog.v1.CatalogService.CompareOffers:input_type -> crossdock.catalog.v1.CompareOffersRequest
+	76,  // 124: crossdock.catalog.v1.CatalogService.GetMerchantPrices:input_type -> crossdock.catalog.v1.GetMerchantPricesRequest
+	79,  // 125: crossdock.catalog.v1.CatalogService.BatchGetSkus:input_type -> crossdock.catalog.v1.BatchGetSkusRequest
+	7,   // 126: crossdock.catalog.v1.CatalogService.CreateCategory:output_type -> crossdock.catalog.v1.CreateCategoryResponse
+	9,   // 127: crossdock.catalog.v1.CatalogService.ListCategories:output_type -> crossdock.catalog.v1.ListCategoriesResponse
+	12,  // 128: crossdock.catalog.v1.CatalogService.CreateBrand:output_type -> crossdock.catalog.v1.CreateBrandResponse
+	14,  // 129: crossdock.catalog.v1.CatalogService.ListBrands:output_type -> crossdock.catalog.v1.ListBrandsResponse
+	18,  // 130: crossdock.catalog.v1.CatalogService.CreateProductModel:output_type -> crossdock.catalog.v1.CreateProductModelResponse
+	20,  // 131: crossdock.catalog.v1.CatalogService.GetProductModel:output_type -> crossdock.catalog.v1.GetProductModelResponse
+	22,  // 132: crossdock.catalog.v1.CatalogService.ListProductModels:output_type -> crossdock.catalog.v1.ListProductModelsResponse
+	33,  // 133: crossdock.catalog.v1.CatalogService.CreateProduct:output_type -> crossdock.catalog.v1.CreateProductResponse
+	35,  // 134: crossdock.catalog.v1.CatalogService.UpdateProduct:output_type -> crossdock.catalog.v1.UpdateProductResponse
+	37,  // 135: crossdock.catalog.v1.CatalogService.GetProduct:output_type -> crossdock.catalog.v1.GetProductResponse
+	39,  // 136: crossdock.catalog.v1.CatalogService.ListSupplierProducts:output_type -> crossdock.catalog.v1.ListSupplierProductsResponse
+	41,  // 137: crossdock.catalog.v1.CatalogService.SubmitProduct:output_type -> crossdock.catalog.v1.SubmitProductResponse
+	43,  // 138: crossdock.catalog.v1.CatalogService.ListReviewQueue:output_type -> crossdock.catalog.v1.ListReviewQueueResponse
+	45,  // 139: crossdock.catalog.v1.CatalogService.ApproveProduct:output_type -> crossdock.catalog.v1.ApproveProductResponse
+	47,  // 140: crossdock.catalog.v1.CatalogService.RejectProduct:output_type -> crossdock.catalog.v1.RejectProductResponse
+	49,  // 141: crossdock.catalog.v1.CatalogService.RequestChanges:output_type -> crossdock.catalog.v1.RequestChangesResponse
+	51,  // 142: crossdock.catalog.v1.CatalogService.RecordQualityCheck:output_type -> crossdock.catalog.v1.RecordQualityCheckResponse
+	53,  // 143: crossdock.catalog.v1.CatalogService.ListProduct:output_type -> crossdock.catalog.v1.ListProductResponse
+	55,  // 144: crossdock.catalog.v1.CatalogService.DelistProduct:output_type -> crossdock.catalog.v1.DelistProductResponse
+	57,  // 145: crossdock.catalog.v1.CatalogService.DeleteProduct:output_type -> crossdock.catalog.v1.DeleteProductResponse
+	59,  // 146: crossdock.catalog.v1.CatalogService.RestoreProduct:output_type -> crossdock.catalog.v1.RestoreProductResponse
+	61,  // 147: crossdock.catalog.v1.CatalogService.UpsertTranslation:output_type -> crossdock.catalog.v1.UpsertTranslationResponse
+	64,  // 148: crossdock.catalog.v1.CatalogService.GetProductHistory:output_type -> crossdock.catalog.v1.GetProductHistoryResponse
+	67,  // 149: crossdock.catalog.v1.CatalogService.SearchProducts:output_type -> crossdock.catalog.v1.SearchProductsResponse
+	71,  // 150: crossdock.catalog.v1.CatalogService.GetListing:output_type -> crossdock.catalog.v1.GetListingResponse
+	74,  // 151: crossdock.catalog.v1.CatalogService.CompareOffers:output_type -> crossdock.catalog.v1.CompareOffersResponse
+	77,  // 152: crossdock.catalog.v1.CatalogService.GetMerchantPrices:output_type -> crossdock.catalog.v1.GetMerchantPricesResponse
+	80,  // 153: crossdock.catalog.v1.CatalogService.BatchGetSkus:output_type -> crossdock.catalog.v1.BatchGetSkusResponse
+	126, // [126:154] is the sub-list for method output_type
+	98,  // [98:126] is the sub-list for method input_type
+	98,  // [98:98] is the sub-list for extension type_name
+	98,  // [98:98] is the sub-list for extension extendee
+	0,   // [0:98] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_catalog_v1_service_proto_init() }

@@ -63,7 +63,8 @@ type CatalogServiceClient interface {
 	ListCategories(ctx context.Context, in *ListCategoriesRequest, opts ...grpc.CallOption) (*ListCategoriesResponse, error)
 	// CreateBrand adds a brand. Admins and reviewers.
 	CreateBrand(ctx context.Context, in *CreateBrandRequest, opts ...grpc.CallOption) (*CreateBrandResponse, error)
-	// ListBrands lists the brands by name. Public.
+	// ListBrands lists the brands by name, a page at a time, optionally only
+	// those whose name starts with a prefix (a brand picker's typing). Public.
 	ListBrands(ctx context.Context, in *ListBrandsRequest, opts ...grpc.CallOption) (*ListBrandsResponse, error)
 	// CreateProductModel defines an attribute template. Admins and reviewers.
 	CreateProductModel(ctx context.Context, in *CreateProductModelRequest, opts ...grpc.CallOption) (*CreateProductModelResponse, error)
@@ -435,7 +436,8 @@ type CatalogServiceServer interface {
 	ListCategories(context.Context, *ListCategoriesRequest) (*ListCategoriesResponse, error)
 	// CreateBrand adds a brand. Admins and reviewers.
 	CreateBrand(context.Context, *CreateBrandRequest) (*CreateBrandResponse, error)
-	// ListBrands lists the brands by name. Public.
+	// ListBrands lists the brands by name, a page at a time, optionally only
+	// those whose name starts with a prefix (a brand picker's typing). Public.
 	ListBrands(context.Context, *ListBrandsRequest) (*ListBrandsResponse, error)
 	// CreateProductModel defines an attribute template. Admins and reviewers.
 	CreateProductModel(context.Context, *CreateProductModelRequest) (*CreateProductModelResponse, error)

@@ -55,7 +55,10 @@ type Taxonomy interface {
 
 	CreateBrand(ctx context.Context, b domain.Brand) error
 	GetBrand(ctx context.Context, id uuid.UUID) (domain.Brand, error)
-	ListBrands(ctx context.Context) ([]domain.Brand, error)
+	// ListBrands returns up to limit brands by name (case aside) whose
+	// name starts with prefix (case aside), after the brand named after
+	// when it is not empty.
+	ListBrands(ctx context.Context, prefix, after string, limit int) ([]domain.Brand, error)
 
 	CreateProductModel(ctx context.Context, m domain.ProductModel) error
 	GetProductModel(ctx context.Context, id uuid.UUID) (domain.ProductModel, error)

@@ -2,11 +2,14 @@ package app
 
 import (
 	"context"
+	"strings"
+	"unicode"
 
 	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/paging"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
 
@@ -62,10 +65,50 @@ func (s *Service) CreateBrand(ctx context.Context, caller auth.Caller, name stri
 	return b, s.store.InTx(ctx, func(r Repository) error { return r.CreateBrand(ctx, b) })
 }
 
-// ListBrands lists the brands by name. Public.
-func (s *Service) ListBrands(ctx context.Context) ([]domain.Brand, error) {
-	return s.store.ListBrands(ctx)
+// ListBrands lists the brands by name, case aside, a page at a time: those
+// whose name starts with prefix (case aside; leading spaces ignored), or
+// all. Public.
+func (s *Service) ListBrands(ctx context.Context, prefix string, pageSize int, pageToken string) (BrandPage, error) {
+	var v apperr.Violations
+	apperr.CheckText(&v, "name_prefix", prefix, 0, domain.MaxBrandName)
+	limit, err := brandPages.Size(pageSize)
+	if err := apperr.JoinInvalid(err, v.Err()); err != nil {
+		return BrandPage{}, err
+	}
+	prefix = strings.TrimLeftFunc(prefix, unicode.IsSpace)
+	var after brandCursor
+	if pageToken != "" {
+		if err := paging.DecodeFor(pageToken, prefix, &after); err != nil {
+			return BrandPage{}, err
+		}
+	}
+	brands, err := s.store.ListBrands(ctx, prefix, after.Name, limit+1)
+	if err != nil {
+		return BrandPage{}, err
+	}
+	page := BrandPage{Brands: brands}
+	if len(brands) > limit {
+		page.Brands = brands[:limit]
+		page.NextPageToken = paging.EncodeFor(prefix, brandCursor{Name: brands[limit-1].Name})
+	}
+	return page, nil
 }
+
+// BrandPage is one page of the brand list.
+type BrandPage struct {
+	Brands []domain.Brand
+	// NextPageToken fetches the next page; empty on the last.
+	NextPageToken string
+}
+
+// brandCursor is where a page of brands ends: the last brand's name, unique
+// case aside.
+type brandCursor struct {
+	Name string `json:"n"`
+}
+
+// Valid reports whether the cursor names a brand (paging.Validator).
+func (c brandCursor) Valid() bool { return c.Name != "" }
 
 // CreateProductModel defines an attribute template. Admins and reviewers.
 func (s *Service) CreateProductModel(ctx context.Context, caller auth.Caller, name string, attrs []domain.Attribute) (domain.ProductModel, error) {

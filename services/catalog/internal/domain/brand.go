@@ -15,10 +15,13 @@ type Brand struct {
 	CreatedAt time.Time
 }
 
+// MaxBrandName is the longest brand name, in characters.
+const MaxBrandName = 100
+
 // NewBrand validates a brand name (field "name").
 func NewBrand(name string, now time.Time) (Brand, error) {
 	var v violations
-	name = apperr.CheckText(&v, "name", name, 1, 100)
+	name = apperr.CheckText(&v, "name", name, 1, MaxBrandName)
 	if err := v.Err(); err != nil {
 		return Brand{}, err
 	}

@@ -100,9 +100,13 @@ func (r repo) GetBrand(ctx context.Context, id uuid.UUID) (domain.Brand, error) 
 	return b, pg.NoRows(err, apperr.NotFound("brand", id.String()))
 }
 
-// ListBrands returns every brand by name.
-func (r repo) ListBrands(ctx context.Context) ([]domain.Brand, error) {
-	rows, err := r.q.Query(ctx, `SELECT id, name, created_at FROM brands ORDER BY lower(name), id`)
+// ListBrands returns up to limit brands by name, case aside (brands_name_key:
+// unique, so a name is a keyset cursor), whose name starts with prefix, after
+// the one named after.
+func (r repo) ListBrands(ctx context.Context, prefix, after string, limit int) ([]domain.Brand, error) {
+	rows, err := r.q.Query(ctx, `SELECT id, name, created_at FROM brands
+		WHERE starts_with(lower(name), lower($1)) AND ($2 = '' OR lower(name) > lower($2))
+		ORDER BY lower(name) LIMIT $3`, prefix, after, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -109,6 +109,20 @@ func TestCatalogOverTheWire(t *testing.T) {
 	wantCode(t, err, codes.Unauthenticated)
 	_, err = c.CreateBrand(asA, &catalogv1.CreateBrandRequest{Name: "Sonic"})
 	wantCode(t, err, codes.PermissionDenied)
+	for _, name := range []string{"Sonic", "Sony", "Acme"} {
+		if _, err := c.CreateBrand(reviewer, &catalogv1.CreateBrandRequest{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The brand list is public, paged and narrowed by a prefix.
+	brands, err := c.ListBrands(anon, &catalogv1.ListBrandsRequest{NamePrefix: "so", Page: &commonv1.PageRequest{PageSize: 1}})
+	if err != nil || len(brands.GetBrands()) != 1 || brands.GetBrands()[0].GetName() != "Sonic" || brands.GetPage().GetNextPageToken() == "" {
+		t.Fatalf("ListBrands of one starting with so: %v, %v; want Sonic and a next page", brands, err)
+	}
+	next, err := c.ListBrands(anon, &catalogv1.ListBrandsRequest{NamePrefix: "so", Page: &commonv1.PageRequest{PageSize: 1, PageToken: brands.GetPage().GetNextPageToken()}})
+	if err != nil || len(next.GetBrands()) != 1 || next.GetBrands()[0].GetName() != "Sony" || next.GetPage().GetNextPageToken() != "" {
+		t.Errorf("the next page: %v, %v; want Sony, the last", next, err)
+	}
 
 	root, err := c.CreateCategory(admin, &catalogv1.CreateCategoryRequest{Name: "Electronics", Slug: "electronics"})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
+	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
@@ -48,13 +49,13 @@ func (s *Server) CreateBrand(ctx context.Context, req *catalogv1.CreateBrandRequ
 }
 
 // ListBrands lists the brands (public).
-func (s *Server) ListBrands(ctx context.Context, _ *catalogv1.ListBrandsRequest) (*catalogv1.ListBrandsResponse, error) {
-	brands, err := s.svc.ListBrands(ctx)
+func (s *Server) ListBrands(ctx context.Context, req *catalogv1.ListBrandsRequest) (*catalogv1.ListBrandsResponse, error) {
+	page, err := s.svc.ListBrands(ctx, req.GetNamePrefix(), int(req.GetPage().GetPageSize()), req.GetPage().GetPageToken())
 	if err != nil {
 		return nil, err
 	}
-	resp := &catalogv1.ListBrandsResponse{}
-	for _, b := range brands {
+	resp := &catalogv1.ListBrandsResponse{Page: &commonv1.PageResponse{NextPageToken: page.NextPageToken}}
+	for _, b := range page.Brands {
 		resp.Brands = append(resp.Brands, brandProto(b))
 	}
 	return resp, nil
