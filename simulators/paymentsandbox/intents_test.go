@@ -282,20 +282,28 @@ func TestCancelAnAbandonedIntent(t *testing.T) {
 	}
 }
 
-// A declined intent is paid with another card, as a real provider allows:
-// its second confirm succeeds and sends payment_intent.succeeded beside the
-// decline's payment_intent.payment_failed (in either order: deliveries
-// race); paid, it cannot be confirmed again.
-func TestADeclinedIntentIsPaidWithAnotherCard(t *testing.T) {
+// declinedIntent starts a sandbox and declines one of its intents' card; pay
+// confirms the intent again with a card.
+func declinedIntent(t *testing.T) (rc *receiver, base string, pi map[string]any, pay func(card string) (int, map[string]any)) {
+	t.Helper()
 	rc, url := newReceiver(t, nil)
-	base := start(t, fastConfig(url))
-	pi := createIntent(t, base)
-	pay := func(card string) (int, map[string]any) {
+	base = start(t, fastConfig(url))
+	pi = createIntent(t, base)
+	pay = func(card string) (int, map[string]any) {
 		return call(t, "POST", pi["confirm_url"].(string), "", "", map[string]any{"client_secret": pi["client_secret"], "payment_method": card})
 	}
 	if status, out := pay("tok_decline"); status != http.StatusPaymentRequired {
 		t.Fatalf("the declined card: %d %v", status, out)
 	}
+	return rc, base, pi, pay
+}
+
+// A declined intent is paid with another card, as a real provider allows:
+// its second confirm succeeds and sends payment_intent.succeeded beside the
+// decline's payment_intent.payment_failed (in either order: deliveries
+// race); paid, it cannot be confirmed again.
+func TestADeclinedIntentIsPaidWithAnotherCard(t *testing.T) {
+	rc, _, _, pay := declinedIntent(t)
 	if status, out := pay("tok_visa"); status != http.StatusOK || out["status"] != "succeeded" {
 		t.Fatalf("another card after the decline: %d %v", status, out)
 	}
@@ -312,15 +320,7 @@ func TestADeclinedIntentIsPaidWithAnotherCard(t *testing.T) {
 // paid with another card, and payment_intent.canceled follows the decline's
 // event.
 func TestCancelADeclinedIntent(t *testing.T) {
-	rc, url := newReceiver(t, nil)
-	base := start(t, fastConfig(url))
-	pi := createIntent(t, base)
-	pay := func(card string) (int, map[string]any) {
-		return call(t, "POST", pi["confirm_url"].(string), "", "", map[string]any{"client_secret": pi["client_secret"], "payment_method": card})
-	}
-	if status, out := pay("tok_decline"); status != http.StatusPaymentRequired {
-		t.Fatalf("the declined card: %d %v", status, out)
-	}
+	rc, base, pi, pay := declinedIntent(t)
 	if status, out := call(t, "POST", base+"/v1/payment_intents/"+pi["id"].(string)+"/cancel", apiKey, "", nil); status != http.StatusOK || out["status"] != "canceled" {
 		t.Fatalf("cancel of the declined intent: %d %v", status, out)
 	}
