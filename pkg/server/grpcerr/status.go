@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -78,6 +79,12 @@ func toStatus(err error) (*status.Status, bool) {
 			return st, true
 		}
 	}
+	if unstorableText(err) {
+		// A text check missed a character the database refuses (a NUL):
+		// the client's input, not our failure; logged all the same, so
+		// the check gets written.
+		return fromAppErr(ErrUnstorableText), false
+	}
 	switch {
 	case errors.Is(err, context.Canceled):
 		return status.New(codes.Canceled, context.Canceled.Error()), true
@@ -85,6 +92,17 @@ func toStatus(err error) (*status.Status, bool) {
 		return status.New(codes.DeadlineExceeded, context.DeadlineExceeded.Error()), true
 	}
 	return status.New(codes.Internal, InternalMessage), false
+}
+
+// ErrUnstorableText answers a request whose text PostgreSQL refused to
+// store: a NUL (SQLSTATE 22021, character_not_in_repertoire; 22P05 in a
+// JSON value).
+var ErrUnstorableText = (&apperr.Error{Kind: apperr.KindInvalid,
+	Message: "invalid request: a text holds a character that cannot be stored, such as NUL"}).WithReason("UNSTORABLE_TEXT")
+
+func unstorableText(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "22021" || pgErr.Code == "22P05")
 }
 
 func fromAppErr(e *apperr.Error) *status.Status {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -80,6 +81,15 @@ func TestToStatus(t *testing.T) {
 		{name: "status passes through", err: peerStatus.Err(), code: codes.NotFound, msg: `sku "A" not found`},
 		{name: "wrapped status keeps its own message", err: fmt.Errorf("call inventory at 10.0.0.7: %w", peerStatus.Err()), code: codes.NotFound, msg: `sku "A" not found`},
 		{name: "unknown is internal", err: errors.New(`pq: relation "orders" does not exist`), code: codes.Internal, msg: "internal error"},
+		{
+			name: "a NUL the database refused is the client's", err: fmt.Errorf("insert order: %w", &pgconn.PgError{Code: "22021"}),
+			code: codes.InvalidArgument, msg: "invalid request: a text holds a character that cannot be stored, such as NUL", reason: "UNSTORABLE_TEXT",
+		},
+		{
+			name: "a NUL in JSON the database refused is the client's", err: &pgconn.PgError{Code: "22P05"},
+			code: codes.InvalidArgument, msg: "invalid request: a text holds a character that cannot be stored, such as NUL", reason: "UNSTORABLE_TEXT",
+		},
+		{name: "another database error is internal", err: &pgconn.PgError{Code: "23503"}, code: codes.Internal, msg: "internal error"},
 		{name: "zero Error is internal", err: &apperr.Error{Message: "oops"}, code: codes.Internal, msg: "internal error"},
 	}
 	for _, tt := range tests {

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -249,11 +249,11 @@ func (s *Service) DecideAfterSale(ctx context.Context, c auth.Caller, id uuid.UU
 	if !c.IsAdmin() && !actsFor(c, a.SupplierID) {
 		return domain.AfterSale{}, notFoundAfterSale(id)
 	}
-	if !approve && (reason == "" || utf8.RuneCountInString(reason) > domain.MaxAfterSaleReason) {
+	if !approve && strings.TrimSpace(reason) == "" {
 		return domain.AfterSale{}, apperr.InvalidField("reason", "a rejection says why, in at most 1000 characters")
 	}
-	if utf8.RuneCountInString(reason) > domain.MaxAfterSaleReason {
-		return domain.AfterSale{}, apperr.InvalidField("reason", "at most 1000 characters")
+	if err := domain.CheckAfterSaleText("reason", reason, 0); err != nil {
+		return domain.AfterSale{}, err
 	}
 	to, why := domain.AfterSaleRejected, "rejected: "+reason
 	if approve {
@@ -318,8 +318,11 @@ func (s *Service) DisputeAfterSale(ctx context.Context, c auth.Caller, id uuid.U
 	if !s.buysFor(ctx, c, a) {
 		return domain.AfterSale{}, notFoundAfterSale(id)
 	}
-	if reason == "" || utf8.RuneCountInString(reason) > domain.MaxAfterSaleReason {
+	if strings.TrimSpace(reason) == "" {
 		return domain.AfterSale{}, apperr.InvalidField("reason", "a dispute says why, in at most 1000 characters")
+	}
+	if err := domain.CheckAfterSaleText("reason", reason, 1); err != nil {
+		return domain.AfterSale{}, err
 	}
 	return s.moveAfterSale(ctx, id, domain.AfterSaleDisputed, actor(c), "disputed: "+reason,
 		func(r Repository, a *domain.AfterSale, o *domain.Order, _ time.Time) ([]Task, error) {

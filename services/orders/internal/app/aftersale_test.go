@@ -560,7 +560,11 @@ func TestAfterSaleDisputesOnceAndOnlyForGoodsStillItsOwn(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	long := strings.Repeat("破", 400) // 1,200 bytes, 400 characters
+	// A NUL, which PostgreSQL cannot store, is the client's mistake, not
+	// an internal error.
+	_, err = s.svc.DisputeAfterSale(ctx, ann, a.ID, "torn\x00")
+	wantKind(t, err, apperr.KindInvalid, "")
+	long := strings.Repeat("破", 400) + "\nsee the photos" // 1,200 bytes and a line, 415 characters
 	if got, err := s.svc.DisputeAfterSale(ctx, ann, a.ID, long); err != nil || got.Status != domain.AfterSaleDisputed {
 		t.Fatalf("dispute once the goods are free again: %+v, %v", got, err)
 	}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,9 +18,9 @@ import (
 // (docking, when the partner's buyer cancelled it there). Cancelling a
 // cancelled order answers it as it is.
 func (s *Service) CancelOrder(ctx context.Context, c auth.Caller, id uuid.UUID, reason string) (domain.Order, error) {
-	reason = strings.TrimSpace(reason)
-	if len(reason) > 500 {
-		return domain.Order{}, apperr.InvalidField("reason", "at most 500 characters")
+	var v apperr.Violations
+	if reason = apperr.CheckLongText(&v, "reason", reason, 0, 500); v.Err() != nil {
+		return domain.Order{}, v.Err()
 	}
 	o, err := s.store.GetOrder(ctx, id, false)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/google/uuid"
 
@@ -108,13 +109,12 @@ func (s *Service) PlaceExternalOrders(ctx context.Context, c auth.Caller, ins []
 // checkExternal is one partner order's input check.
 func checkExternal(in ExternalOrderInput) error {
 	var v apperr.Violations
-	if in.Channel == domain.OwnStore || !strings.HasPrefix(in.Channel, "partner:") || len(in.Channel) > 64 {
+	if in.Channel == domain.OwnStore || !strings.HasPrefix(in.Channel, "partner:") || len(in.Channel) > 64 ||
+		strings.ContainsFunc(in.Channel, unicode.IsControl) {
 		v.Add("channel", `must be a partner channel such as "partner:dh"`)
 	}
 	domain.CheckCheckoutID(&v, "external_order_id", in.ExternalOrderID)
-	if strings.TrimSpace(in.BuyerRef) == "" || len(in.BuyerRef) > 200 {
-		v.Add("buyer_ref", "is required (at most 200 characters)")
-	}
+	apperr.CheckText(&v, "buyer_ref", in.BuyerRef, 1, 200)
 	checkShape(&v, in.Address, in.Lines, domain.CheckAddress)
 	return v.Err()
 }

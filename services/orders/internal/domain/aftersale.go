@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+	"unicode"
 
 	"github.com/google/uuid"
 
@@ -236,6 +236,15 @@ const (
 	MaxPhotoRef        = 500
 )
 
+// CheckAfterSaleText checks an after-sale text (a decision's reason, a
+// dispute's) under field: at least min characters and at most
+// MaxAfterSaleReason, no control characters but line breaks and tabs.
+func CheckAfterSaleText(field, text string, min int) error {
+	var v apperr.Violations
+	apperr.CheckLongText(&v, field, text, min, MaxAfterSaleReason)
+	return v.Err()
+}
+
 // AfterSaleInput is what the buyer files.
 type AfterSaleInput struct {
 	RequestID string
@@ -275,15 +284,13 @@ func NewAfterSale(sub SubOrder, order Order, in AfterSaleInput, prior []AfterSal
 	if in.Kind != Return && in.Kind != Exchange {
 		v.Add("kind", "must be RETURN or EXCHANGE")
 	}
-	if strings.TrimSpace(in.Reason) == "" || utf8.RuneCountInString(in.Reason) > MaxAfterSaleReason {
-		v.Add("reason", "is required, at most "+strconv.Itoa(MaxAfterSaleReason)+" characters")
-	}
+	apperr.CheckLongText(&v, "reason", in.Reason, 1, MaxAfterSaleReason)
 	if len(in.Photos) > MaxPhotos {
 		v.Add("photos", "at most "+strconv.Itoa(MaxPhotos))
 	}
 	for i, p := range in.Photos {
-		if p == "" || len(p) > MaxPhotoRef {
-			v.Add("photos["+strconv.Itoa(i)+"]", "must be a reference of 1 to "+strconv.Itoa(MaxPhotoRef)+" bytes")
+		if p == "" || len(p) > MaxPhotoRef || strings.ContainsFunc(p, unicode.IsControl) {
+			v.Add("photos["+strconv.Itoa(i)+"]", "must be a reference of 1 to "+strconv.Itoa(MaxPhotoRef)+" bytes, no control characters")
 		}
 	}
 	if len(in.Lines) == 0 {

@@ -47,26 +47,25 @@ func printableKey(id string) bool {
 
 // CheckAddress validates an address a parcel can go to: a recipient, a
 // country (ISO 3166-1), a region of that country when given (ISO 3166-2),
-// a city and at least one street line.
+// a city and at least one street line; every text one line of printable
+// characters (a NUL, which PostgreSQL cannot store, or a line break in a
+// carrier's label field is the client's mistake), a phone and a postcode
+// when given short.
 func CheckAddress(v *apperr.Violations, field string, a Address) {
-	if strings.TrimSpace(a.Recipient) == "" || len(a.Recipient) > 200 {
-		v.Add(field+".recipient", "is required (at most 200 characters)")
-	}
+	apperr.CheckText(v, field+".recipient", a.Recipient, 1, 200)
+	apperr.CheckText(v, field+".phone", a.Phone, 0, 40)
 	if !iso3166.IsCountry(a.Country) {
 		v.Add(field+".country_code", "must be an ISO 3166-1 alpha-2 code such as DE")
 	} else if a.Region != "" && !iso3166.IsSubdivisionOf(a.Region, a.Country) {
 		v.Add(field+".region_code", "must be an ISO 3166-2 code of "+a.Country)
 	}
-	if strings.TrimSpace(a.City) == "" || len(a.City) > 200 {
-		v.Add(field+".city", "is required (at most 200 characters)")
-	}
+	apperr.CheckText(v, field+".city", a.City, 1, 200)
+	apperr.CheckText(v, field+".postcode", a.Postcode, 0, 20)
 	if len(a.Lines) == 0 || len(a.Lines) > 5 {
 		v.Add(field+".lines", "needs 1 to 5 street lines")
 	}
 	for i, l := range a.Lines {
-		if strings.TrimSpace(l) == "" || len(l) > 200 {
-			v.Add(apperr.Index(field+".lines", i, ""), "must be 1 to 200 characters")
-		}
+		apperr.CheckText(v, apperr.Index(field+".lines", i, ""), l, 1, 200)
 	}
 	if (a.Latitude == nil) != (a.Longitude == nil) ||
 		(a.Latitude != nil && (*a.Latitude < -90 || *a.Latitude > 90 || *a.Longitude < -180 || *a.Longitude > 180)) {

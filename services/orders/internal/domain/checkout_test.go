@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -24,6 +25,13 @@ func TestCheckAddressNamesEveryBadField(t *testing.T) {
 		{"region of another country", func(a *domain.Address) { a.Region = "DE-BY" }, []string{"a.region_code"}},
 		{"no city, no lines", func(a *domain.Address) { a.City, a.Lines = "", nil }, []string{"a.city", "a.lines"}},
 		{"blank line", func(a *domain.Address) { a.Lines = []string{"ok", ""} }, []string{"a.lines[1]"}},
+		// PostgreSQL cannot store a NUL: unchecked, it failed the checkout
+		// as an internal error after its stock was reserved.
+		{"NUL in a line", func(a *domain.Address) { a.Lines = []string{"Rua\x001"} }, []string{"a.lines[0]"}},
+		{"control character in the recipient", func(a *domain.Address) { a.Recipient = "An\x07a" }, []string{"a.recipient"}},
+		{"phone and postcode", func(a *domain.Address) { a.Phone, a.Postcode = "+351 21 000 0000", "1000-001" }, nil},
+		{"phone too long", func(a *domain.Address) { a.Phone = strings.Repeat("9", 41) }, []string{"a.phone"}},
+		{"line break in the postcode", func(a *domain.Address) { a.Postcode = "10\n00" }, []string{"a.postcode"}},
 		{"half a location", func(a *domain.Address) { a.Latitude = &lat }, []string{"a.location"}},
 		{"latitude out of range", func(a *domain.Address) { a.Latitude, a.Longitude = &lat, &lng }, []string{"a.location"}},
 	} {
