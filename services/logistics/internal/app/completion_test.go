@@ -117,6 +117,12 @@ func (f *fixture) post(t *testing.T, e carrierapi.EventJSON) {
 // carries.
 func (f *fixture) completedFreight(t *testing.T, shipmentID string) int64 {
 	t.Helper()
+	return f.completion(t, shipmentID).GetActualFreight().GetAmountMinor()
+}
+
+// completion is the parcel's completion event, the only one in the outbox.
+func (f *fixture) completion(t *testing.T, shipmentID string) *logisticsv1.ShipmentCompleted {
+	t.Helper()
 	var payload []byte
 	if err := f.pool.QueryRow(ctx, `SELECT payload FROM outbox WHERE subject = $1`, app.SubjectShipmentCompleted).Scan(&payload); err != nil {
 		t.Fatal(err)
@@ -128,7 +134,34 @@ func (f *fixture) completedFreight(t *testing.T, shipmentID string) int64 {
 	if ev.GetShipmentId() != shipmentID {
 		t.Fatalf("completion event of %s, want %s", ev.GetShipmentId(), shipmentID)
 	}
-	return ev.GetActualFreight().GetAmountMinor()
+	return &ev
+}
+
+// A parcel whose goods are priced in a currency finance has no rate to the
+// base currency for (an operator recorded only the other direction)
+// completes all the same, its event without the rate: the rate only feeds
+// the freight estimator's history, which sets such a record aside. Before,
+// finance's NotFound came back from CompleteShipment, on a parcel that
+// exists, and the sub-order's settlement waited for that rate for ever.
+// Finance out of reach still holds the completion: it is asked again.
+func TestCompletionDoesNotWaitForAMissingRate(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, LoseRate: 1, Seed: 5, UnservedCountries: []string{}}, 4)
+	sh := f.create(t, f.input(0, "express"))
+	f.waitQuiet(t, time.Minute)
+	lastMile, _ := f.postAllButTheLastMile(t, sh.ID.String(), func(*carrierapi.EventJSON) {})
+	f.post(t, lastMile)
+	f.finance.rate = func() (string, error) { return "", apperr.Unavailable("finance is down") }
+	if _, err := f.svc.CompleteShipment(ctx, orders, sh.ID); !apperr.IsKind(err, apperr.KindUnavailable) {
+		t.Fatalf("completing with finance down = %v, want Unavailable", err)
+	}
+	f.finance.rate = func() (string, error) { return "", apperr.NotFound("exchange rate", "EUR/USD") }
+	v, err := f.svc.CompleteShipment(ctx, orders, sh.ID)
+	if err != nil || v.CompletedAt == nil {
+		t.Fatalf("completing without a rate: %+v, %v; want it completed", v, err)
+	}
+	if ev := f.completion(t, sh.ID.String()); ev.GetRateToBase() != "" || ev.GetGoodsPrice().GetCurrencyCode() != "EUR" {
+		t.Errorf("the completion event: rate %q for goods in %s, want none", ev.GetRateToBase(), ev.GetGoodsPrice().GetCurrencyCode())
+	}
 }
 
 // postAllButTheLastMile posts as webhooks every event the carrier made of

@@ -67,6 +67,8 @@ type financeLedger struct {
 	// abortOnce answers each leg Aborted the first time it is offered, as
 	// finance does a leg whose escrow a concurrent command holds.
 	abortOnce bool
+	// rate, when set, answers RateToBase.
+	rate func() (string, error)
 	// fromPlatform are the legs paid from the platform's freight expense,
 	// afterSale the return each return parcel's leg named.
 	fromPlatform map[string]bool
@@ -107,7 +109,15 @@ func (f *financeLedger) PayFreightLeg(_ context.Context, p app.LegPayment) error
 	return nil
 }
 
-func (f *financeLedger) RateToBase(context.Context, string) (string, error) { return "1.1", nil }
+// RateToBase answers 1.1, or what rate says when set.
+func (f *financeLedger) RateToBase(context.Context, string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.rate != nil {
+		return f.rate()
+	}
+	return "1.1", nil
+}
 
 // stockLedger plays inventory's side: commits by reservation id.
 type stockLedger struct {

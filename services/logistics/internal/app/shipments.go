@@ -189,7 +189,15 @@ func (s *Service) CompleteShipment(ctx context.Context, c auth.Caller, id uuid.U
 	}
 	rate := ""
 	if sh.GoodsPrice.Currency != s.cfg.BaseCurrency {
-		if rate, err = s.finance.RateToBase(ctx, sh.GoodsPrice.Currency); err != nil {
+		// The rate only feeds the freight estimator's history, which sets
+		// a record without one aside: a rate nobody recorded does not hold
+		// up the sub-order's settlement. Finance out of reach does: the
+		// completion is asked again.
+		rate, err = s.finance.RateToBase(ctx, sh.GoodsPrice.Currency)
+		if apperr.IsKind(err, apperr.KindNotFound) {
+			rate, err = "", nil
+		}
+		if err != nil {
 			return View{}, err
 		}
 	}
