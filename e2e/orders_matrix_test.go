@@ -124,6 +124,10 @@ func TestOrdersAuthorizationMatrix(t *testing.T) {
 			"POST /v1/sub-orders/{sub_order_id}/external-shipment": append(strangers(s+"/external-shipment", parcel),
 				check("supplier", s+"/external-shipment", map[string]any{"carrierCode": "YTO"}, []int{400})),
 			"POST /v1/sub-orders/{sub_order_id}/confirm-receipt": {check("supplier", s+"/confirm-receipt", nil, notFound), check("other", s+"/confirm-receipt", nil, notFound), check("admin", s+"/confirm-receipt", nil, notFound), check("buyer", s+"/confirm-receipt", nil, refused)},
+			// Operators only; the paid sub-order has not shipped.
+			"POST /v1/sub-orders/{sub_order_id}/declare-lost": {check("buyer", s+"/declare-lost", map[string]any{"reason": "lost"}, denied),
+				check("supplier", s+"/declare-lost", map[string]any{"reason": "lost"}, denied), check("other", s+"/declare-lost", map[string]any{"reason": "lost"}, denied),
+				check("admin", s+"/declare-lost", map[string]any{"reason": "lost"}, refused)},
 		},
 		tokens:  tokens,
 		params:  strings.NewReplacer("{sku_id}", sku, "{order_id}", order, "{sub_order_id}", sub),

@@ -2765,6 +2765,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sub-orders/{subOrderId}/declare-lost": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * DeclareParcelLost closes a shipped sub-order whose goods will not arrive (the carrier lost the parcel, or the supplier never handed it over): it is cancelled (reason "parcel_lost: " and the operator's), its buyer refunded what the escrow holds once the parcel's freight legs are paid, and a parcel of ours the carrier never picked up cancelled with its stock released (one picked up took its stock with it).
+         * @description DeclareParcelLost closes a shipped sub-order whose goods will not arrive (the
+         *     carrier lost the parcel, or the supplier never handed it over): it is cancelled
+         *     (reason "parcel_lost: " and the operator's), its buyer refunded what the escrow
+         *     holds once the parcel's freight legs are paid, and a parcel of ours the carrier
+         *     never picked up cancelled with its stock released (one picked up took its stock
+         *     with it). A delivery reported later changes nothing more. Only a shipped
+         *     sub-order not yet delivered (FAILED_PRECONDITION NOT_SHIPPED), of our store or a
+         *     merchant's (a partner channel's is the partner's: PARTNER_ORDER); declaring one
+         *     already cancelled answers it as it is. Admins.
+         */
+        post: operations["OrdersService_DeclareParcelLost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sub-orders/{subOrderId}/deliver": {
         parameters: {
             query?: never;
@@ -3927,6 +3955,13 @@ export interface components {
         };
         DecideAfterSaleResponse: {
             afterSale?: components["schemas"]["AfterSale"];
+        };
+        DeclareParcelLostBody: {
+            /** @description Why, for the change log: 1 to 500 characters. */
+            reason?: string;
+        };
+        DeclareParcelLostResponse: {
+            subOrder?: components["schemas"]["orders.v1.SubOrder"];
         };
         DeleteAddressResponse: Record<string, never>;
         DeleteProductResponse: {
@@ -7197,6 +7232,8 @@ export type CreateWarehouseRequest = components['schemas']['CreateWarehouseReque
 export type CreateWarehouseResponse = components['schemas']['CreateWarehouseResponse'];
 export type DecideAfterSaleBody = components['schemas']['DecideAfterSaleBody'];
 export type DecideAfterSaleResponse = components['schemas']['DecideAfterSaleResponse'];
+export type DeclareParcelLostBody = components['schemas']['DeclareParcelLostBody'];
+export type DeclareParcelLostResponse = components['schemas']['DeclareParcelLostResponse'];
 export type DeleteAddressResponse = components['schemas']['DeleteAddressResponse'];
 export type DeleteProductResponse = components['schemas']['DeleteProductResponse'];
 export type DelistProductBody = components['schemas']['DelistProductBody'];
@@ -13501,6 +13538,45 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConfirmReceiptResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    OrdersService_DeclareParcelLost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Checked against the supplier sheet."
+                 *     }
+                 */
+                "application/json": components["schemas"]["DeclareParcelLostBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeclareParcelLostResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];

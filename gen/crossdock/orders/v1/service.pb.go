@@ -3065,6 +3065,103 @@ func (x *ConfirmReceiptResponse) GetSubOrder() *SubOrder {
 	return nil
 }
 
+type DeclareParcelLostRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	SubOrderId string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	// Why, for the change log: 1 to 500 characters.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclareParcelLostRequest) Reset() {
+	*x = DeclareParcelLostRequest{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclareParcelLostRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclareParcelLostRequest) ProtoMessage() {}
+
+func (x *DeclareParcelLostRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclareParcelLostRequest.ProtoReflect.Descriptor instead.
+func (*DeclareParcelLostRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *DeclareParcelLostRequest) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *DeclareParcelLostRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type DeclareParcelLostResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SubOrder      *SubOrder              `protobuf:"bytes,1,opt,name=sub_order,json=subOrder,proto3" json:"sub_order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclareParcelLostResponse) Reset() {
+	*x = DeclareParcelLostResponse{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclareParcelLostResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclareParcelLostResponse) ProtoMessage() {}
+
+func (x *DeclareParcelLostResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclareParcelLostResponse.ProtoReflect.Descriptor instead.
+func (*DeclareParcelLostResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *DeclareParcelLostResponse) GetSubOrder() *SubOrder {
+	if x != nil {
+		return x.SubOrder
+	}
+	return nil
+}
+
 type PlaceExternalOrderRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The partner channel, e.g. "partner:dh".
@@ -3094,7 +3191,7 @@ type PlaceExternalOrderRequest struct {
 
 func (x *PlaceExternalOrderRequest) Reset() {
 	*x = PlaceExternalOrderRequest{}
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[44]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3106,7 +3203,7 @@ func (x *PlaceExternalOrderRequest) String() string {
 func (*PlaceExternalOrderRequest) ProtoMessage() {}
 
 func (x *PlaceExternalOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[44]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3119,7 +3216,7 @@ func (x *PlaceExternalOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceExternalOrderRequest.ProtoReflect.Descriptor instead.
 func (*PlaceExternalOrderRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{44}
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *PlaceExternalOrderRequest) GetChannel() string {
@@ -3181,7 +3278,7 @@ type PlaceExternalOrderResponse struct {
 
 func (x *PlaceExternalOrderResponse) Reset() {
 	*x = PlaceExternalOrderResponse{}
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[45]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3193,7 +3290,7 @@ func (x *PlaceExternalOrderResponse) String() string {
 func (*PlaceExternalOrderResponse) ProtoMessage() {}
 
 func (x *PlaceExternalOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[45]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3206,7 +3303,7 @@ func (x *PlaceExternalOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceExternalOrderResponse.ProtoReflect.Descriptor instead.
 func (*PlaceExternalOrderResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{45}
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *PlaceExternalOrderResponse) GetOrder() *Order {
@@ -3232,7 +3329,7 @@ type PlaceExternalOrdersRequest struct {
 
 func (x *PlaceExternalOrdersRequest) Reset() {
 	*x = PlaceExternalOrdersRequest{}
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[46]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3244,7 +3341,7 @@ func (x *PlaceExternalOrdersRequest) String() string {
 func (*PlaceExternalOrdersRequest) ProtoMessage() {}
 
 func (x *PlaceExternalOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[46]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3257,7 +3354,7 @@ func (x *PlaceExternalOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceExternalOrdersRequest.ProtoReflect.Descriptor instead.
 func (*PlaceExternalOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{46}
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *PlaceExternalOrdersRequest) GetOrders() []*PlaceExternalOrderRequest {
@@ -3277,7 +3374,7 @@ type PlaceExternalOrdersResponse struct {
 
 func (x *PlaceExternalOrdersResponse) Reset() {
 	*x = PlaceExternalOrdersResponse{}
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[47]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3289,7 +3386,7 @@ func (x *PlaceExternalOrdersResponse) String() string {
 func (*PlaceExternalOrdersResponse) ProtoMessage() {}
 
 func (x *PlaceExternalOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[47]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3302,7 +3399,7 @@ func (x *PlaceExternalOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceExternalOrdersResponse.ProtoReflect.Descriptor instead.
 func (*PlaceExternalOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{47}
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *PlaceExternalOrdersResponse) GetResults() []*PlacedExternalOrder {
@@ -3325,7 +3422,7 @@ type PlacedExternalOrder struct {
 
 func (x *PlacedExternalOrder) Reset() {
 	*x = PlacedExternalOrder{}
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[48]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3337,7 +3434,7 @@ func (x *PlacedExternalOrder) String() string {
 func (*PlacedExternalOrder) ProtoMessage() {}
 
 func (x *PlacedExternalOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[48]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3350,7 +3447,7 @@ func (x *PlacedExternalOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlacedExternalOrder.ProtoReflect.Descriptor instead.
 func (*PlacedExternalOrder) Descriptor() ([]byte, []int) {
-	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{48}
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *PlacedExternalOrder) GetOrder() *Order {
@@ -3608,6 +3705,12 @@ const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\fsub_order_id\x18\x01 \x01(\tR\n" +
 	"subOrderId\"T\n" +
 	"\x16ConfirmReceiptResponse\x12:\n" +
+	"\tsub_order\x18\x01 \x01(\v2\x1d.crossdock.orders.v1.SubOrderR\bsubOrder\"T\n" +
+	"\x18DeclareParcelLostRequest\x12 \n" +
+	"\fsub_order_id\x18\x01 \x01(\tR\n" +
+	"subOrderId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"W\n" +
+	"\x19DeclareParcelLostResponse\x12:\n" +
 	"\tsub_order\x18\x01 \x01(\v2\x1d.crossdock.orders.v1.SubOrderR\bsubOrder\"\xd1\x02\n" +
 	"\x19PlaceExternalOrderRequest\x12\x18\n" +
 	"\achannel\x18\x01 \x01(\tR\achannel\x12*\n" +
@@ -3648,7 +3751,7 @@ const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\x1aSUB_ORDER_STATUS_DELIVERED\x10\x05\x12$\n" +
 	" SUB_ORDER_STATUS_AWAITING_TOP_UP\x10\x06\x12\x1e\n" +
 	"\x1aSUB_ORDER_STATUS_COMPLETED\x10\a\x12\x1e\n" +
-	"\x1aSUB_ORDER_STATUS_CANCELLED\x10\b2\xe0\x0e\n" +
+	"\x1aSUB_ORDER_STATUS_CANCELLED\x10\b2\xd4\x0f\n" +
 	"\rOrdersService\x12T\n" +
 	"\aGetCart\x12#.crossdock.orders.v1.GetCartRequest\x1a$.crossdock.orders.v1.GetCartResponse\x12`\n" +
 	"\vSetCartLine\x12'.crossdock.orders.v1.SetCartLineRequest\x1a(.crossdock.orders.v1.SetCartLineResponse\x12Z\n" +
@@ -3666,7 +3769,8 @@ const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\fShipSubOrder\x12(.crossdock.orders.v1.ShipSubOrderRequest\x1a).crossdock.orders.v1.ShipSubOrderResponse\x12\x81\x01\n" +
 	"\x16RecordExternalShipment\x122.crossdock.orders.v1.RecordExternalShipmentRequest\x1a3.crossdock.orders.v1.RecordExternalShipmentResponse\x12l\n" +
 	"\x0fDeliverSubOrder\x12+.crossdock.orders.v1.DeliverSubOrderRequest\x1a,.crossdock.orders.v1.DeliverSubOrderResponse\x12i\n" +
-	"\x0eConfirmReceipt\x12*.crossdock.orders.v1.ConfirmReceiptRequest\x1a+.crossdock.orders.v1.ConfirmReceiptResponse\x12u\n" +
+	"\x0eConfirmReceipt\x12*.crossdock.orders.v1.ConfirmReceiptRequest\x1a+.crossdock.orders.v1.ConfirmReceiptResponse\x12r\n" +
+	"\x11DeclareParcelLost\x12-.crossdock.orders.v1.DeclareParcelLostRequest\x1a..crossdock.orders.v1.DeclareParcelLostResponse\x12u\n" +
 	"\x12PlaceExternalOrder\x12..crossdock.orders.v1.PlaceExternalOrderRequest\x1a/.crossdock.orders.v1.PlaceExternalOrderResponse\x12x\n" +
 	"\x13PlaceExternalOrders\x12/.crossdock.orders.v1.PlaceExternalOrdersRequest\x1a0.crossdock.orders.v1.PlaceExternalOrdersResponseB\xd6\x01\n" +
 	"\x17com.crossdock.orders.v1B\fServiceProtoP\x01Z?github.com/crossdock/crossdock/gen/crossdock/orders/v1;ordersv1\xa2\x02\x03COX\xaa\x02\x13Crossdock.Orders.V1\xca\x02\x13Crossdock\\Orders\\V1\xe2\x02\x1fCrossdock\\Orders\\V1\\GPBMetadata\xea\x02\x15Crossdock::Orders::V1b\x06proto3"
@@ -3684,7 +3788,7 @@ func file_crossdock_orders_v1_service_proto_rawDescGZIP() []byte {
 }
 
 var file_crossdock_orders_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_crossdock_orders_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
+var file_crossdock_orders_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
 var file_crossdock_orders_v1_service_proto_goTypes = []any{
 	(ProductType)(0),                       // 0: crossdock.orders.v1.ProductType
 	(OrderStatus)(0),                       // 1: crossdock.orders.v1.OrderStatus
@@ -3733,134 +3837,139 @@ var file_crossdock_orders_v1_service_proto_goTypes = []any{
 	(*DeliverSubOrderResponse)(nil),        // 44: crossdock.orders.v1.DeliverSubOrderResponse
 	(*ConfirmReceiptRequest)(nil),          // 45: crossdock.orders.v1.ConfirmReceiptRequest
 	(*ConfirmReceiptResponse)(nil),         // 46: crossdock.orders.v1.ConfirmReceiptResponse
-	(*PlaceExternalOrderRequest)(nil),      // 47: crossdock.orders.v1.PlaceExternalOrderRequest
-	(*PlaceExternalOrderResponse)(nil),     // 48: crossdock.orders.v1.PlaceExternalOrderResponse
-	(*PlaceExternalOrdersRequest)(nil),     // 49: crossdock.orders.v1.PlaceExternalOrdersRequest
-	(*PlaceExternalOrdersResponse)(nil),    // 50: crossdock.orders.v1.PlaceExternalOrdersResponse
-	(*PlacedExternalOrder)(nil),            // 51: crossdock.orders.v1.PlacedExternalOrder
-	(*v1.Money)(nil),                       // 52: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil),          // 53: google.protobuf.Timestamp
-	(*v1.Address)(nil),                     // 54: crossdock.common.v1.Address
-	(*v1.PageRequest)(nil),                 // 55: crossdock.common.v1.PageRequest
-	(*v1.PageResponse)(nil),                // 56: crossdock.common.v1.PageResponse
-	(*v1.Problem)(nil),                     // 57: crossdock.common.v1.Problem
+	(*DeclareParcelLostRequest)(nil),       // 47: crossdock.orders.v1.DeclareParcelLostRequest
+	(*DeclareParcelLostResponse)(nil),      // 48: crossdock.orders.v1.DeclareParcelLostResponse
+	(*PlaceExternalOrderRequest)(nil),      // 49: crossdock.orders.v1.PlaceExternalOrderRequest
+	(*PlaceExternalOrderResponse)(nil),     // 50: crossdock.orders.v1.PlaceExternalOrderResponse
+	(*PlaceExternalOrdersRequest)(nil),     // 51: crossdock.orders.v1.PlaceExternalOrdersRequest
+	(*PlaceExternalOrdersResponse)(nil),    // 52: crossdock.orders.v1.PlaceExternalOrdersResponse
+	(*PlacedExternalOrder)(nil),            // 53: crossdock.orders.v1.PlacedExternalOrder
+	(*v1.Money)(nil),                       // 54: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil),          // 55: google.protobuf.Timestamp
+	(*v1.Address)(nil),                     // 56: crossdock.common.v1.Address
+	(*v1.PageRequest)(nil),                 // 57: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),                // 58: crossdock.common.v1.PageResponse
+	(*v1.Problem)(nil),                     // 59: crossdock.common.v1.Problem
 }
 var file_crossdock_orders_v1_service_proto_depIdxs = []int32{
 	0,  // 0: crossdock.orders.v1.CartLine.type:type_name -> crossdock.orders.v1.ProductType
-	52, // 1: crossdock.orders.v1.CartLine.unit_price:type_name -> crossdock.common.v1.Money
-	52, // 2: crossdock.orders.v1.CartLine.line_total:type_name -> crossdock.common.v1.Money
-	53, // 3: crossdock.orders.v1.CartLine.added_at:type_name -> google.protobuf.Timestamp
+	54, // 1: crossdock.orders.v1.CartLine.unit_price:type_name -> crossdock.common.v1.Money
+	54, // 2: crossdock.orders.v1.CartLine.line_total:type_name -> crossdock.common.v1.Money
+	55, // 3: crossdock.orders.v1.CartLine.added_at:type_name -> google.protobuf.Timestamp
 	3,  // 4: crossdock.orders.v1.Cart.lines:type_name -> crossdock.orders.v1.CartLine
-	52, // 5: crossdock.orders.v1.Cart.totals:type_name -> crossdock.common.v1.Money
-	53, // 6: crossdock.orders.v1.Cart.updated_at:type_name -> google.protobuf.Timestamp
+	54, // 5: crossdock.orders.v1.Cart.totals:type_name -> crossdock.common.v1.Money
+	55, // 6: crossdock.orders.v1.Cart.updated_at:type_name -> google.protobuf.Timestamp
 	4,  // 7: crossdock.orders.v1.GetCartResponse.cart:type_name -> crossdock.orders.v1.Cart
 	4,  // 8: crossdock.orders.v1.SetCartLineResponse.cart:type_name -> crossdock.orders.v1.Cart
 	4,  // 9: crossdock.orders.v1.ClearCartResponse.cart:type_name -> crossdock.orders.v1.Cart
-	52, // 10: crossdock.orders.v1.OrderLine.unit_price:type_name -> crossdock.common.v1.Money
-	52, // 11: crossdock.orders.v1.OrderLine.line_total:type_name -> crossdock.common.v1.Money
-	52, // 12: crossdock.orders.v1.FreightBreakdown.target_freight:type_name -> crossdock.common.v1.Money
+	54, // 10: crossdock.orders.v1.OrderLine.unit_price:type_name -> crossdock.common.v1.Money
+	54, // 11: crossdock.orders.v1.OrderLine.line_total:type_name -> crossdock.common.v1.Money
+	54, // 12: crossdock.orders.v1.FreightBreakdown.target_freight:type_name -> crossdock.common.v1.Money
 	12, // 13: crossdock.orders.v1.FreightBreakdown.groups:type_name -> crossdock.orders.v1.FreightGroup
-	52, // 14: crossdock.orders.v1.FreightBreakdown.declared_value:type_name -> crossdock.common.v1.Money
-	53, // 15: crossdock.orders.v1.Parcel.eta:type_name -> google.protobuf.Timestamp
-	53, // 16: crossdock.orders.v1.Parcel.delivered_at:type_name -> google.protobuf.Timestamp
-	52, // 17: crossdock.orders.v1.TopUp.amount:type_name -> crossdock.common.v1.Money
+	54, // 14: crossdock.orders.v1.FreightBreakdown.declared_value:type_name -> crossdock.common.v1.Money
+	55, // 15: crossdock.orders.v1.Parcel.eta:type_name -> google.protobuf.Timestamp
+	55, // 16: crossdock.orders.v1.Parcel.delivered_at:type_name -> google.protobuf.Timestamp
+	54, // 17: crossdock.orders.v1.TopUp.amount:type_name -> crossdock.common.v1.Money
 	0,  // 18: crossdock.orders.v1.SubOrder.type:type_name -> crossdock.orders.v1.ProductType
 	2,  // 19: crossdock.orders.v1.SubOrder.status:type_name -> crossdock.orders.v1.SubOrderStatus
 	11, // 20: crossdock.orders.v1.SubOrder.lines:type_name -> crossdock.orders.v1.OrderLine
-	52, // 21: crossdock.orders.v1.SubOrder.goods:type_name -> crossdock.common.v1.Money
-	52, // 22: crossdock.orders.v1.SubOrder.freight:type_name -> crossdock.common.v1.Money
-	52, // 23: crossdock.orders.v1.SubOrder.payable:type_name -> crossdock.common.v1.Money
-	52, // 24: crossdock.orders.v1.SubOrder.payable_in_buyer_currency:type_name -> crossdock.common.v1.Money
+	54, // 21: crossdock.orders.v1.SubOrder.goods:type_name -> crossdock.common.v1.Money
+	54, // 22: crossdock.orders.v1.SubOrder.freight:type_name -> crossdock.common.v1.Money
+	54, // 23: crossdock.orders.v1.SubOrder.payable:type_name -> crossdock.common.v1.Money
+	54, // 24: crossdock.orders.v1.SubOrder.payable_in_buyer_currency:type_name -> crossdock.common.v1.Money
 	13, // 25: crossdock.orders.v1.SubOrder.freight_breakdown:type_name -> crossdock.orders.v1.FreightBreakdown
-	54, // 26: crossdock.orders.v1.SubOrder.address:type_name -> crossdock.common.v1.Address
+	56, // 26: crossdock.orders.v1.SubOrder.address:type_name -> crossdock.common.v1.Address
 	14, // 27: crossdock.orders.v1.SubOrder.parcel:type_name -> crossdock.orders.v1.Parcel
 	15, // 28: crossdock.orders.v1.SubOrder.top_up:type_name -> crossdock.orders.v1.TopUp
-	53, // 29: crossdock.orders.v1.SubOrder.paid_at:type_name -> google.protobuf.Timestamp
-	53, // 30: crossdock.orders.v1.SubOrder.shipped_at:type_name -> google.protobuf.Timestamp
-	53, // 31: crossdock.orders.v1.SubOrder.delivered_at:type_name -> google.protobuf.Timestamp
-	53, // 32: crossdock.orders.v1.SubOrder.completes_at:type_name -> google.protobuf.Timestamp
-	53, // 33: crossdock.orders.v1.SubOrder.completed_at:type_name -> google.protobuf.Timestamp
-	52, // 34: crossdock.orders.v1.SubOrder.discount:type_name -> crossdock.common.v1.Money
-	52, // 35: crossdock.orders.v1.SubOrder.refunded:type_name -> crossdock.common.v1.Money
+	55, // 29: crossdock.orders.v1.SubOrder.paid_at:type_name -> google.protobuf.Timestamp
+	55, // 30: crossdock.orders.v1.SubOrder.shipped_at:type_name -> google.protobuf.Timestamp
+	55, // 31: crossdock.orders.v1.SubOrder.delivered_at:type_name -> google.protobuf.Timestamp
+	55, // 32: crossdock.orders.v1.SubOrder.completes_at:type_name -> google.protobuf.Timestamp
+	55, // 33: crossdock.orders.v1.SubOrder.completed_at:type_name -> google.protobuf.Timestamp
+	54, // 34: crossdock.orders.v1.SubOrder.discount:type_name -> crossdock.common.v1.Money
+	54, // 35: crossdock.orders.v1.SubOrder.refunded:type_name -> crossdock.common.v1.Money
 	1,  // 36: crossdock.orders.v1.Order.status:type_name -> crossdock.orders.v1.OrderStatus
-	52, // 37: crossdock.orders.v1.Order.total:type_name -> crossdock.common.v1.Money
+	54, // 37: crossdock.orders.v1.Order.total:type_name -> crossdock.common.v1.Money
 	16, // 38: crossdock.orders.v1.Order.sub_orders:type_name -> crossdock.orders.v1.SubOrder
-	53, // 39: crossdock.orders.v1.Order.payment_due_at:type_name -> google.protobuf.Timestamp
-	53, // 40: crossdock.orders.v1.Order.placed_at:type_name -> google.protobuf.Timestamp
-	53, // 41: crossdock.orders.v1.Order.paid_at:type_name -> google.protobuf.Timestamp
-	54, // 42: crossdock.orders.v1.SupplierAddress.address:type_name -> crossdock.common.v1.Address
+	55, // 39: crossdock.orders.v1.Order.payment_due_at:type_name -> google.protobuf.Timestamp
+	55, // 40: crossdock.orders.v1.Order.placed_at:type_name -> google.protobuf.Timestamp
+	55, // 41: crossdock.orders.v1.Order.paid_at:type_name -> google.protobuf.Timestamp
+	56, // 42: crossdock.orders.v1.SupplierAddress.address:type_name -> crossdock.common.v1.Address
 	18, // 43: crossdock.orders.v1.CheckoutRequest.lines:type_name -> crossdock.orders.v1.CheckoutLine
-	54, // 44: crossdock.orders.v1.CheckoutRequest.address:type_name -> crossdock.common.v1.Address
+	56, // 44: crossdock.orders.v1.CheckoutRequest.address:type_name -> crossdock.common.v1.Address
 	19, // 45: crossdock.orders.v1.CheckoutRequest.supplier_addresses:type_name -> crossdock.orders.v1.SupplierAddress
 	17, // 46: crossdock.orders.v1.CheckoutResponse.order:type_name -> crossdock.orders.v1.Order
 	17, // 47: crossdock.orders.v1.PayOrderResponse.order:type_name -> crossdock.orders.v1.Order
 	17, // 48: crossdock.orders.v1.CancelOrderResponse.order:type_name -> crossdock.orders.v1.Order
 	17, // 49: crossdock.orders.v1.GetOrderResponse.order:type_name -> crossdock.orders.v1.Order
-	55, // 50: crossdock.orders.v1.ListOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	57, // 50: crossdock.orders.v1.ListOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
 	17, // 51: crossdock.orders.v1.ListOrdersResponse.orders:type_name -> crossdock.orders.v1.Order
-	56, // 52: crossdock.orders.v1.ListOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
-	53, // 53: crossdock.orders.v1.OrderChange.at:type_name -> google.protobuf.Timestamp
+	58, // 52: crossdock.orders.v1.ListOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	55, // 53: crossdock.orders.v1.OrderChange.at:type_name -> google.protobuf.Timestamp
 	30, // 54: crossdock.orders.v1.ListOrderChangesResponse.changes:type_name -> crossdock.orders.v1.OrderChange
 	16, // 55: crossdock.orders.v1.GetSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
 	2,  // 56: crossdock.orders.v1.ListSupplierSubOrdersRequest.statuses:type_name -> crossdock.orders.v1.SubOrderStatus
-	55, // 57: crossdock.orders.v1.ListSupplierSubOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	57, // 57: crossdock.orders.v1.ListSupplierSubOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
 	16, // 58: crossdock.orders.v1.ListSupplierSubOrdersResponse.sub_orders:type_name -> crossdock.orders.v1.SubOrder
-	56, // 59: crossdock.orders.v1.ListSupplierSubOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	58, // 59: crossdock.orders.v1.ListSupplierSubOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
 	16, // 60: crossdock.orders.v1.AcceptSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
-	54, // 61: crossdock.orders.v1.ShipSubOrderRequest.from:type_name -> crossdock.common.v1.Address
+	56, // 61: crossdock.orders.v1.ShipSubOrderRequest.from:type_name -> crossdock.common.v1.Address
 	16, // 62: crossdock.orders.v1.ShipSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
 	16, // 63: crossdock.orders.v1.RecordExternalShipmentResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
 	16, // 64: crossdock.orders.v1.DeliverSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
 	16, // 65: crossdock.orders.v1.ConfirmReceiptResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
-	18, // 66: crossdock.orders.v1.PlaceExternalOrderRequest.lines:type_name -> crossdock.orders.v1.CheckoutLine
-	54, // 67: crossdock.orders.v1.PlaceExternalOrderRequest.address:type_name -> crossdock.common.v1.Address
-	52, // 68: crossdock.orders.v1.PlaceExternalOrderRequest.unit_prices:type_name -> crossdock.common.v1.Money
-	17, // 69: crossdock.orders.v1.PlaceExternalOrderResponse.order:type_name -> crossdock.orders.v1.Order
-	47, // 70: crossdock.orders.v1.PlaceExternalOrdersRequest.orders:type_name -> crossdock.orders.v1.PlaceExternalOrderRequest
-	51, // 71: crossdock.orders.v1.PlaceExternalOrdersResponse.results:type_name -> crossdock.orders.v1.PlacedExternalOrder
-	17, // 72: crossdock.orders.v1.PlacedExternalOrder.order:type_name -> crossdock.orders.v1.Order
-	57, // 73: crossdock.orders.v1.PlacedExternalOrder.problem:type_name -> crossdock.common.v1.Problem
-	5,  // 74: crossdock.orders.v1.OrdersService.GetCart:input_type -> crossdock.orders.v1.GetCartRequest
-	7,  // 75: crossdock.orders.v1.OrdersService.SetCartLine:input_type -> crossdock.orders.v1.SetCartLineRequest
-	9,  // 76: crossdock.orders.v1.OrdersService.ClearCart:input_type -> crossdock.orders.v1.ClearCartRequest
-	20, // 77: crossdock.orders.v1.OrdersService.Checkout:input_type -> crossdock.orders.v1.CheckoutRequest
-	22, // 78: crossdock.orders.v1.OrdersService.PayOrder:input_type -> crossdock.orders.v1.PayOrderRequest
-	24, // 79: crossdock.orders.v1.OrdersService.CancelOrder:input_type -> crossdock.orders.v1.CancelOrderRequest
-	26, // 80: crossdock.orders.v1.OrdersService.GetOrder:input_type -> crossdock.orders.v1.GetOrderRequest
-	28, // 81: crossdock.orders.v1.OrdersService.ListOrders:input_type -> crossdock.orders.v1.ListOrdersRequest
-	31, // 82: crossdock.orders.v1.OrdersService.ListOrderChanges:input_type -> crossdock.orders.v1.ListOrderChangesRequest
-	33, // 83: crossdock.orders.v1.OrdersService.GetSubOrder:input_type -> crossdock.orders.v1.GetSubOrderRequest
-	35, // 84: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:input_type -> crossdock.orders.v1.ListSupplierSubOrdersRequest
-	37, // 85: crossdock.orders.v1.OrdersService.AcceptSubOrder:input_type -> crossdock.orders.v1.AcceptSubOrderRequest
-	39, // 86: crossdock.orders.v1.OrdersService.ShipSubOrder:input_type -> crossdock.orders.v1.ShipSubOrderRequest
-	41, // 87: crossdock.orders.v1.OrdersService.RecordExternalShipment:input_type -> crossdock.orders.v1.RecordExternalShipmentRequest
-	43, // 88: crossdock.orders.v1.OrdersService.DeliverSubOrder:input_type -> crossdock.orders.v1.DeliverSubOrderRequest
-	45, // 89: crossdock.orders.v1.OrdersService.ConfirmReceipt:input_type -> crossdock.orders.v1.ConfirmReceiptRequest
-	47, // 90: crossdock.orders.v1.OrdersService.PlaceExternalOrder:input_type -> crossdock.orders.v1.PlaceExternalOrderRequest
-	49, // 91: crossdock.orders.v1.OrdersService.PlaceExternalOrders:input_type -> crossdock.orders.v1.PlaceExternalOrdersRequest
-	6,  // 92: crossdock.orders.v1.OrdersService.GetCart:output_type -> crossdock.orders.v1.GetCartResponse
-	8,  // 93: crossdock.orders.v1.OrdersService.SetCartLine:output_type -> crossdock.orders.v1.SetCartLineResponse
-	10, // 94: crossdock.orders.v1.OrdersService.ClearCart:output_type -> crossdock.orders.v1.ClearCartResponse
-	21, // 95: crossdock.orders.v1.OrdersService.Checkout:output_type -> crossdock.orders.v1.CheckoutResponse
-	23, // 96: crossdock.orders.v1.OrdersService.PayOrder:output_type -> crossdock.orders.v1.PayOrderResponse
-	25, // 97: crossdock.orders.v1.OrdersService.CancelOrder:output_type -> crossdock.orders.v1.CancelOrderResponse
-	27, // 98: crossdock.orders.v1.OrdersService.GetOrder:output_type -> crossdock.orders.v1.GetOrderResponse
-	29, // 99: crossdock.orders.v1.OrdersService.ListOrders:output_type -> crossdock.orders.v1.ListOrdersResponse
-	32, // 100: crossdock.orders.v1.OrdersService.ListOrderChanges:output_type -> crossdock.orders.v1.ListOrderChangesResponse
-	34, // 101: crossdock.orders.v1.OrdersService.GetSubOrder:output_type -> crossdock.orders.v1.GetSubOrderResponse
-	36, // 102: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:output_type -> crossdock.orders.v1.ListSupplierSubOrdersResponse
-	38, // 103: crossdock.orders.v1.OrdersService.AcceptSubOrder:output_type -> crossdock.orders.v1.AcceptSubOrderResponse
-	40, // 104: crossdock.orders.v1.OrdersService.ShipSubOrder:output_type -> crossdock.orders.v1.ShipSubOrderResponse
-	42, // 105: crossdock.orders.v1.OrdersService.RecordExternalShipment:output_type -> crossdock.orders.v1.RecordExternalShipmentResponse
-	44, // 106: crossdock.orders.v1.OrdersService.DeliverSubOrder:output_type -> crossdock.orders.v1.DeliverSubOrderResponse
-	46, // 107: crossdock.orders.v1.OrdersService.ConfirmReceipt:output_type -> crossdock.orders.v1.ConfirmReceiptResponse
-	48, // 108: crossdock.orders.v1.OrdersService.PlaceExternalOrder:output_type -> crossdock.orders.v1.PlaceExternalOrderResponse
-	50, // 109: crossdock.orders.v1.OrdersService.PlaceExternalOrders:output_type -> crossdock.orders.v1.PlaceExternalOrdersResponse
-	92, // [92:110] is the sub-list for method output_type
-	74, // [74:92] is the sub-list for method input_type
-	74, // [74:74] is the sub-list for extension type_name
-	74, // [74:74] is the sub-list for extension extendee
-	0,  // [0:74] is the sub-list for field type_name
+	16, // 66: crossdock.orders.v1.DeclareParcelLostResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
+	18, // 67: crossdock.orders.v1.PlaceExternalOrderRequest.lines:type_name -> crossdock.orders.v1.CheckoutLine
+	56, // 68: crossdock.orders.v1.PlaceExternalOrderRequest.address:type_name -> crossdock.common.v1.Address
+	54, // 69: crossdock.orders.v1.PlaceExternalOrderRequest.unit_prices:type_name -> crossdock.common.v1.Money
+	17, // 70: crossdock.orders.v1.PlaceExternalOrderResponse.order:type_name -> crossdock.orders.v1.Order
+	49, // 71: crossdock.orders.v1.PlaceExternalOrdersRequest.orders:type_name -> crossdock.orders.v1.PlaceExternalOrderRequest
+	53, // 72: crossdock.orders.v1.PlaceExternalOrdersResponse.results:type_name -> crossdock.orders.v1.PlacedExternalOrder
+	17, // 73: crossdock.orders.v1.PlacedExternalOrder.order:type_name -> crossdock.orders.v1.Order
+	59, // 74: crossdock.orders.v1.PlacedExternalOrder.problem:type_name -> crossdock.common.v1.Problem
+	5,  // 75: crossdock.orders.v1.OrdersService.GetCart:input_type -> crossdock.orders.v1.GetCartRequest
+	7,  // 76: crossdock.orders.v1.OrdersService.SetCartLine:input_type -> crossdock.orders.v1.SetCartLineRequest
+	9,  // 77: crossdock.orders.v1.OrdersService.ClearCart:input_type -> crossdock.orders.v1.ClearCartRequest
+	20, // 78: crossdock.orders.v1.OrdersService.Checkout:input_type -> crossdock.orders.v1.CheckoutRequest
+	22, // 79: crossdock.orders.v1.OrdersService.PayOrder:input_type -> crossdock.orders.v1.PayOrderRequest
+	24, // 80: crossdock.orders.v1.OrdersService.CancelOrder:input_type -> crossdock.orders.v1.CancelOrderRequest
+	26, // 81: crossdock.orders.v1.OrdersService.GetOrder:input_type -> crossdock.orders.v1.GetOrderRequest
+	28, // 82: crossdock.orders.v1.OrdersService.ListOrders:input_type -> crossdock.orders.v1.ListOrdersRequest
+	31, // 83: crossdock.orders.v1.OrdersService.ListOrderChanges:input_type -> crossdock.orders.v1.ListOrderChangesRequest
+	33, // 84: crossdock.orders.v1.OrdersService.GetSubOrder:input_type -> crossdock.orders.v1.GetSubOrderRequest
+	35, // 85: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:input_type -> crossdock.orders.v1.ListSupplierSubOrdersRequest
+	37, // 86: crossdock.orders.v1.OrdersService.AcceptSubOrder:input_type -> crossdock.orders.v1.AcceptSubOrderRequest
+	39, // 87: crossdock.orders.v1.OrdersService.ShipSubOrder:input_type -> crossdock.orders.v1.ShipSubOrderRequest
+	41, // 88: crossdock.orders.v1.OrdersService.RecordExternalShipment:input_type -> crossdock.orders.v1.RecordExternalShipmentRequest
+	43, // 89: crossdock.orders.v1.OrdersService.DeliverSubOrder:input_type -> crossdock.orders.v1.DeliverSubOrderRequest
+	45, // 90: crossdock.orders.v1.OrdersService.ConfirmReceipt:input_type -> crossdock.orders.v1.ConfirmReceiptRequest
+	47, // 91: crossdock.orders.v1.OrdersService.DeclareParcelLost:input_type -> crossdock.orders.v1.DeclareParcelLostRequest
+	49, // 92: crossdock.orders.v1.OrdersService.PlaceExternalOrder:input_type -> crossdock.orders.v1.PlaceExternalOrderRequest
+	51, // 93: crossdock.orders.v1.OrdersService.PlaceExternalOrders:input_type -> crossdock.orders.v1.PlaceExternalOrdersRequest
+	6,  // 94: crossdock.orders.v1.OrdersService.GetCart:output_type -> crossdock.orders.v1.GetCartResponse
+	8,  // 95: crossdock.orders.v1.OrdersService.SetCartLine:output_type -> crossdock.orders.v1.SetCartLineResponse
+	10, // 96: crossdock.orders.v1.OrdersService.ClearCart:output_type -> crossdock.orders.v1.ClearCartResponse
+	21, // 97: crossdock.orders.v1.OrdersService.Checkout:output_type -> crossdock.orders.v1.CheckoutResponse
+	23, // 98: crossdock.orders.v1.OrdersService.PayOrder:output_type -> crossdock.orders.v1.PayOrderResponse
+	25, // 99: crossdock.orders.v1.OrdersService.CancelOrder:output_type -> crossdock.orders.v1.CancelOrderResponse
+	27, // 100: crossdock.orders.v1.OrdersService.GetOrder:output_type -> crossdock.orders.v1.GetOrderResponse
+	29, // 101: crossdock.orders.v1.OrdersService.ListOrders:output_type -> crossdock.orders.v1.ListOrdersResponse
+	32, // 102: crossdock.orders.v1.OrdersService.ListOrderChanges:output_type -> crossdock.orders.v1.ListOrderChangesResponse
+	34, // 103: crossdock.orders.v1.OrdersService.GetSubOrder:output_type -> crossdock.orders.v1.GetSubOrderResponse
+	36, // 104: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:output_type -> crossdock.orders.v1.ListSupplierSubOrdersResponse
+	38, // 105: crossdock.orders.v1.OrdersService.AcceptSubOrder:output_type -> crossdock.orders.v1.AcceptSubOrderResponse
+	40, // 106: crossdock.orders.v1.OrdersService.ShipSubOrder:output_type -> crossdock.orders.v1.ShipSubOrderResponse
+	42, // 107: crossdock.orders.v1.OrdersService.RecordExternalShipment:output_type -> crossdock.orders.v1.RecordExternalShipmentResponse
+	44, // 108: crossdock.orders.v1.OrdersService.DeliverSubOrder:output_type -> crossdock.orders.v1.DeliverSubOrderResponse
+	46, // 109: crossdock.orders.v1.OrdersService.ConfirmReceipt:output_type -> crossdock.orders.v1.ConfirmReceiptResponse
+	48, // 110: crossdock.orders.v1.OrdersService.DeclareParcelLost:output_type -> crossdock.orders.v1.DeclareParcelLostResponse
+	50, // 111: crossdock.orders.v1.OrdersService.PlaceExternalOrder:output_type -> crossdock.orders.v1.PlaceExternalOrderResponse
+	52, // 112: crossdock.orders.v1.OrdersService.PlaceExternalOrders:output_type -> crossdock.orders.v1.PlaceExternalOrdersResponse
+	94, // [94:113] is the sub-list for method output_type
+	75, // [75:94] is the sub-list for method input_type
+	75, // [75:75] is the sub-list for extension type_name
+	75, // [75:75] is the sub-list for extension extendee
+	0,  // [0:75] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_orders_v1_service_proto_init() }
@@ -3874,7 +3983,7 @@ func file_crossdock_orders_v1_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_orders_v1_service_proto_rawDesc), len(file_crossdock_orders_v1_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   49,
+			NumMessages:   51,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

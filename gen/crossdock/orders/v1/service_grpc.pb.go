@@ -35,6 +35,7 @@ const (
 	OrdersService_RecordExternalShipment_FullMethodName = "/crossdock.orders.v1.OrdersService/RecordExternalShipment"
 	OrdersService_DeliverSubOrder_FullMethodName        = "/crossdock.orders.v1.OrdersService/DeliverSubOrder"
 	OrdersService_ConfirmReceipt_FullMethodName         = "/crossdock.orders.v1.OrdersService/ConfirmReceipt"
+	OrdersService_DeclareParcelLost_FullMethodName      = "/crossdock.orders.v1.OrdersService/DeclareParcelLost"
 	OrdersService_PlaceExternalOrder_FullMethodName     = "/crossdock.orders.v1.OrdersService/PlaceExternalOrder"
 	OrdersService_PlaceExternalOrders_FullMethodName    = "/crossdock.orders.v1.OrdersService/PlaceExternalOrders"
 )
@@ -135,6 +136,16 @@ type OrdersServiceClient interface {
 	// logistics (RecordExternalShipment) may be confirmed while shipped: nobody else
 	// reports its delivery. The buyer who placed it.
 	ConfirmReceipt(ctx context.Context, in *ConfirmReceiptRequest, opts ...grpc.CallOption) (*ConfirmReceiptResponse, error)
+	// DeclareParcelLost closes a shipped sub-order whose goods will not arrive (the
+	// carrier lost the parcel, or the supplier never handed it over): it is cancelled
+	// (reason "parcel_lost: " and the operator's), its buyer refunded what the escrow
+	// holds once the parcel's freight legs are paid, and a parcel of ours the carrier
+	// never picked up cancelled with its stock released (one picked up took its stock
+	// with it). A delivery reported later changes nothing more. Only a shipped
+	// sub-order not yet delivered (FAILED_PRECONDITION NOT_SHIPPED), of our store or a
+	// merchant's (a partner channel's is the partner's: PARTNER_ORDER); declaring one
+	// already cancelled answers it as it is. Admins.
+	DeclareParcelLost(ctx context.Context, in *DeclareParcelLostRequest, opts ...grpc.CallOption) (*DeclareParcelLostResponse, error)
 	// PlaceExternalOrder creates an already-paid order from a partner channel, split and
 	// fulfilled as any other; its money arrives by the partner's settlement, not from a
 	// wallet. Idempotent on (channel, external_order_id): a repeat answers the first
@@ -315,6 +326,16 @@ func (c *ordersServiceClient) ConfirmReceipt(ctx context.Context, in *ConfirmRec
 	return out, nil
 }
 
+func (c *ordersServiceClient) DeclareParcelLost(ctx context.Context, in *DeclareParcelLostRequest, opts ...grpc.CallOption) (*DeclareParcelLostResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeclareParcelLostResponse)
+	err := c.cc.Invoke(ctx, OrdersService_DeclareParcelLost_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *ordersServiceClient) PlaceExternalOrder(ctx context.Context, in *PlaceExternalOrderRequest, opts ...grpc.CallOption) (*PlaceExternalOrderResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(PlaceExternalOrderResponse)
@@ -431,6 +452,16 @@ type OrdersServiceServer interface {
 	// logistics (RecordExternalShipment) may be confirmed while shipped: nobody else
 	// reports its delivery. The buyer who placed it.
 	ConfirmReceipt(context.Context, *ConfirmReceiptRequest) (*ConfirmReceiptResponse, error)
+	// DeclareParcelLost closes a shipped sub-order whose goods will not arrive (the
+	// carrier lost the parcel, or the supplier never handed it over): it is cancelled
+	// (reason "parcel_lost: " and the operator's), its buyer refunded what the escrow
+	// holds once the parcel's freight legs are paid, and a parcel of ours the carrier
+	// never picked up cancelled with its stock released (one picked up took its stock
+	// with it). A delivery reported later changes nothing more. Only a shipped
+	// sub-order not yet delivered (FAILED_PRECONDITION NOT_SHIPPED), of our store or a
+	// merchant's (a partner channel's is the partner's: PARTNER_ORDER); declaring one
+	// already cancelled answers it as it is. Admins.
+	DeclareParcelLost(context.Context, *DeclareParcelLostRequest) (*DeclareParcelLostResponse, error)
 	// PlaceExternalOrder creates an already-paid order from a partner channel, split and
 	// fulfilled as any other; its money arrives by the partner's settlement, not from a
 	// wallet. Idempotent on (channel, external_order_id): a repeat answers the first
@@ -498,6 +529,9 @@ func (UnimplementedOrdersServiceServer) DeliverSubOrder(context.Context, *Delive
 }
 func (UnimplementedOrdersServiceServer) ConfirmReceipt(context.Context, *ConfirmReceiptRequest) (*ConfirmReceiptResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ConfirmReceipt not implemented")
+}
+func (UnimplementedOrdersServiceServer) DeclareParcelLost(context.Context, *DeclareParcelLostRequest) (*DeclareParcelLostResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeclareParcelLost not implemented")
 }
 func (UnimplementedOrdersServiceServer) PlaceExternalOrder(context.Context, *PlaceExternalOrderRequest) (*PlaceExternalOrderResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method PlaceExternalOrder not implemented")
@@ -814,6 +848,24 @@ func _OrdersService_ConfirmReceipt_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _OrdersService_DeclareParcelLost_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeclareParcelLostRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrdersServiceServer).DeclareParcelLost(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrdersService_DeclareParcelLost_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrdersServiceServer).DeclareParcelLost(ctx, req.(*DeclareParcelLostRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _OrdersService_PlaceExternalOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(PlaceExternalOrderRequest)
 	if err := dec(in); err != nil {
@@ -920,6 +972,10 @@ var OrdersService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ConfirmReceipt",
 			Handler:    _OrdersService_ConfirmReceipt_Handler,
+		},
+		{
+			MethodName: "DeclareParcelLost",
+			Handler:    _OrdersService_DeclareParcelLost_Handler,
 		},
 		{
 			MethodName: "PlaceExternalOrder",

@@ -68,9 +68,10 @@ func (s *Service) checkTopUp(ctx context.Context, orderID, subID uuid.UUID, atte
 
 // checkDelivery delivers a sub-order shipped by a parcel of ours once
 // logistics says the parcel was delivered (ShipmentDelivered, as if the
-// event came); otherwise it looks again a day later. A sub-order no longer
-// shipped needs nothing; one shipped outside our logistics has its own
-// timer (TaskPresumeDelivered).
+// event came); otherwise it looks again a day later. A parcel cancelled
+// meanwhile is noted for an operator and not looked at again. A sub-order
+// no longer shipped needs nothing; one shipped outside our logistics has
+// its own timer (TaskPresumeDelivered).
 func (s *Service) checkDelivery(ctx context.Context, orderID, subID uuid.UUID) error {
 	o, err := s.store.GetOrder(ctx, orderID, false)
 	if err != nil {
@@ -88,6 +89,11 @@ func (s *Service) checkDelivery(ctx context.Context, orderID, subID uuid.UUID) e
 		err = s.store.InTx(ctx, func(r Repository) error { return s.ShipmentReturned(ctx, r, subID, p.Shipment) })
 		s.nudge()
 		return err
+	case p != nil && p.Cancelled():
+		// Nothing will deliver it: asked daily it would wait for ever, out
+		// of every operator's sight.
+		return s.noteForOperator(ctx, orderID, subID,
+			"its parcel was cancelled at logistics while it is shipped: nothing will deliver it; an operator declares it lost (DeclareParcelLost) to refund its buyer")
 	case p == nil || !p.Delivered():
 		return errNotYet{until: s.clock().Add(deliveryCheckEvery)}
 	}

@@ -63,6 +63,9 @@ const (
 	// stock hold taken for it ended, in case
 	// inventory.reservation.expired was lost.
 	TaskHoldLapsed TaskKind = "hold_lapsed"
+	// TaskCancelLostParcel cancels the parcel of a sub-order declared
+	// lost and releases its stock, if the carrier never picked it up.
+	TaskCancelLostParcel TaskKind = "cancel_lost_parcel"
 )
 
 // TaskKindNames lists every kind of saga step, the after-sale's too: the
@@ -70,7 +73,7 @@ const (
 func TaskKindNames() []string {
 	kinds := []TaskKind{TaskPaymentDeadline, TaskHoldOrderStock, TaskHoldStock, TaskReleaseStock, TaskRefund, TaskCancelShipment,
 		TaskCommitStock, TaskSettle, TaskPresumeDelivered, TaskConfirmPayment, TaskRecordPayment,
-		TaskCheckTopUp, TaskCheckDelivery, TaskHoldLapsed, TaskBookReturn, TaskReserveReplacement, TaskRestock, TaskReturnRefund, TaskReceiveReturn, TaskReclaimCoupon, TaskExpireReturn,
+		TaskCheckTopUp, TaskCheckDelivery, TaskHoldLapsed, TaskCancelLostParcel, TaskBookReturn, TaskReserveReplacement, TaskRestock, TaskReturnRefund, TaskReceiveReturn, TaskReclaimCoupon, TaskExpireReturn,
 		TaskReturnParcelBack, TaskCheckReplacement}
 	names := make([]string, len(kinds))
 	for i, k := range kinds {
@@ -216,6 +219,8 @@ func (s *Service) runTask(ctx context.Context, t Task) error {
 		return s.checkDelivery(ctx, t.OrderID, t.Subject)
 	case TaskHoldLapsed:
 		return s.holdLapsed(ctx, t.Subject)
+	case TaskCancelLostParcel:
+		return s.cancelLostParcel(ctx, t.Subject)
 	}
 	if ok, err := s.runAfterSaleTask(ctx, t); ok {
 		return err

@@ -250,6 +250,18 @@ func (s *Server) ConfirmReceipt(ctx context.Context, req *ordersv1.ConfirmReceip
 	return &ordersv1.ConfirmReceiptResponse{SubOrder: sub}, err
 }
 
+// DeclareParcelLost closes a shipped sub-order whose goods will not arrive
+// (admins).
+func (s *Server) DeclareParcelLost(ctx context.Context, req *ordersv1.DeclareParcelLostRequest) (*ordersv1.DeclareParcelLostResponse, error) {
+	c, id, err := callerAnd(ctx, "sub_order_id", req.GetSubOrderId())
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.svc.DeclareParcelLost(ctx, c, id, req.GetReason())
+	sub, err := s.answer(ctx, c, id, err)
+	return &ordersv1.DeclareParcelLostResponse{SubOrder: sub}, err
+}
+
 // PlaceExternalOrder creates a partner channel's paid order.
 func (s *Server) PlaceExternalOrder(ctx context.Context, req *ordersv1.PlaceExternalOrderRequest) (*ordersv1.PlaceExternalOrderResponse, error) {
 	c, err := auth.RequireCaller(ctx)

@@ -1,0 +1,101 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
+)
+
+// ErrOperatorsOnly refuses an operator's command to anyone else.
+var ErrOperatorsOnly = apperr.PermissionDenied("only operators (admins) declare a parcel lost").WithReason("ADMINS_ONLY")
+
+// ErrNotShipped refuses to declare lost a sub-order that is not travelling.
+var ErrNotShipped = apperr.FailedPrecondition("only a shipped sub-order not yet delivered can be declared lost").WithReason("NOT_SHIPPED")
+
+// ErrPartnerParcel refuses to declare lost a partner channel's sub-order:
+// its buyer paid the partner, who answers for the parcel there.
+var ErrPartnerParcel = apperr.FailedPrecondition("a partner channel's parcel is the partner's to declare lost").WithReason("PARTNER_ORDER")
+
+// DeclareParcelLost is an operator closing a shipped sub-order whose goods
+// will not arrive: the carrier lost the parcel, or the supplier never
+// handed it over. Nothing else moves such a sub-order (the delivery check
+// asks logistics daily for ever, the buyer may not cancel what shipped),
+// so its escrow would be held for good. It is cancelled ("parcel_lost:" and
+// the operator's reason) and its buyer refunded what the escrow holds once
+// the parcel's freight legs are paid, as for a parcel returned to its
+// sender; a parcel of ours the carrier never picked up is cancelled and its
+// stock released (TaskCancelLostParcel), one picked up took its stock with
+// it. A delivery reported later changes nothing more. Declaring a sub-order
+// already cancelled answers it as it is. Admins; a partner channel's
+// sub-order is the partner's (ErrPartnerParcel).
+func (s *Service) DeclareParcelLost(ctx context.Context, c auth.Caller, subID uuid.UUID, reason string) (domain.SubOrder, error) {
+	if !c.IsAdmin() {
+		return domain.SubOrder{}, ErrOperatorsOnly
+	}
+	var v apperr.Violations
+	if reason = apperr.CheckLongText(&v, "reason", reason, 1, 500); v.Err() != nil {
+		return domain.SubOrder{}, v.Err()
+	}
+	orderID, err := s.store.OrderOf(ctx, subID)
+	if err != nil {
+		return domain.SubOrder{}, err
+	}
+	var before *domain.SubOrder // already cancelled: answered as it is
+	err = s.store.InTx(ctx, func(r Repository) error {
+		o, err := r.GetOrder(ctx, orderID, true)
+		if err != nil {
+			return err
+		}
+		sub := o.SubOrder(subID)
+		switch {
+		case sub == nil:
+			return notFoundSubOrder(subID)
+		case sub.Status == domain.Cancelled:
+			before = sub
+			return nil
+		case o.External():
+			return ErrPartnerParcel
+		case sub.Status != domain.Shipped:
+			return ErrNotShipped.WithMetadata("status", string(sub.Status))
+		}
+		ownParcel := !sub.ExternalParcel()
+		return s.endSubOrder(ctx, r, o, subID, actor(c), "parcel_lost: "+reason, func(o domain.Order, sub domain.SubOrder, now time.Time) []Task {
+			tasks := []Task{task(TaskRefund, sub.ID, o.ID, now)}
+			if ownParcel {
+				tasks = append(tasks, task(TaskCancelLostParcel, sub.ID, o.ID, now))
+			}
+			return tasks
+		})
+	})
+	s.nudge()
+	switch {
+	case err != nil:
+		return domain.SubOrder{}, err
+	case before != nil:
+		return *before, nil
+	}
+	_, out, err := s.subOrder(ctx, subID)
+	return out, err
+}
+
+// cancelLostParcel cancels at its carrier the parcel of a sub-order
+// declared lost, and releases its stock, when the carrier never picked it
+// up: the goods are still with the supplier. One picked up took its stock
+// with it (logistics committed it at pick-up): there is nothing to undo.
+func (s *Service) cancelLostParcel(ctx context.Context, subID uuid.UUID) error {
+	err := s.Logistics.Cancel(ctx, subID, "parcel declared lost")
+	var e *apperr.Error
+	if errors.As(err, &e) && e.Kind == apperr.KindFailedPrecondition && e.Reason == "ALREADY_PICKED_UP" {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.Inventory.Release(ctx, subID, "parcel declared lost")
+}

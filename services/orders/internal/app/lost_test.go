@@ -1,0 +1,116 @@
+package app_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/orders/internal/app"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
+)
+
+// A shipped sub-order whose goods will not arrive is closed by an
+// operator: cancelled, its buyer refunded what escrow holds, and, when the
+// carrier never picked the parcel up, the parcel cancelled and the stock
+// released; a parcel picked up took its stock with it. Only admins, only a
+// shipped sub-order; declaring it again answers it as it is. Before,
+// nothing moved such a sub-order: the delivery check asked logistics daily
+// for ever, and the buyer's money stayed in escrow.
+func TestAnOperatorDeclaresAParcelLost(t *testing.T) {
+	for _, pickedUp := range []bool{false, true} {
+		t.Run(map[bool]string{false: "never handed over", true: "lost in transit"}[pickedUp], func(t *testing.T) {
+			s := newSaga(t)
+			ann, o, phone, _, scarf := s.paidPhoneCodeAndScarf(t)
+			if _, err := s.svc.ShipSubOrder(ctx, supplierOf(s.gadgets), phone.ID, uuid.New(), works, uuid.Nil); err != nil {
+				t.Fatal(err)
+			}
+			s.run(t)
+			p := s.w.parcels[phone.ID]
+			p.pickedUp = pickedUp
+			wallet, held := s.w.wallets[ann.Subject], s.w.escrows[phone.ID].balance
+
+			_, err := s.svc.DeclareParcelLost(ctx, ann, phone.ID, "lost")
+			wantKind(t, err, apperr.KindPermissionDenied, "ADMINS_ONLY")
+			_, err = s.svc.DeclareParcelLost(ctx, supplierOf(s.gadgets), phone.ID, "lost")
+			wantKind(t, err, apperr.KindPermissionDenied, "ADMINS_ONLY")
+			_, err = s.svc.DeclareParcelLost(ctx, operator, scarf.ID, "lost")
+			wantKind(t, err, apperr.KindFailedPrecondition, "NOT_SHIPPED")
+			_, err = s.svc.DeclareParcelLost(ctx, operator, phone.ID, " ")
+			wantKind(t, err, apperr.KindInvalid, "")
+
+			got, err := s.svc.DeclareParcelLost(ctx, operator, phone.ID, "the carrier lost it")
+			if err != nil || got.Status != domain.Cancelled {
+				t.Fatalf("DeclareParcelLost: %+v, %v; want the sub-order cancelled", got, err)
+			}
+			s.run(t)
+			if d := s.w.wallets[ann.Subject] - wallet; d != held {
+				t.Errorf("the buyer got back %d, want the %d escrow held", d, held)
+			}
+			if p.cancelled == pickedUp {
+				t.Errorf("parcel cancelled at its carrier: %v, picked up: %v; want it cancelled only when not picked up", p.cancelled, pickedUp)
+			}
+			if st, want := s.w.reserved[phone.ID].status, map[bool]string{false: "released", true: "active"}[pickedUp]; st != want {
+				t.Errorf("the phone's reservation is %s, want %s", st, want)
+			}
+			if st := s.subStatus(t, o.ID, scarf.ID); st != domain.Paid {
+				t.Errorf("the scarf is %s, want still paid", st)
+			}
+			again, err := s.svc.DeclareParcelLost(ctx, operator, phone.ID, "again")
+			if err != nil || again.Status != domain.Cancelled {
+				t.Errorf("declared again: %+v, %v; want it as it is", again, err)
+			}
+			s.run(t)
+			if d := s.w.wallets[ann.Subject] - wallet; d != held {
+				t.Errorf("after declaring again the buyer got back %d, want the %d escrow held once", d, held)
+			}
+			s.at = s.at.Add(25 * time.Hour)
+			s.run(t)
+			if _, ok := s.due(t, app.TaskCheckDelivery, phone.ID); ok {
+				t.Error("the delivery check is still scheduled a day on")
+			}
+		})
+	}
+}
+
+// A shipped sub-order whose parcel was cancelled at logistics (nothing will
+// deliver it) is noted for an operator once by the delivery check, which
+// then stops. Before, the check found it "not delivered yet" every day for
+// ever, clearing its own failing mark each time, so no operator saw it.
+func TestTheDeliveryCheckNotesACancelledParcel(t *testing.T) {
+	s := newSaga(t)
+	ann, o, phone, _, _ := s.paidPhoneCodeAndScarf(t)
+	if _, err := s.svc.ShipSubOrder(ctx, supplierOf(s.gadgets), phone.ID, uuid.New(), works, uuid.Nil); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	s.w.parcels[phone.ID].cancelled = true
+	notes := func() int {
+		changes, err := s.svc.ListOrderChanges(ctx, ann, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, c := range changes {
+			if strings.Contains(c.Reason, "DeclareParcelLost") {
+				n++
+			}
+		}
+		return n
+	}
+	for range 2 {
+		s.at = s.at.Add(25 * time.Hour)
+		s.run(t)
+	}
+	if n := notes(); n != 1 {
+		t.Errorf("%d notes for an operator, want 1", n)
+	}
+	if _, ok := s.due(t, app.TaskCheckDelivery, phone.ID); ok {
+		t.Error("the delivery check is still scheduled")
+	}
+	if st := s.subStatus(t, o.ID, phone.ID); st != domain.Shipped {
+		t.Errorf("the phone is %s, want still shipped: an operator decides", st)
+	}
+}
