@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -91,5 +92,43 @@ func TestStockCommitDeniedByPermissionIsRetried(t *testing.T) {
 	f.inventory.mu.Unlock()
 	if n, err := f.svc.CommitStock(ctx, 10, log); err != nil || n != 1 {
 		t.Fatalf("CommitStock once the role is back = %d, %v; want the parcel committed", n, err)
+	}
+}
+
+// A parcel whose commit inventory keeps failing on its own (an internal
+// error on that reservation: its stock levels edited by hand, say) is
+// offered again next round without holding up the parcels picked up after
+// it. Before, it came first in every round and ended it, and no parcel's
+// stock was committed any more.
+func TestOneParcelsFailingCommitHoldsUpNoOther(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 23, UnservedCountries: []string{}}, 4)
+	stuck := f.create(t, f.input(0, "express"))
+	fine := f.create(t, f.input(1, "express"))
+	f.inventory.refuse = map[string]error{stuck.ReservationID: errors.New("rpc error: code = Internal desc = internal error")}
+	f.waitQuiet(t, time.Minute)
+	f.catchUp(t)
+	// The stuck one was picked up first: it heads every round.
+	if _, err := f.pool.Exec(ctx, `UPDATE shipments SET picked_up_at = picked_up_at - interval '1 hour' WHERE shipment_id = $1`, stuck.ID); err != nil {
+		t.Fatal(err)
+	}
+	log := testkit.Logger(t)
+	if n, err := f.svc.CommitStock(ctx, 10, log); err == nil || n != 1 {
+		t.Fatalf("CommitStock = %d, %v; want the parcel behind committed and the failure reported", n, err)
+	}
+	if sh, err := f.store.GetShipment(ctx, fine.ID, false); err != nil || !sh.Committed {
+		t.Errorf("the parcel behind: committed %v (%v)", sh.Committed, err)
+	}
+	if _, err := f.svc.CommitStock(ctx, 10, log); err == nil || f.inventory.refused[stuck.ReservationID] != 2 {
+		t.Fatalf("a second round: %v, the stuck parcel asked %d times; want it asked again", err, f.inventory.refused[stuck.ReservationID])
+	}
+	sh, err := f.store.GetShipment(ctx, stuck.ID, false)
+	if err != nil || sh.Committed || sh.StockCommitRefusedAt != nil {
+		t.Fatalf("the stuck parcel: committed %v, refused at %v (%v); want neither", sh.Committed, sh.StockCommitRefusedAt, err)
+	}
+	f.inventory.mu.Lock()
+	f.inventory.refuse = nil
+	f.inventory.mu.Unlock()
+	if n, err := f.svc.CommitStock(ctx, 10, log); err != nil || n != 1 {
+		t.Fatalf("CommitStock once inventory takes it = %d, %v; want it committed", n, err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -65,17 +66,29 @@ func (s *Service) PayLegs(ctx context.Context, batch int, log *slog.Logger) (int
 // the goods left while inventory still counts them on hand and may sell
 // them again, so the refusal is recorded, logged and counted among the
 // failing steps ("stock_commit_refused") for an operator, and not asked
-// again; the other parcels go on.
+// again; the other parcels go on. Inventory out of reach, or refusing this
+// service's identity, ends the round; any other failure is the parcel's
+// own (inventory's internal error on its reservation, say): it is offered
+// again next round, and the parcels behind it go on, up to
+// maxParcelFailures of them in a round. Before, one such parcel, the
+// oldest, ended every round first and no stock was committed for anyone.
 func (s *Service) CommitStock(ctx context.Context, batch int, log *slog.Logger) (int, error) {
 	list, err := s.store.ShipmentsToCommit(ctx, batch)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
+	var failed []error
 	for _, sh := range list {
 		if err := s.inventory.Commit(ctx, sh.ReservationID); err != nil {
 			if !apperr.RefusedForGood(err) {
-				return n, err
+				if ctx.Err() != nil || peerOutOfService(err) {
+					return n, errors.Join(append(failed, err)...)
+				}
+				if failed = append(failed, fmt.Errorf("shipment %s: %w", sh.ID, err)); len(failed) == maxParcelFailures {
+					return n, errors.Join(failed...)
+				}
+				continue
 			}
 			log.Error("inventory refused to commit a picked-up parcel's reservation; its goods are still on hand there until an operator acts",
 				"shipment_id", sh.ID, "sub_order_id", sh.SubOrderID, "reservation_id", sh.ReservationID, "error", err)
@@ -89,7 +102,23 @@ func (s *Service) CommitStock(ctx context.Context, batch int, log *slog.Logger) 
 		}
 		n++
 	}
-	return n, nil
+	return n, errors.Join(failed...)
+}
+
+// maxParcelFailures is how many parcels' own failures a worker's round
+// passes over before it ends: past that, the peer is more likely in
+// trouble than the parcels.
+const maxParcelFailures = 5
+
+// peerOutOfService reports a failure that is the peer's as a whole, not
+// one item's: unreachable or overloaded, or refusing this service's
+// identity.
+func peerOutOfService(err error) bool {
+	switch apperr.KindOf(err) {
+	case apperr.KindUnavailable, apperr.KindResourceExhausted, apperr.KindPermissionDenied, apperr.KindUnauthenticated:
+		return true
+	}
+	return false
 }
 
 // PollCarriers reads every active carrier's feed once.
