@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -87,24 +86,11 @@ func TestTheDeliveryCheckNotesACancelledParcel(t *testing.T) {
 	}
 	s.run(t)
 	s.w.parcels[phone.ID].cancelled = true
-	notes := func() int {
-		changes, err := s.svc.ListOrderChanges(ctx, ann, o.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		for _, c := range changes {
-			if strings.Contains(c.Reason, "DeclareParcelLost") {
-				n++
-			}
-		}
-		return n
-	}
 	for range 2 {
 		s.at = s.at.Add(25 * time.Hour)
 		s.run(t)
 	}
-	if n := notes(); n != 1 {
+	if n := s.operatorNotes(t, ann, o.ID); n != 1 {
 		t.Errorf("%d notes for an operator, want 1", n)
 	}
 	if _, ok := s.due(t, app.TaskCheckDelivery, phone.ID); ok {

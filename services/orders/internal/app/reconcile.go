@@ -93,7 +93,7 @@ func (s *Service) checkDelivery(ctx context.Context, orderID, subID uuid.UUID) e
 		// Nothing will deliver it: asked daily it would wait for ever, out
 		// of every operator's sight.
 		return s.noteForOperator(ctx, orderID, subID,
-			"its parcel was cancelled at logistics while it is shipped: nothing will deliver it; an operator declares it lost (DeclareParcelLost) to refund its buyer")
+			"its parcel was cancelled at logistics while it is shipped: nothing will deliver it; needs an operator (DeclareParcelLost refunds its buyer)")
 	case p == nil || !p.Delivered():
 		return errNotYet{until: s.clock().Add(deliveryCheckEvery)}
 	}
