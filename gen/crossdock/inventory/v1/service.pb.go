@@ -2162,8 +2162,10 @@ func (x *ReserveResult) GetProblem() *v1.Problem {
 }
 
 type CommitRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrderId string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// When the goods left the warehouse, if known (taken as now when later).
+	ShippedAt     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=shipped_at,json=shippedAt,proto3" json:"shipped_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2203,6 +2205,13 @@ func (x *CommitRequest) GetOrderId() string {
 		return x.OrderId
 	}
 	return ""
+}
+
+func (x *CommitRequest) GetShippedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ShippedAt
+	}
+	return nil
 }
 
 type CommitResponse struct {
@@ -3224,9 +3233,11 @@ const file_crossdock_inventory_v1_service_proto_rawDesc = "" +
 	"\aresults\x18\x01 \x03(\v2%.crossdock.inventory.v1.ReserveResultR\aresults\"\x8e\x01\n" +
 	"\rReserveResult\x12E\n" +
 	"\vreservation\x18\x01 \x01(\v2#.crossdock.inventory.v1.ReservationR\vreservation\x126\n" +
-	"\aproblem\x18\x02 \x01(\v2\x1c.crossdock.common.v1.ProblemR\aproblem\"*\n" +
+	"\aproblem\x18\x02 \x01(\v2\x1c.crossdock.common.v1.ProblemR\aproblem\"e\n" +
 	"\rCommitRequest\x12\x19\n" +
-	"\border_id\x18\x01 \x01(\tR\aorderId\"W\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x129\n" +
+	"\n" +
+	"shipped_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tshippedAt\"W\n" +
 	"\x0eCommitResponse\x12E\n" +
 	"\vreservation\x18\x01 \x01(\v2#.crossdock.inventory.v1.ReservationR\vreservation\"C\n" +
 	"\x0eReleaseRequest\x12\x19\n" +
@@ -3429,64 +3440,65 @@ var file_crossdock_inventory_v1_service_proto_depIdxs = []int32{
 	35, // 27: crossdock.inventory.v1.ReserveManyResponse.results:type_name -> crossdock.inventory.v1.ReserveResult
 	29, // 28: crossdock.inventory.v1.ReserveResult.reservation:type_name -> crossdock.inventory.v1.Reservation
 	58, // 29: crossdock.inventory.v1.ReserveResult.problem:type_name -> crossdock.common.v1.Problem
-	29, // 30: crossdock.inventory.v1.CommitResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
-	29, // 31: crossdock.inventory.v1.ReleaseResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
-	29, // 32: crossdock.inventory.v1.GetReservationResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
-	3,  // 33: crossdock.inventory.v1.PurchaseOrder.status:type_name -> crossdock.inventory.v1.PurchaseOrderStatus
-	42, // 34: crossdock.inventory.v1.PurchaseOrder.lines:type_name -> crossdock.inventory.v1.PurchaseOrderLine
-	56, // 35: crossdock.inventory.v1.PurchaseOrder.created_at:type_name -> google.protobuf.Timestamp
-	30, // 36: crossdock.inventory.v1.CreatePurchaseOrderRequest.lines:type_name -> crossdock.inventory.v1.OrderLine
-	43, // 37: crossdock.inventory.v1.CreatePurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
-	30, // 38: crossdock.inventory.v1.ReceivePurchaseOrderRequest.lines:type_name -> crossdock.inventory.v1.OrderLine
-	43, // 39: crossdock.inventory.v1.ReceivePurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
-	43, // 40: crossdock.inventory.v1.CancelPurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
-	43, // 41: crossdock.inventory.v1.GetPurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
-	54, // 42: crossdock.inventory.v1.ListPurchaseOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
-	43, // 43: crossdock.inventory.v1.ListPurchaseOrdersResponse.purchase_orders:type_name -> crossdock.inventory.v1.PurchaseOrder
-	55, // 44: crossdock.inventory.v1.ListPurchaseOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
-	5,  // 45: crossdock.inventory.v1.InventoryService.CreateWarehouse:input_type -> crossdock.inventory.v1.CreateWarehouseRequest
-	7,  // 46: crossdock.inventory.v1.InventoryService.ListWarehouses:input_type -> crossdock.inventory.v1.ListWarehousesRequest
-	10, // 47: crossdock.inventory.v1.InventoryService.AdjustStock:input_type -> crossdock.inventory.v1.AdjustStockRequest
-	12, // 48: crossdock.inventory.v1.InventoryService.GetStock:input_type -> crossdock.inventory.v1.GetStockRequest
-	14, // 49: crossdock.inventory.v1.InventoryService.ListStock:input_type -> crossdock.inventory.v1.ListStockRequest
-	16, // 50: crossdock.inventory.v1.InventoryService.GetAvailability:input_type -> crossdock.inventory.v1.GetAvailabilityRequest
-	19, // 51: crossdock.inventory.v1.InventoryService.SetLowStockThreshold:input_type -> crossdock.inventory.v1.SetLowStockThresholdRequest
-	22, // 52: crossdock.inventory.v1.InventoryService.ListJournal:input_type -> crossdock.inventory.v1.ListJournalRequest
-	26, // 53: crossdock.inventory.v1.InventoryService.SyncStock:input_type -> crossdock.inventory.v1.SyncStockRequest
-	31, // 54: crossdock.inventory.v1.InventoryService.Reserve:input_type -> crossdock.inventory.v1.ReserveRequest
-	33, // 55: crossdock.inventory.v1.InventoryService.ReserveMany:input_type -> crossdock.inventory.v1.ReserveManyRequest
-	36, // 56: crossdock.inventory.v1.InventoryService.Commit:input_type -> crossdock.inventory.v1.CommitRequest
-	38, // 57: crossdock.inventory.v1.InventoryService.Release:input_type -> crossdock.inventory.v1.ReleaseRequest
-	40, // 58: crossdock.inventory.v1.InventoryService.GetReservation:input_type -> crossdock.inventory.v1.GetReservationRequest
-	44, // 59: crossdock.inventory.v1.InventoryService.CreatePurchaseOrder:input_type -> crossdock.inventory.v1.CreatePurchaseOrderRequest
-	46, // 60: crossdock.inventory.v1.InventoryService.ReceivePurchaseOrder:input_type -> crossdock.inventory.v1.ReceivePurchaseOrderRequest
-	48, // 61: crossdock.inventory.v1.InventoryService.CancelPurchaseOrder:input_type -> crossdock.inventory.v1.CancelPurchaseOrderRequest
-	50, // 62: crossdock.inventory.v1.InventoryService.GetPurchaseOrder:input_type -> crossdock.inventory.v1.GetPurchaseOrderRequest
-	52, // 63: crossdock.inventory.v1.InventoryService.ListPurchaseOrders:input_type -> crossdock.inventory.v1.ListPurchaseOrdersRequest
-	6,  // 64: crossdock.inventory.v1.InventoryService.CreateWarehouse:output_type -> crossdock.inventory.v1.CreateWarehouseResponse
-	8,  // 65: crossdock.inventory.v1.InventoryService.ListWarehouses:output_type -> crossdock.inventory.v1.ListWarehousesResponse
-	11, // 66: crossdock.inventory.v1.InventoryService.AdjustStock:output_type -> crossdock.inventory.v1.AdjustStockResponse
-	13, // 67: crossdock.inventory.v1.InventoryService.GetStock:output_type -> crossdock.inventory.v1.GetStockResponse
-	15, // 68: crossdock.inventory.v1.InventoryService.ListStock:output_type -> crossdock.inventory.v1.ListStockResponse
-	18, // 69: crossdock.inventory.v1.InventoryService.GetAvailability:output_type -> crossdock.inventory.v1.GetAvailabilityResponse
-	20, // 70: crossdock.inventory.v1.InventoryService.SetLowStockThreshold:output_type -> crossdock.inventory.v1.SetLowStockThresholdResponse
-	23, // 71: crossdock.inventory.v1.InventoryService.ListJournal:output_type -> crossdock.inventory.v1.ListJournalResponse
-	27, // 72: crossdock.inventory.v1.InventoryService.SyncStock:output_type -> crossdock.inventory.v1.SyncStockResponse
-	32, // 73: crossdock.inventory.v1.InventoryService.Reserve:output_type -> crossdock.inventory.v1.ReserveResponse
-	34, // 74: crossdock.inventory.v1.InventoryService.ReserveMany:output_type -> crossdock.inventory.v1.ReserveManyResponse
-	37, // 75: crossdock.inventory.v1.InventoryService.Commit:output_type -> crossdock.inventory.v1.CommitResponse
-	39, // 76: crossdock.inventory.v1.InventoryService.Release:output_type -> crossdock.inventory.v1.ReleaseResponse
-	41, // 77: crossdock.inventory.v1.InventoryService.GetReservation:output_type -> crossdock.inventory.v1.GetReservationResponse
-	45, // 78: crossdock.inventory.v1.InventoryService.CreatePurchaseOrder:output_type -> crossdock.inventory.v1.CreatePurchaseOrderResponse
-	47, // 79: crossdock.inventory.v1.InventoryService.ReceivePurchaseOrder:output_type -> crossdock.inventory.v1.ReceivePurchaseOrderResponse
-	49, // 80: crossdock.inventory.v1.InventoryService.CancelPurchaseOrder:output_type -> crossdock.inventory.v1.CancelPurchaseOrderResponse
-	51, // 81: crossdock.inventory.v1.InventoryService.GetPurchaseOrder:output_type -> crossdock.inventory.v1.GetPurchaseOrderResponse
-	53, // 82: crossdock.inventory.v1.InventoryService.ListPurchaseOrders:output_type -> crossdock.inventory.v1.ListPurchaseOrdersResponse
-	64, // [64:83] is the sub-list for method output_type
-	45, // [45:64] is the sub-list for method input_type
-	45, // [45:45] is the sub-list for extension type_name
-	45, // [45:45] is the sub-list for extension extendee
-	0,  // [0:45] is the sub-list for field type_name
+	56, // 30: crossdock.inventory.v1.CommitRequest.shipped_at:type_name -> google.protobuf.Timestamp
+	29, // 31: crossdock.inventory.v1.CommitResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
+	29, // 32: crossdock.inventory.v1.ReleaseResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
+	29, // 33: crossdock.inventory.v1.GetReservationResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
+	3,  // 34: crossdock.inventory.v1.PurchaseOrder.status:type_name -> crossdock.inventory.v1.PurchaseOrderStatus
+	42, // 35: crossdock.inventory.v1.PurchaseOrder.lines:type_name -> crossdock.inventory.v1.PurchaseOrderLine
+	56, // 36: crossdock.inventory.v1.PurchaseOrder.created_at:type_name -> google.protobuf.Timestamp
+	30, // 37: crossdock.inventory.v1.CreatePurchaseOrderRequest.lines:type_name -> crossdock.inventory.v1.OrderLine
+	43, // 38: crossdock.inventory.v1.CreatePurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
+	30, // 39: crossdock.inventory.v1.ReceivePurchaseOrderRequest.lines:type_name -> crossdock.inventory.v1.OrderLine
+	43, // 40: crossdock.inventory.v1.ReceivePurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
+	43, // 41: crossdock.inventory.v1.CancelPurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
+	43, // 42: crossdock.inventory.v1.GetPurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
+	54, // 43: crossdock.inventory.v1.ListPurchaseOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	43, // 44: crossdock.inventory.v1.ListPurchaseOrdersResponse.purchase_orders:type_name -> crossdock.inventory.v1.PurchaseOrder
+	55, // 45: crossdock.inventory.v1.ListPurchaseOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	5,  // 46: crossdock.inventory.v1.InventoryService.CreateWarehouse:input_type -> crossdock.inventory.v1.CreateWarehouseRequest
+	7,  // 47: crossdock.inventory.v1.InventoryService.ListWarehouses:input_type -> crossdock.inventory.v1.ListWarehousesRequest
+	10, // 48: crossdock.inventory.v1.InventoryService.AdjustStock:input_type -> crossdock.inventory.v1.AdjustStockRequest
+	12, // 49: crossdock.inventory.v1.InventoryService.GetStock:input_type -> crossdock.inventory.v1.GetStockRequest
+	14, // 50: crossdock.inventory.v1.InventoryService.ListStock:input_type -> crossdock.inventory.v1.ListStockRequest
+	16, // 51: crossdock.inventory.v1.InventoryService.GetAvailability:input_type -> crossdock.inventory.v1.GetAvailabilityRequest
+	19, // 52: crossdock.inventory.v1.InventoryService.SetLowStockThreshold:input_type -> crossdock.inventory.v1.SetLowStockThresholdRequest
+	22, // 53: crossdock.inventory.v1.InventoryService.ListJournal:input_type -> crossdock.inventory.v1.ListJournalRequest
+	26, // 54: crossdock.inventory.v1.InventoryService.SyncStock:input_type -> crossdock.inventory.v1.SyncStockRequest
+	31, // 55: crossdock.inventory.v1.InventoryService.Reserve:input_type -> crossdock.inventory.v1.ReserveRequest
+	33, // 56: crossdock.inventory.v1.InventoryService.ReserveMany:input_type -> crossdock.inventory.v1.ReserveManyRequest
+	36, // 57: crossdock.inventory.v1.InventoryService.Commit:input_type -> crossdock.inventory.v1.CommitRequest
+	38, // 58: crossdock.inventory.v1.InventoryService.Release:input_type -> crossdock.inventory.v1.ReleaseRequest
+	40, // 59: crossdock.inventory.v1.InventoryService.GetReservation:input_type -> crossdock.inventory.v1.GetReservationRequest
+	44, // 60: crossdock.inventory.v1.InventoryService.CreatePurchaseOrder:input_type -> crossdock.inventory.v1.CreatePurchaseOrderRequest
+	46, // 61: crossdock.inventory.v1.InventoryService.ReceivePurchaseOrder:input_type -> crossdock.inventory.v1.ReceivePurchaseOrderRequest
+	48, // 62: crossdock.inventory.v1.InventoryService.CancelPurchaseOrder:input_type -> crossdock.inventory.v1.CancelPurchaseOrderRequest
+	50, // 63: crossdock.inventory.v1.InventoryService.GetPurchaseOrder:input_type -> crossdock.inventory.v1.GetPurchaseOrderRequest
+	52, // 64: crossdock.inventory.v1.InventoryService.ListPurchaseOrders:input_type -> crossdock.inventory.v1.ListPurchaseOrdersRequest
+	6,  // 65: crossdock.inventory.v1.InventoryService.CreateWarehouse:output_type -> crossdock.inventory.v1.CreateWarehouseResponse
+	8,  // 66: crossdock.inventory.v1.InventoryService.ListWarehouses:output_type -> crossdock.inventory.v1.ListWarehousesResponse
+	11, // 67: crossdock.inventory.v1.InventoryService.AdjustStock:output_type -> crossdock.inventory.v1.AdjustStockResponse
+	13, // 68: crossdock.inventory.v1.InventoryService.GetStock:output_type -> crossdock.inventory.v1.GetStockResponse
+	15, // 69: crossdock.inventory.v1.InventoryService.ListStock:output_type -> crossdock.inventory.v1.ListStockResponse
+	18, // 70: crossdock.inventory.v1.InventoryService.GetAvailability:output_type -> crossdock.inventory.v1.GetAvailabilityResponse
+	20, // 71: crossdock.inventory.v1.InventoryService.SetLowStockThreshold:output_type -> crossdock.inventory.v1.SetLowStockThresholdResponse
+	23, // 72: crossdock.inventory.v1.InventoryService.ListJournal:output_type -> crossdock.inventory.v1.ListJournalResponse
+	27, // 73: crossdock.inventory.v1.InventoryService.SyncStock:output_type -> crossdock.inventory.v1.SyncStockResponse
+	32, // 74: crossdock.inventory.v1.InventoryService.Reserve:output_type -> crossdock.inventory.v1.ReserveResponse
+	34, // 75: crossdock.inventory.v1.InventoryService.ReserveMany:output_type -> crossdock.inventory.v1.ReserveManyResponse
+	37, // 76: crossdock.inventory.v1.InventoryService.Commit:output_type -> crossdock.inventory.v1.CommitResponse
+	39, // 77: crossdock.inventory.v1.InventoryService.Release:output_type -> crossdock.inventory.v1.ReleaseResponse
+	41, // 78: crossdock.inventory.v1.InventoryService.GetReservation:output_type -> crossdock.inventory.v1.GetReservationResponse
+	45, // 79: crossdock.inventory.v1.InventoryService.CreatePurchaseOrder:output_type -> crossdock.inventory.v1.CreatePurchaseOrderResponse
+	47, // 80: crossdock.inventory.v1.InventoryService.ReceivePurchaseOrder:output_type -> crossdock.inventory.v1.ReceivePurchaseOrderResponse
+	49, // 81: crossdock.inventory.v1.InventoryService.CancelPurchaseOrder:output_type -> crossdock.inventory.v1.CancelPurchaseOrderResponse
+	51, // 82: crossdock.inventory.v1.InventoryService.GetPurchaseOrder:output_type -> crossdock.inventory.v1.GetPurchaseOrderResponse
+	53, // 83: crossdock.inventory.v1.InventoryService.ListPurchaseOrders:output_type -> crossdock.inventory.v1.ListPurchaseOrdersResponse
+	65, // [65:84] is the sub-list for method output_type
+	46, // [46:65] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_inventory_v1_service_proto_init() }

@@ -82,7 +82,9 @@ type InventoryServiceClient interface {
 	// answered on its own: one refused leaves the others held. Services only.
 	ReserveMany(ctx context.Context, in *ReserveManyRequest, opts ...grpc.CallOption) (*ReserveManyResponse, error)
 	// Commit turns an order's reservation into a shipment: on-hand stock falls.
-	// Services only.
+	// With shipped_at (when the goods left: the carrier's pick-up), a level an ERP
+	// counted since then keeps its on-hand (the count did without the goods), and a
+	// count as of a later moment does not take them off again. Services only.
 	Commit(ctx context.Context, in *CommitRequest, opts ...grpc.CallOption) (*CommitResponse, error)
 	// Release cancels an order's reservation. Services only.
 	Release(ctx context.Context, in *ReleaseRequest, opts ...grpc.CallOption) (*ReleaseResponse, error)
@@ -341,7 +343,9 @@ type InventoryServiceServer interface {
 	// answered on its own: one refused leaves the others held. Services only.
 	ReserveMany(context.Context, *ReserveManyRequest) (*ReserveManyResponse, error)
 	// Commit turns an order's reservation into a shipment: on-hand stock falls.
-	// Services only.
+	// With shipped_at (when the goods left: the carrier's pick-up), a level an ERP
+	// counted since then keeps its on-hand (the count did without the goods), and a
+	// count as of a later moment does not take them off again. Services only.
 	Commit(context.Context, *CommitRequest) (*CommitResponse, error)
 	// Release cancels an order's reservation. Services only.
 	Release(context.Context, *ReleaseRequest) (*ReleaseResponse, error)

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -129,7 +130,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			_, err := f.svc.Reserve(ctx, admin, app.ReserveInput{OrderID: "x", Lines: []domain.OrderLine{line(mySKU, 1)}})
 			return err
 		}, apperr.KindPermissionDenied},
-		{"API client commits", func() error { _, err := f.svc.Commit(ctx, apiClient, "o"); return err }, apperr.KindPermissionDenied},
+		{"API client commits", func() error { _, err := f.svc.Commit(ctx, apiClient, "o", time.Time{}); return err }, apperr.KindPermissionDenied},
 		{"supplier releases", func() error { _, err := f.svc.Release(ctx, me, "o", ""); return err }, apperr.KindPermissionDenied},
 		{"supplier reads a reservation", func() error { _, err := f.svc.GetReservation(ctx, me, "o"); return err }, apperr.KindPermissionDenied},
 		{"operator reads a reservation", func() error { _, err := f.svc.GetReservation(ctx, reviewer, "o"); return err }, apperr.KindUnknown},

@@ -163,7 +163,7 @@ func TestExpiryAndReleaseRacingCommits(t *testing.T) {
 				}
 			}
 		case i%2 == 0:
-			_, err := f.svc.Commit(ctx, orders, fmt.Sprintf("race-%d", i/2))
+			_, err := f.svc.Commit(ctx, orders, fmt.Sprintf("race-%d", i/2), time.Time{})
 			note("commit", i/2, err)
 		default:
 			if (i/2)%3 == 0 { // a third of the orders are also cancelled

@@ -50,7 +50,7 @@ func TestEventsAreWrittenToTheOutbox(t *testing.T) {
 	}
 	// A finished reservation's event comes from its update, before the
 	// stock it gives back or ships.
-	if _, err := f.svc.Commit(ctx, orders, "o1"); err != nil { // ReservationCommitted, StockChanged
+	if _, err := f.svc.Commit(ctx, orders, "o1", time.Time{}); err != nil { // ReservationCommitted, StockChanged
 		t.Fatal(err)
 	}
 	if _, err := f.svc.Release(ctx, orders, "o2", "buyer cancelled"); err != nil { // ReservationReleased, StockChanged

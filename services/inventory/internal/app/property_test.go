@@ -156,7 +156,7 @@ func TestPropertyRandomSequencesKeepTheBooks(t *testing.T) {
 			r := m.res[order]
 			if op == 2 {
 				desc = "commit " + order + " (" + string(r.status) + ")"
-				_, err := f.svc.Commit(ctx, orders, order)
+				_, err := f.svc.Commit(ctx, orders, order, time.Time{})
 				switch r.status {
 				case domain.ReservationActive:
 					if err != nil {

@@ -176,9 +176,13 @@ func reserveSKUs(req domain.ReserveRequest) []uuid.UUID {
 }
 
 // Commit turns an order's reservation into a shipment: on-hand and reserved
-// stock fall by the reserved lines. A committed reservation commits again as
-// a no-op; a released or expired one cannot. Services only.
-func (s *Service) Commit(ctx context.Context, c auth.Caller, orderID string) (domain.Reservation, error) {
+// stock fall by the reserved lines. goodsLeft, when not zero, is when the
+// goods left the warehouse (the carrier's pick-up; at most now): a level an
+// ERP counted since then already took them off on-hand, so only its
+// reserved stock falls, and a count as of a moment after it, applied
+// later, does not take them off again. A committed reservation commits
+// again as a no-op; a released or expired one cannot. Services only.
+func (s *Service) Commit(ctx context.Context, c auth.Caller, orderID string, goodsLeft time.Time) (domain.Reservation, error) {
 	if !c.IsService() {
 		return domain.Reservation{}, ErrServicesOnly
 	}
@@ -202,7 +206,10 @@ func (s *Service) Commit(ctx context.Context, c auth.Caller, orderID string) (do
 		if err != nil || !changed {
 			return err
 		}
-		return s.finish(ctx, r, res, domain.MoveCommit, c.Subject, now)
+		if goodsLeft.After(now) {
+			goodsLeft = now
+		}
+		return s.finish(ctx, r, res, domain.MoveCommit, c.Subject, now, goodsLeft)
 	})
 	if err != nil {
 		return domain.Reservation{}, err
@@ -241,7 +248,7 @@ func (s *Service) Release(ctx context.Context, c auth.Caller, orderID, reason st
 		if err != nil || !changed {
 			return err
 		}
-		return s.finish(ctx, r, res, domain.MoveRelease, c.Subject, now)
+		return s.finish(ctx, r, res, domain.MoveRelease, c.Subject, now, time.Time{})
 	})
 	if err != nil {
 		return domain.Reservation{}, err
@@ -265,7 +272,9 @@ func (s *Service) GetReservation(ctx context.Context, c auth.Caller, orderID str
 // ships it (commit), in the transaction that changed its status, so reserved
 // stock always equals the lines of active reservations. The caller holds the
 // reservation's row lock; the stock rows are locked after it, as everywhere.
-func (s *Service) finish(ctx context.Context, r stockWriter, res domain.Reservation, kind domain.MovementKind, actor string, now time.Time) error {
+// A commit's goodsLeft, when not zero, is when its goods left: a level
+// counted since keeps its on-hand (the count did without them).
+func (s *Service) finish(ctx context.Context, r stockWriter, res domain.Reservation, kind domain.MovementKind, actor string, now, goodsLeft time.Time) error {
 	keys := make([]domain.StockKey, len(res.Lines))
 	for i, l := range res.Lines {
 		keys[i] = l.StockKey
@@ -273,6 +282,12 @@ func (s *Service) finish(ctx context.Context, r stockWriter, res domain.Reservat
 	levels, err := r.LockLevels(ctx, keys, false, now)
 	if err != nil {
 		return err
+	}
+	var counted map[domain.StockKey]time.Time
+	if kind == domain.MoveCommit && !goodsLeft.IsZero() {
+		if counted, err = r.LastCounted(ctx, keys); err != nil {
+			return err
+		}
 	}
 	byKey := make(map[domain.StockKey]*domain.Level, len(levels))
 	for i := range levels {
@@ -285,13 +300,19 @@ func (s *Service) finish(ctx context.Context, r stockWriter, res domain.Reservat
 			return fmt.Errorf("inventory: stock row %v of a reservation line is missing", l.StockKey)
 		}
 		var m domain.Movement
-		if kind == domain.MoveCommit {
-			m, err = level.Ship(l.Quantity)
-		} else {
+		switch at, ok := counted[l.StockKey]; {
+		case kind != domain.MoveCommit:
 			m, err = level.Unreserve(kind, l.Quantity)
+		case ok && !at.Before(goodsLeft):
+			m, err = level.ShipCounted(l.Quantity)
+		default:
+			m, err = level.Ship(l.Quantity)
 		}
 		if err != nil {
 			return err
+		}
+		if kind == domain.MoveCommit && !goodsLeft.IsZero() {
+			m.GoodsLeftAt = &goodsLeft
 		}
 		moves = append(moves, m)
 	}

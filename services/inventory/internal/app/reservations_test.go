@@ -86,11 +86,11 @@ func TestCommitReleaseAndExpiry(t *testing.T) {
 	reserve("b", 3, 0)
 	reserve("c", 1, time.Minute)
 
-	res, err := f.svc.Commit(ctx, orders, "a")
+	res, err := f.svc.Commit(ctx, orders, "a", time.Time{})
 	if err != nil || res.Status != domain.ReservationCommitted {
 		t.Fatalf("commit = %+v, %v", res, err)
 	}
-	if _, err := f.svc.Commit(ctx, orders, "a"); err != nil {
+	if _, err := f.svc.Commit(ctx, orders, "a", time.Time{}); err != nil {
 		t.Errorf("commit again: %v", err)
 	}
 	if l := f.level(t, w.ID, sku); l.OnHand != 8 || l.Reserved != 4 {
@@ -101,7 +101,7 @@ func TestCommitReleaseAndExpiry(t *testing.T) {
 	}
 	_, err = f.svc.Release(ctx, orders, "a", "")
 	wantKind(t, err, apperr.KindFailedPrecondition)
-	_, err = f.svc.Commit(ctx, orders, "b")
+	_, err = f.svc.Commit(ctx, orders, "b", time.Time{})
 	wantKind(t, err, apperr.KindFailedPrecondition)
 
 	// Not due yet: nothing expires.
@@ -116,7 +116,7 @@ func TestCommitReleaseAndExpiry(t *testing.T) {
 	if err != nil || got.Status != domain.ReservationExpired {
 		t.Fatalf("c = %+v, %v", got, err)
 	}
-	_, err = f.svc.Commit(ctx, orders, "c")
+	_, err = f.svc.Commit(ctx, orders, "c", time.Time{})
 	wantKind(t, err, apperr.KindFailedPrecondition)
 	if _, err := f.svc.Release(ctx, orders, "c", ""); err != nil {
 		t.Errorf("releasing an expired reservation is a no-op, got %v", err)

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -20,7 +21,7 @@ func TestJournalRecordsEveryMovementNewestFirst(t *testing.T) {
 	if _, err := f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: "o", Lines: []domain.OrderLine{line(sku, 6)}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Commit(ctx, orders, "o"); err != nil {
+	if _, err := f.svc.Commit(ctx, orders, "o", time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	// 2 adjustments, 2 reservation lines (5 + 1), 2 commit lines.

@@ -51,7 +51,7 @@ func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {
 			if !expired {
 				return nil
 			}
-			return s.finish(ctx, r, res, domain.MoveExpiry, SystemActor, now)
+			return s.finish(ctx, r, res, domain.MoveExpiry, SystemActor, now, time.Time{})
 		})
 		if err != nil && (taken == uuid.Nil || ctx.Err() != nil) {
 			return n, errors.Join(failed, err)

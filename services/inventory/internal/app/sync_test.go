@@ -145,7 +145,7 @@ func TestSyncAppliesACountAsOfWhenItWasTaken(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.clock.Advance(time.Minute)
-	if _, err := f.svc.Commit(ctx, orders, "o"); err != nil { // picked up: 7 on hand
+	if _, err := f.svc.Commit(ctx, orders, "o", time.Time{}); err != nil { // picked up: 7 on hand
 		t.Fatal(err)
 	}
 	f.clock.Advance(time.Minute)
@@ -229,4 +229,67 @@ func TestSyncCountsArrivingOutOfOrderAreNotAddedUp(t *testing.T) {
 		f.clock.Advance(time.Second)
 	}
 	f.mustHoldInvariants(t)
+}
+
+// A count taken after the carrier picked goods up, but before logistics
+// committed them (a moment to hours later), already did without them: the
+// commit, told when the goods left, takes them off what is reserved only,
+// and a count as of after they left, applied once the commit is in, does
+// not take them off again. A count taken before they left still has them
+// taken off. Before, both took the shipped units off twice and sellable
+// stock vanished until the next count.
+func TestACountBetweenPickUpAndCommitIsNotTakenOffTwice(t *testing.T) {
+	for _, tc := range []struct {
+		name                string
+		countBeforeCommit   bool // the count arrives before the commit
+		countedBeforePickUp bool
+		want                int64
+	}{
+		{name: "count applied before the commit", countBeforeCommit: true, want: 7},
+		{name: "count applied after the commit", want: 7},
+		{name: "count taken before the pick-up, applied after the commit", countedBeforePickUp: true, want: 7},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, 4)
+			sup := supplier()
+			a := f.sku(t, sup, "A")
+			w := f.warehouse(t, sup)
+			f.stock(t, sup, w, a, 10)
+			f.clock.Advance(time.Minute)
+			if _, err := f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: "o", Lines: []domain.OrderLine{line(a, 3)}}); err != nil {
+				t.Fatal(err)
+			}
+			f.clock.Advance(time.Minute)
+			before := f.clock.Now() // the shelf still holds 10
+			f.clock.Advance(time.Minute)
+			pickedUp := f.clock.Now()
+			f.clock.Advance(time.Minute)
+			counted, onShelf := f.clock.Now(), int64(7) // the shelf after the pick-up
+			if tc.countedBeforePickUp {
+				counted, onShelf = before, 10
+			}
+			f.clock.Advance(time.Minute)
+			sync := func() {
+				t.Helper()
+				res, err := f.svc.SyncStock(ctx, sup, app.SyncInput{SyncID: "count", WarehouseID: w.ID, CountedAt: counted,
+					Lines: []domain.SyncLine{{Code: "A", OnHand: onShelf}}})
+				if err != nil || res[0].Status == domain.SyncRejected {
+					t.Fatalf("the count: %+v, %v", res, err)
+				}
+			}
+			if tc.countBeforeCommit {
+				sync()
+			}
+			if _, err := f.svc.Commit(ctx, orders, "o", pickedUp); err != nil {
+				t.Fatal(err)
+			}
+			if !tc.countBeforeCommit {
+				sync()
+			}
+			if l := f.level(t, w.ID, a); l.OnHand != tc.want || l.Reserved != 0 {
+				t.Errorf("on hand %d, reserved %d; want %d, 0", l.OnHand, l.Reserved, tc.want)
+			}
+			f.mustHoldInvariants(t)
+		})
+	}
 }

@@ -93,6 +93,10 @@ type Movement struct {
 	Reason        string
 	Reference     string
 	At            time.Time
+	// GoodsLeftAt is when a commit's goods left the warehouse (the
+	// carrier's pick-up), when the committer said: a count as of a later
+	// moment already excluded them. Nil for other movements.
+	GoodsLeftAt *time.Time
 }
 
 // BecameLow reports whether this movement took the level into low stock.
@@ -124,6 +128,10 @@ func (l *Level) Unreserve(kind MovementKind, q int64) (Movement, error) { return
 
 // Ship removes q held units from the warehouse: a committed reservation.
 func (l *Level) Ship(q int64) (Movement, error) { return l.move(MoveCommit, -q, -q) }
+
+// ShipCounted commits q reserved units that a count taken after they left
+// already took off on-hand: only what is reserved falls.
+func (l *Level) ShipCounted(q int64) (Movement, error) { return l.move(MoveCommit, 0, -q) }
 
 // Adjust changes on-hand stock by a signed delta; it may not fall below what
 // is reserved.

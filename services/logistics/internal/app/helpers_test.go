@@ -128,11 +128,17 @@ type stockLedger struct {
 	// answers.
 	refuse  map[string]error
 	refused map[string]int
+	// shippedAt is when each reservation's goods left, as the commit said.
+	shippedAt map[string]time.Time
 }
 
-func (s *stockLedger) Commit(_ context.Context, reservationID string) error {
+func (s *stockLedger) Commit(_ context.Context, reservationID string, shippedAt time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.shippedAt == nil {
+		s.shippedAt = map[string]time.Time{}
+	}
+	s.shippedAt[reservationID] = shippedAt
 	if err := s.refuse[reservationID]; err != nil {
 		if s.refused == nil {
 			s.refused = map[string]int{}

@@ -363,5 +363,8 @@ type Finance interface {
 
 // Inventory commits a parcel's reserved stock when the carrier takes it.
 type Inventory interface {
-	Commit(ctx context.Context, reservationID string) error
+	// Commit commits a reservation whose goods left at shippedAt (the
+	// carrier's pick-up): a count inventory got since then already did
+	// without them.
+	Commit(ctx context.Context, reservationID string, shippedAt time.Time) error
 }

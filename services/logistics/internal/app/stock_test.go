@@ -42,8 +42,14 @@ func TestStockCommitRefusedForGoodIsRecordedAndCounted(t *testing.T) {
 	if n, err := f.svc.CommitStock(ctx, 10, log); err != nil || n != 0 {
 		t.Fatalf("a second CommitStock = %d, %v; want nothing left to do", n, err)
 	}
-	if sh, err := f.store.GetShipment(ctx, committed.ID, false); err != nil || !sh.Committed || sh.StockCommitRefusedAt != nil {
+	sh, err := f.store.GetShipment(ctx, committed.ID, false)
+	if err != nil || !sh.Committed || sh.StockCommitRefusedAt != nil {
 		t.Errorf("the parcel inventory took: committed %v, refused at %v (%v)", sh.Committed, sh.StockCommitRefusedAt, err)
+	}
+	// Inventory is told when the goods left: a count it got since did
+	// without them.
+	if got := f.inventory.shippedAt[sh.ReservationID]; sh.PickedUpAt == nil || !got.Equal(*sh.PickedUpAt) {
+		t.Errorf("the commit said the goods left at %v, the carrier picked them up at %v", got, sh.PickedUpAt)
 	}
 	for name, want := range refused {
 		sh, err := f.store.GetShipment(ctx, want.ID, false)

@@ -80,7 +80,7 @@ func (s *Service) CommitStock(ctx context.Context, batch int, log *slog.Logger) 
 	n := 0
 	var failed []error
 	for _, sh := range list {
-		if err := s.inventory.Commit(ctx, sh.ReservationID); err != nil {
+		if err := s.inventory.Commit(ctx, sh.ReservationID, *sh.PickedUpAt); err != nil {
 			if !apperr.RefusedForGood(err) {
 				if ctx.Err() != nil || peerOutOfService(err) {
 					return n, errors.Join(append(failed, err)...)

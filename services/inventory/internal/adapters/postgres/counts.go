@@ -29,15 +29,18 @@ func (r repo) LastCounted(ctx context.Context, keys []domain.StockKey) (map[doma
 }
 
 // onHandMovedSince sums the journal's on-hand moves of stock rows after a
-// moment, but for counts: read by time (stock_journal_by_stock_at), not
-// through each row's whole history.
+// moment, but for counts, and for commits of goods that left by then
+// (goods_left_at): read by time (stock_journal_by_stock_at), not through
+// each row's whole history.
 const onHandMovedSince = `SELECT sku_id, warehouse_id, sum(on_hand_delta)::bigint FROM stock_journal
 	WHERE (sku_id, warehouse_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[])) AND at > $3 AND kind <> $4
+	  AND NOT coalesce(goods_left_at <= $3, false)
 	GROUP BY sku_id, warehouse_id`
 
 // OnHandMovedSince returns how much goods moved each of keys' on-hand in
-// the journal after since (shipped, received, adjusted); levels that did
-// not move are left out. Counts applied since are not goods moving: each
+// the journal after since (shipped, received, adjusted; a commit whose
+// goods left by since is not: a count as of since did without them);
+// levels that did not move are left out. Counts applied since are not goods moving: each
 // was taken before since (a count the caller's replaces, applied late) or
 // after it (and the caller's is stale).
 func (r repo) OnHandMovedSince(ctx context.Context, keys []domain.StockKey, since time.Time) (map[domain.StockKey]int64, error) {

@@ -25,18 +25,18 @@ func appendJournal(moves []domain.Movement) statement {
 	skus, warehouses := make([]uuid.UUID, n), make([]uuid.UUID, n)
 	kinds, actors, reasons, refs := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	dOn, dRes, onHand, reserved := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-	at := make([]time.Time, n)
+	at, left := make([]time.Time, n), make([]*time.Time, n)
 	for i, m := range moves {
 		skus[i], warehouses[i] = m.After.SKUID, m.After.WarehouseID
 		kinds[i], actors[i], reasons[i], refs[i] = string(m.Kind), m.ActorID, m.Reason, m.Reference
 		dOn[i], dRes[i], onHand[i], reserved[i] = m.OnHandDelta, m.ReservedDelta, m.After.OnHand, m.After.Reserved
-		at[i] = m.At
+		at[i], left[i] = m.At, m.GoodsLeftAt
 	}
 	return statement{what: "insert journal", rows: -1, sql: `INSERT INTO stock_journal (sku_id, warehouse_id, kind, on_hand_delta, reserved_delta,
-			on_hand, reserved, actor_id, reason, reference, at)
+			on_hand, reserved, actor_id, reason, reference, at, goods_left_at)
 		SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[],
-			$7::bigint[], $8::text[], $9::text[], $10::text[], $11::timestamptz[])`,
-		args: []any{skus, warehouses, kinds, dOn, dRes, onHand, reserved, actors, reasons, refs, at}}
+			$7::bigint[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[])`,
+		args: []any{skus, warehouses, kinds, dOn, dRes, onHand, reserved, actors, reasons, refs, at, left}}
 }
 
 // Journal returns one page of a SKU's movements, newest first.

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
@@ -169,7 +170,9 @@ func TestInventoryOverGRPC(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	got, err := e.client.Commit(svc, &inventoryv1.CommitRequest{OrderId: "order-1"})
+	_, err = e.client.Commit(svc, &inventoryv1.CommitRequest{OrderId: "order-1", ShippedAt: &timestamppb.Timestamp{Seconds: -1 << 40}})
+	wantCode(t, err, codes.InvalidArgument)
+	got, err := e.client.Commit(svc, &inventoryv1.CommitRequest{OrderId: "order-1", ShippedAt: timestamppb.Now()})
 	if err != nil || got.GetReservation().GetStatus() != inventoryv1.ReservationStatus_RESERVATION_STATUS_COMMITTED {
 		t.Fatalf("commit = %v, %v", got, err)
 	}

@@ -3,6 +3,7 @@ package grpcapi
 import (
 	"cmp"
 	"context"
+	"time"
 
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
@@ -70,7 +71,14 @@ func (s *Server) Commit(ctx context.Context, req *inventoryv1.CommitRequest) (*i
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.svc.Commit(ctx, c, req.GetOrderId())
+	var shipped time.Time
+	if req.GetShippedAt() != nil {
+		if err := req.GetShippedAt().CheckValid(); err != nil {
+			return nil, apperr.InvalidField("shipped_at", "must be a valid time")
+		}
+		shipped = req.GetShippedAt().AsTime()
+	}
+	res, err := s.svc.Commit(ctx, c, req.GetOrderId(), shipped)
 	if err != nil {
 		return nil, err
 	}

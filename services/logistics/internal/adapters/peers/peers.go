@@ -56,9 +56,9 @@ type Inventory struct {
 var _ app.Inventory = Inventory{}
 
 // Commit commits a reservation (inventory knows it by the order id it was
-// made for).
-func (i Inventory) Commit(ctx context.Context, reservationID string) error {
-	_, err := i.Client.Commit(ctx, &inventoryv1.CommitRequest{OrderId: reservationID})
+// made for) whose goods left at shippedAt.
+func (i Inventory) Commit(ctx context.Context, reservationID string, shippedAt time.Time) error {
+	_, err := i.Client.Commit(ctx, &inventoryv1.CommitRequest{OrderId: reservationID, ShippedAt: timestamppb.New(shippedAt)})
 	return peerError(err)
 }
 
