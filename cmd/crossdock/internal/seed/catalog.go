@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -170,6 +171,33 @@ func Catalogue(ctx context.Context, a Addrs) error {
 	return seedCatalogue(as, catalog, inventory)
 }
 
+// seedBrands returns the ids of the brands named, by name, making those
+// that are not there yet. Each is looked up by its name (the brand list is
+// paged: a catalogue of many brands holds the demo's past its first page).
+func seedBrands(admin context.Context, catalog catalogv1.CatalogServiceClient, names ...string) (map[string]string, error) {
+	ids := map[string]string{}
+	for _, name := range names {
+		found, err := catalog.ListBrands(admin, &catalogv1.ListBrandsRequest{NamePrefix: name})
+		if err != nil {
+			return nil, fmt.Errorf("look brand %s up: %w", name, err)
+		}
+		for _, b := range found.GetBrands() {
+			if strings.EqualFold(b.GetName(), name) {
+				ids[name] = b.GetBrandId()
+			}
+		}
+		if ids[name] != "" {
+			continue
+		}
+		b, err := catalog.CreateBrand(admin, &catalogv1.CreateBrandRequest{Name: name})
+		if err != nil {
+			return nil, fmt.Errorf("brand %s: %w", name, err)
+		}
+		ids[name] = b.GetBrand().GetBrandId()
+	}
+	return ids, nil
+}
+
 // seedCatalogue makes the demo categories, brands, models, warehouses and
 // products that are not there yet, each product walked through the
 // workflow from wherever it stands.
@@ -179,23 +207,9 @@ func seedCatalogue(as map[string]context.Context, catalog catalogv1.CatalogServi
 	if err != nil {
 		return err
 	}
-	brands := map[string]string{}
-	listedBrands, err := catalog.ListBrands(admin, &catalogv1.ListBrandsRequest{})
+	brands, err := seedBrands(admin, catalog, demoBrands...)
 	if err != nil {
-		return fmt.Errorf("list brands: %w", err)
-	}
-	for _, b := range listedBrands.GetBrands() {
-		brands[b.GetName()] = b.GetBrandId()
-	}
-	for _, name := range demoBrands {
-		if brands[name] != "" {
-			continue
-		}
-		b, err := catalog.CreateBrand(admin, &catalogv1.CreateBrandRequest{Name: name})
-		if err != nil {
-			return fmt.Errorf("brand %s: %w", name, err)
-		}
-		brands[name] = b.GetBrand().GetBrandId()
+		return err
 	}
 	models := map[string]string{}
 	listedModels, err := catalog.ListProductModels(admin, &catalogv1.ListProductModelsRequest{})

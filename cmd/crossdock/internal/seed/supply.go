@@ -264,21 +264,10 @@ func supplyDefaults(admin context.Context, catalog catalogv1.CatalogServiceClien
 		}
 		d.ModelId = r.GetModel().GetModelId()
 	}
-	brands, err := catalog.ListBrands(admin, &catalogv1.ListBrandsRequest{})
+	brands, err := seedBrands(admin, catalog, supplyBrandName)
 	if err != nil {
-		return nil, fmt.Errorf("list brands: %w", err)
+		return nil, err
 	}
-	for _, b := range brands.GetBrands() {
-		if b.GetName() == supplyBrandName {
-			d.BrandId = b.GetBrandId()
-		}
-	}
-	if d.BrandId == "" {
-		r, err := catalog.CreateBrand(admin, &catalogv1.CreateBrandRequest{Name: supplyBrandName})
-		if err != nil {
-			return nil, fmt.Errorf("brand %s: %w", supplyBrandName, err)
-		}
-		d.BrandId = r.GetBrand().GetBrandId()
-	}
+	d.BrandId = brands[supplyBrandName]
 	return d, nil
 }
