@@ -101,20 +101,28 @@ func TestStockCommitDeniedByPermissionIsRetried(t *testing.T) {
 	}
 }
 
-// A parcel whose commit inventory keeps failing on its own (an internal
-// error on that reservation: its stock levels edited by hand, say) is
-// offered again next round without holding up the parcels picked up after
-// it. Before, it came first in every round and ended it, and no parcel's
-// stock was committed any more.
+// Parcels whose commit inventory keeps failing on their own (an internal
+// error on their reservations: a SKU's stock levels edited by hand, say)
+// are offered again next round without holding up the parcels picked up
+// after them, however many they are. Before, the first of them ended every
+// round, and no parcel's stock was committed any more.
 func TestOneParcelsFailingCommitHoldsUpNoOther(t *testing.T) {
 	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 23, UnservedCountries: []string{}}, 4)
-	stuck := f.create(t, f.input(0, "express"))
-	fine := f.create(t, f.input(1, "express"))
-	f.inventory.refuse = map[string]error{stuck.ReservationID: errors.New("rpc error: code = Internal desc = internal error")}
+	f.inventory.refuse = map[string]error{}
+	var stuckIDs []string
+	for i := range 6 {
+		sh := f.create(t, f.input(i, "express"))
+		f.inventory.refuse[sh.ReservationID] = errors.New("rpc error: code = Internal desc = internal error")
+		stuckIDs = append(stuckIDs, sh.ID.String())
+	}
+	stuck := f.create(t, f.input(6, "express"))
+	f.inventory.refuse[stuck.ReservationID] = errors.New("rpc error: code = Internal desc = internal error")
+	fine := f.create(t, f.input(7, "express"))
 	f.waitQuiet(t, time.Minute)
 	f.catchUp(t)
-	// The stuck one was picked up first: it heads every round.
-	if _, err := f.pool.Exec(ctx, `UPDATE shipments SET picked_up_at = picked_up_at - interval '1 hour' WHERE shipment_id = $1`, stuck.ID); err != nil {
+	// The stuck ones were picked up first: they head every round.
+	if _, err := f.pool.Exec(ctx, `UPDATE shipments SET picked_up_at = picked_up_at - interval '1 hour' WHERE shipment_id = ANY($1::uuid[]) OR shipment_id = $2`,
+		stuckIDs, stuck.ID); err != nil {
 		t.Fatal(err)
 	}
 	log := testkit.Logger(t)
@@ -134,7 +142,7 @@ func TestOneParcelsFailingCommitHoldsUpNoOther(t *testing.T) {
 	f.inventory.mu.Lock()
 	f.inventory.refuse = nil
 	f.inventory.mu.Unlock()
-	if n, err := f.svc.CommitStock(ctx, 10, log); err != nil || n != 1 {
-		t.Fatalf("CommitStock once inventory takes it = %d, %v; want it committed", n, err)
+	if n, err := f.svc.CommitStock(ctx, 10, log); err != nil || n != 7 {
+		t.Fatalf("CommitStock once inventory takes them = %d, %v; want the seven committed", n, err)
 	}
 }

@@ -68,10 +68,10 @@ func (s *Service) PayLegs(ctx context.Context, batch int, log *slog.Logger) (int
 // failing steps ("stock_commit_refused") for an operator, and not asked
 // again; the other parcels go on. Inventory out of reach, or refusing this
 // service's identity, ends the round; any other failure is the parcel's
-// own (inventory's internal error on its reservation, say): it is offered
-// again next round, and the parcels behind it go on, up to
-// maxParcelFailures of them in a round. Before, one such parcel, the
-// oldest, ended every round first and no stock was committed for anyone.
+// own (inventory's internal error on its reservation, say): it is reported,
+// offered again next round, and the parcels behind it go on, however many
+// fail so. Before, one such parcel, the oldest, ended every round first and
+// no stock was committed for anyone.
 func (s *Service) CommitStock(ctx context.Context, batch int, log *slog.Logger) (int, error) {
 	list, err := s.store.ShipmentsToCommit(ctx, batch)
 	if err != nil {
@@ -85,9 +85,7 @@ func (s *Service) CommitStock(ctx context.Context, batch int, log *slog.Logger) 
 				if ctx.Err() != nil || peerOutOfService(err) {
 					return n, errors.Join(append(failed, err)...)
 				}
-				if failed = append(failed, fmt.Errorf("shipment %s: %w", sh.ID, err)); len(failed) == maxParcelFailures {
-					return n, errors.Join(failed...)
-				}
+				failed = append(failed, fmt.Errorf("shipment %s: %w", sh.ID, err))
 				continue
 			}
 			log.Error("inventory refused to commit a picked-up parcel's reservation; its goods are still on hand there until an operator acts",
@@ -104,11 +102,6 @@ func (s *Service) CommitStock(ctx context.Context, batch int, log *slog.Logger) 
 	}
 	return n, errors.Join(failed...)
 }
-
-// maxParcelFailures is how many parcels' own failures a worker's round
-// passes over before it ends: past that, the peer is more likely in
-// trouble than the parcels.
-const maxParcelFailures = 5
 
 // peerOutOfService reports a failure that is the peer's as a whole, not
 // one item's: unreachable or overloaded, or refusing this service's
