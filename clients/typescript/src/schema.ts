@@ -2781,10 +2781,13 @@ export interface paths {
          *     (reason "parcel_lost: " and the operator's), its buyer refunded what the escrow
          *     holds once the parcel's freight legs are paid, and a parcel of ours the carrier
          *     never picked up cancelled with its stock released (one picked up took its stock
-         *     with it). A delivery reported later changes nothing more. Only a shipped
-         *     sub-order not yet delivered (FAILED_PRECONDITION NOT_SHIPPED), of our store or a
-         *     merchant's (a partner channel's is the partner's: PARTNER_ORDER); declaring one
-         *     already cancelled answers it as it is. Admins.
+         *     with it). Logistics is asked first: a parcel it says was delivered is recorded
+         *     so and refused (FAILED_PRECONDITION ALREADY_DELIVERED), one returned to its
+         *     sender is recorded as returned (cancelled, "returned_to_sender"). A delivery
+         *     reported later changes nothing more. Only a shipped sub-order not yet delivered
+         *     (NOT_SHIPPED), of our store or a merchant's (a partner channel's is the
+         *     partner's: PARTNER_ORDER); declaring one already cancelled answers it as it is.
+         *     Admins.
          */
         post: operations["OrdersService_DeclareParcelLost"];
         delete?: never;

@@ -141,10 +141,13 @@ type OrdersServiceClient interface {
 	// (reason "parcel_lost: " and the operator's), its buyer refunded what the escrow
 	// holds once the parcel's freight legs are paid, and a parcel of ours the carrier
 	// never picked up cancelled with its stock released (one picked up took its stock
-	// with it). A delivery reported later changes nothing more. Only a shipped
-	// sub-order not yet delivered (FAILED_PRECONDITION NOT_SHIPPED), of our store or a
-	// merchant's (a partner channel's is the partner's: PARTNER_ORDER); declaring one
-	// already cancelled answers it as it is. Admins.
+	// with it). Logistics is asked first: a parcel it says was delivered is recorded
+	// so and refused (FAILED_PRECONDITION ALREADY_DELIVERED), one returned to its
+	// sender is recorded as returned (cancelled, "returned_to_sender"). A delivery
+	// reported later changes nothing more. Only a shipped sub-order not yet delivered
+	// (NOT_SHIPPED), of our store or a merchant's (a partner channel's is the
+	// partner's: PARTNER_ORDER); declaring one already cancelled answers it as it is.
+	// Admins.
 	DeclareParcelLost(ctx context.Context, in *DeclareParcelLostRequest, opts ...grpc.CallOption) (*DeclareParcelLostResponse, error)
 	// PlaceExternalOrder creates an already-paid order from a partner channel, split and
 	// fulfilled as any other; its money arrives by the partner's settlement, not from a
@@ -457,10 +460,13 @@ type OrdersServiceServer interface {
 	// (reason "parcel_lost: " and the operator's), its buyer refunded what the escrow
 	// holds once the parcel's freight legs are paid, and a parcel of ours the carrier
 	// never picked up cancelled with its stock released (one picked up took its stock
-	// with it). A delivery reported later changes nothing more. Only a shipped
-	// sub-order not yet delivered (FAILED_PRECONDITION NOT_SHIPPED), of our store or a
-	// merchant's (a partner channel's is the partner's: PARTNER_ORDER); declaring one
-	// already cancelled answers it as it is. Admins.
+	// with it). Logistics is asked first: a parcel it says was delivered is recorded
+	// so and refused (FAILED_PRECONDITION ALREADY_DELIVERED), one returned to its
+	// sender is recorded as returned (cancelled, "returned_to_sender"). A delivery
+	// reported later changes nothing more. Only a shipped sub-order not yet delivered
+	// (NOT_SHIPPED), of our store or a merchant's (a partner channel's is the
+	// partner's: PARTNER_ORDER); declaring one already cancelled answers it as it is.
+	// Admins.
 	DeclareParcelLost(context.Context, *DeclareParcelLostRequest) (*DeclareParcelLostResponse, error)
 	// PlaceExternalOrder creates an already-paid order from a partner channel, split and
 	// fulfilled as any other; its money arrives by the partner's settlement, not from a

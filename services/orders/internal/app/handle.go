@@ -105,6 +105,11 @@ func (s *Service) ShipmentBooked(ctx context.Context, r Repository, subID uuid.U
 		_, err = s.moveIn(ctx, r, o, subID, domain.Shipped, system, "shipped: waybill "+sh.Waybill, shipped(sh, ""))
 		return err
 	case domain.Cancelled:
+		if sub.ShipmentID != nil && *sub.ShipmentID == sh.ID {
+			// The parcel it shipped with before it was cancelled (declared
+			// lost): cancel_lost_parcel deals with it.
+			return nil
+		}
 		return r.Schedule(ctx, task(TaskCancelShipment, subID, o.ID, s.clock()))
 	}
 	if sub.ExternalParcel() {

@@ -18,13 +18,19 @@ var ErrOperatorsOnly = apperr.PermissionDenied("only operators (admins) declare 
 // ErrNotShipped refuses to declare lost a sub-order that is not travelling.
 var ErrNotShipped = apperr.FailedPrecondition("only a shipped sub-order not yet delivered can be declared lost").WithReason("NOT_SHIPPED")
 
+// ErrParcelDelivered refuses to declare lost a parcel logistics says was
+// delivered (its event not applied yet: it is now).
+var ErrParcelDelivered = apperr.FailedPrecondition("logistics says the parcel was delivered; it is not lost").WithReason("ALREADY_DELIVERED")
+
 // ErrPartnerParcel refuses to declare lost a partner channel's sub-order:
 // its buyer paid the partner, who answers for the parcel there.
 var ErrPartnerParcel = apperr.FailedPrecondition("a partner channel's parcel is the partner's to declare lost").WithReason("PARTNER_ORDER")
 
 // DeclareParcelLost is an operator closing a shipped sub-order whose goods
 // will not arrive: the carrier lost the parcel, or the supplier never
-// handed it over. Nothing else moves such a sub-order (the delivery check
+// handed it over. Logistics is asked first: a parcel it says was delivered
+// is applied as delivered and refused (ErrParcelDelivered), one returned
+// to its sender is applied as returned (cancelled and refunded so). Nothing else moves such a sub-order (the delivery check
 // asks logistics daily for ever, the buyer may not cancel what shipped),
 // so its escrow would be held for good. It is cancelled ("parcel_lost:" and
 // the operator's reason) and its buyer refunded what the escrow holds once
@@ -42,9 +48,24 @@ func (s *Service) DeclareParcelLost(ctx context.Context, c auth.Caller, subID uu
 	if reason = apperr.CheckLongText(&v, "reason", reason, 1, 500); v.Err() != nil {
 		return domain.SubOrder{}, v.Err()
 	}
-	orderID, err := s.store.OrderOf(ctx, subID)
+	o, sub, err := s.subOrder(ctx, subID)
 	if err != nil {
 		return domain.SubOrder{}, err
+	}
+	orderID := o.ID
+	if sub.Status == domain.Shipped && !sub.ExternalParcel() && !o.External() {
+		// Logistics may know better (its delivered or returned event not
+		// applied yet, the delivery check a day apart): that is applied
+		// instead, and a parcel delivered is not lost.
+		p, err := s.Logistics.Parcel(ctx, subID)
+		if err != nil {
+			return domain.SubOrder{}, err
+		}
+		if ended, err := s.applyParcelEnd(ctx, subID, p); err != nil {
+			return domain.SubOrder{}, err
+		} else if ended && p.Delivered() {
+			return domain.SubOrder{}, ErrParcelDelivered
+		}
 	}
 	var before *domain.SubOrder // already cancelled: answered as it is
 	err = s.store.InTx(ctx, func(r Repository) error {

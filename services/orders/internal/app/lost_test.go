@@ -70,6 +70,51 @@ func TestAnOperatorDeclaresAParcelLost(t *testing.T) {
 			if _, ok := s.due(t, app.TaskCheckDelivery, phone.ID); ok {
 				t.Error("the delivery check is still scheduled a day on")
 			}
+			// The check of the hold taken at payment, at its end, finds the
+			// parcel at logistics and asks no operator about it.
+			s.at = s.at.Add(31 * 24 * time.Hour)
+			s.run(t)
+			if n := s.operatorNotes(t, ann, o.ID); n != 0 {
+				t.Errorf("%d notes for an operator after the hold's end, want none", n)
+			}
+		})
+	}
+}
+
+// A parcel logistics says was delivered (its event not applied yet) is not
+// declared lost: the delivery is applied and the declaration refused. One
+// returned to its sender is applied as returned: cancelled, refunded.
+func TestAParcelThatArrivedIsNotDeclaredLost(t *testing.T) {
+	for _, returned := range []bool{false, true} {
+		t.Run(map[bool]string{false: "delivered", true: "returned"}[returned], func(t *testing.T) {
+			s := newSaga(t)
+			_, o, phone, _, _ := s.paidPhoneCodeAndScarf(t)
+			if _, err := s.svc.ShipSubOrder(ctx, supplierOf(s.gadgets), phone.ID, uuid.New(), works, uuid.Nil); err != nil {
+				t.Fatal(err)
+			}
+			s.run(t)
+			p := s.w.parcels[phone.ID]
+			p.delivered, p.returned = !returned, returned
+			got, err := s.svc.DeclareParcelLost(ctx, operator, phone.ID, "the buyer says it never came")
+			if !returned {
+				wantKind(t, err, apperr.KindFailedPrecondition, "ALREADY_DELIVERED")
+				if st := s.subStatus(t, o.ID, phone.ID); st != domain.Delivered {
+					t.Errorf("the phone is %s, want delivered", st)
+				}
+				return
+			}
+			if err != nil || got.Status != domain.Cancelled {
+				t.Fatalf("declaring a returned parcel lost: %+v, %v; want it cancelled as returned", got, err)
+			}
+			changes, err := s.svc.ListOrderChanges(ctx, operator, o.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range changes {
+				if c.SubOrderID == phone.ID && c.To == domain.Cancelled && c.Reason != "returned_to_sender" {
+					t.Errorf("cancelled because %q, want returned_to_sender", c.Reason)
+				}
+			}
 		})
 	}
 }

@@ -84,22 +84,32 @@ func (s *Service) checkDelivery(ctx context.Context, orderID, subID uuid.UUID) e
 	if err != nil {
 		return err
 	}
-	switch {
-	case p != nil && p.ReturnedToSender():
-		err = s.store.InTx(ctx, func(r Repository) error { return s.ShipmentReturned(ctx, r, subID, p.Shipment) })
-		s.nudge()
+	if ended, err := s.applyParcelEnd(ctx, subID, p); ended || err != nil {
 		return err
-	case p != nil && p.Cancelled():
+	}
+	if p != nil && p.Cancelled() {
 		// Nothing will deliver it: asked daily it would wait for ever, out
 		// of every operator's sight.
 		return s.noteForOperator(ctx, orderID, subID,
 			"its parcel was cancelled at logistics while it is shipped: nothing will deliver it; needs an operator (DeclareParcelLost refunds its buyer)")
-	case p == nil || !p.Delivered():
-		return errNotYet{until: s.clock().Add(deliveryCheckEvery)}
 	}
-	err = s.store.InTx(ctx, func(r Repository) error { return s.ShipmentDelivered(ctx, r, subID, p.Shipment) })
+	return errNotYet{until: s.clock().Add(deliveryCheckEvery)}
+}
+
+// applyParcelEnd applies how a shipped sub-order's parcel ended, when
+// logistics says it did (delivered, or returned to its sender), as the
+// event would have; ended reports whether it had.
+func (s *Service) applyParcelEnd(ctx context.Context, subID uuid.UUID, p *Parcel) (ended bool, err error) {
+	switch {
+	case p != nil && p.ReturnedToSender():
+		err = s.store.InTx(ctx, func(r Repository) error { return s.ShipmentReturned(ctx, r, subID, p.Shipment) })
+	case p != nil && p.Delivered():
+		err = s.store.InTx(ctx, func(r Repository) error { return s.ShipmentDelivered(ctx, r, subID, p.Shipment) })
+	default:
+		return false, nil
+	}
 	s.nudge()
-	return err
+	return true, err
 }
 
 // awaitTopUp records the top-up request finance answered a settlement
