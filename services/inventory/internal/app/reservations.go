@@ -177,8 +177,9 @@ func reserveSKUs(req domain.ReserveRequest) []uuid.UUID {
 
 // Commit turns an order's reservation into a shipment: on-hand and reserved
 // stock fall by the reserved lines. goodsLeft, when not zero, is when the
-// goods left the warehouse (the carrier's pick-up; at most now): a level an
-// ERP counted since then already took them off on-hand, so only its
+// goods left the warehouse (the carrier's pick-up; taken between the
+// reservation and now): a level an ERP counted since then
+// (domain.CountedAfterLeaving) already took them off on-hand, so only its
 // reserved stock falls, and a count as of a moment after it, applied
 // later, does not take them off again. A committed reservation commits
 // again as a no-op; a released or expired one cannot. Services only.
@@ -206,8 +207,13 @@ func (s *Service) Commit(ctx context.Context, c auth.Caller, orderID string, goo
 		if err != nil || !changed {
 			return err
 		}
+		// Goods leave after they were reserved and before now: a time
+		// outside that is another clock's error.
 		if goodsLeft.After(now) {
 			goodsLeft = now
+		}
+		if !goodsLeft.IsZero() && goodsLeft.Before(res.CreatedAt) {
+			goodsLeft = res.CreatedAt
 		}
 		return s.finish(ctx, r, res, domain.MoveCommit, c.Subject, now, goodsLeft)
 	})
@@ -303,7 +309,7 @@ func (s *Service) finish(ctx context.Context, r stockWriter, res domain.Reservat
 		switch at, ok := counted[l.StockKey]; {
 		case kind != domain.MoveCommit:
 			m, err = level.Unreserve(kind, l.Quantity)
-		case ok && !at.Before(goodsLeft):
+		case ok && domain.CountedAfterLeaving(at, goodsLeft):
 			m, err = level.ShipCounted(l.Quantity)
 		default:
 			m, err = level.Ship(l.Quantity)

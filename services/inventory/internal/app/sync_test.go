@@ -243,11 +243,17 @@ func TestACountBetweenPickUpAndCommitIsNotTakenOffTwice(t *testing.T) {
 		name                string
 		countBeforeCommit   bool // the count arrives before the commit
 		countedBeforePickUp bool
-		want                int64
+		// stampedAhead: the count was taken before the pick-up but the
+		// ERP's clock, ahead, stamped it after: within the clocks' margin
+		// it is taken as before.
+		stampedAhead bool
+		want         int64
 	}{
 		{name: "count applied before the commit", countBeforeCommit: true, want: 7},
 		{name: "count applied after the commit", want: 7},
 		{name: "count taken before the pick-up, applied after the commit", countedBeforePickUp: true, want: 7},
+		{name: "count stamped just after the pick-up, applied before the commit", stampedAhead: true, countBeforeCommit: true, want: 7},
+		{name: "count stamped just after the pick-up, applied after the commit", stampedAhead: true, want: 7},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, 4)
@@ -263,10 +269,13 @@ func TestACountBetweenPickUpAndCommitIsNotTakenOffTwice(t *testing.T) {
 			before := f.clock.Now() // the shelf still holds 10
 			f.clock.Advance(time.Minute)
 			pickedUp := f.clock.Now()
-			f.clock.Advance(time.Minute)
+			f.clock.Advance(10 * time.Minute)
 			counted, onShelf := f.clock.Now(), int64(7) // the shelf after the pick-up
-			if tc.countedBeforePickUp {
+			switch {
+			case tc.countedBeforePickUp:
 				counted, onShelf = before, 10
+			case tc.stampedAhead:
+				counted, onShelf = pickedUp.Add(2*time.Minute), 10
 			}
 			f.clock.Advance(time.Minute)
 			sync := func() {
@@ -292,4 +301,32 @@ func TestACountBetweenPickUpAndCommitIsNotTakenOffTwice(t *testing.T) {
 			f.mustHoldInvariants(t)
 		})
 	}
+}
+
+// A pick-up time from before the goods were even reserved (a carrier's
+// clock gone wrong) is taken as the reservation's time: a count taken
+// before the reservation did not do without the goods, and they come off.
+func TestAPickUpBeforeTheReservationCountsFromTheReservation(t *testing.T) {
+	f := newFixture(t, 4)
+	sup := supplier()
+	a := f.sku(t, sup, "A")
+	w := f.warehouse(t, sup)
+	f.stock(t, sup, w, a, 10)
+	f.clock.Advance(time.Minute)
+	res, err := f.svc.SyncStock(ctx, sup, app.SyncInput{SyncID: "count", WarehouseID: w.ID, Lines: []domain.SyncLine{{Code: "A", OnHand: 10}}})
+	if err != nil || res[0].Status == domain.SyncRejected {
+		t.Fatalf("the count: %+v, %v", res, err)
+	}
+	f.clock.Advance(10 * time.Minute)
+	if _, err := f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: "o", Lines: []domain.OrderLine{line(a, 3)}}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(10 * time.Minute)
+	if _, err := f.svc.Commit(ctx, orders, "o", time.Date(1970, 1, 2, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	if l := f.level(t, w.ID, a); l.OnHand != 7 || l.Reserved != 0 {
+		t.Errorf("on hand %d, reserved %d; want 7, 0", l.OnHand, l.Reserved)
+	}
+	f.mustHoldInvariants(t)
 }

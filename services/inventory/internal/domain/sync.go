@@ -97,6 +97,14 @@ func CheckCountedAt(countedAt, now time.Time) (time.Time, error) {
 	return countedAt, nil
 }
 
+// CountedAfterLeaving reports whether a count stamped counted already did
+// without goods that left at left (the carrier's pick-up, by another clock
+// than the ERP's): stamped later by more than those clocks may disagree
+// (CountAhead). A count within that margin may have been taken before the
+// goods left, and they are taken off it: stock understated until the next
+// count rather than the goods sold twice.
+func CountedAfterLeaving(counted, left time.Time) bool { return !counted.Before(left.Add(CountAhead)) }
+
 // CountedOnHand is what a count taken earlier stands for now: the count
 // plus what moved on hand since it was taken (goods shipped, received,
 // adjusted), never below zero.

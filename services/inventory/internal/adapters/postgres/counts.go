@@ -34,18 +34,19 @@ func (r repo) LastCounted(ctx context.Context, keys []domain.StockKey) (map[doma
 // each row's whole history.
 const onHandMovedSince = `SELECT sku_id, warehouse_id, sum(on_hand_delta)::bigint FROM stock_journal
 	WHERE (sku_id, warehouse_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[])) AND at > $3 AND kind <> $4
-	  AND NOT coalesce(goods_left_at <= $3, false)
+	  AND NOT coalesce(goods_left_at <= $5, false)
 	GROUP BY sku_id, warehouse_id`
 
 // OnHandMovedSince returns how much goods moved each of keys' on-hand in
 // the journal after since (shipped, received, adjusted; a commit whose
-// goods left by since is not: a count as of since did without them);
+// goods left by since is not, domain.CountedAfterLeaving: a count as of
+// since did without them);
 // levels that did not move are left out. Counts applied since are not goods moving: each
 // was taken before since (a count the caller's replaces, applied late) or
 // after it (and the caller's is stale).
 func (r repo) OnHandMovedSince(ctx context.Context, keys []domain.StockKey, since time.Time) (map[domain.StockKey]int64, error) {
 	skus, warehouses := splitKeys(keys)
-	rows, err := r.q.Query(ctx, onHandMovedSince, skus, warehouses, since, domain.MoveSync)
+	rows, err := r.q.Query(ctx, onHandMovedSince, skus, warehouses, since, domain.MoveSync, since.Add(-domain.CountAhead))
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,8 @@ import (
 // whole history (before, only the SKU and warehouse bounded it).
 func TestMovesSinceACountAreReadByTime(t *testing.T) {
 	pool := testkit.Database(t, testkit.Migrations{Name: "inventory", FS: migrations.FS})
-	plan := testkit.Explain(t, pool, true, onHandMovedSince, []uuid.UUID{uuid.New()}, []uuid.UUID{uuid.New()}, time.Now().Add(-time.Hour), domain.MoveSync)
+	since := time.Now().Add(-time.Hour)
+	plan := testkit.Explain(t, pool, true, onHandMovedSince, []uuid.UUID{uuid.New()}, []uuid.UUID{uuid.New()}, since, domain.MoveSync, since.Add(-domain.CountAhead))
 	if !strings.Contains(plan, "stock_journal_by_stock_at") || !strings.Contains(plan, "(at >") {
 		t.Errorf("the moves since a count are not read by time:\n%s", plan)
 	}
