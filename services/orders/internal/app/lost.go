@@ -28,18 +28,17 @@ var ErrPartnerParcel = apperr.FailedPrecondition("a partner channel's parcel is 
 
 // DeclareParcelLost is an operator closing a shipped sub-order whose goods
 // will not arrive: the carrier lost the parcel, or the supplier never
-// handed it over. Logistics is asked first: a parcel it says was delivered
-// is applied as delivered and refused (ErrParcelDelivered), one returned
-// to its sender is applied as returned (cancelled and refunded so). Nothing else moves such a sub-order (the delivery check
+// handed it over. Nothing else moves such a sub-order (the delivery check
 // asks logistics daily for ever, the buyer may not cancel what shipped),
-// so its escrow would be held for good. It is cancelled ("parcel_lost:" and
-// the operator's reason) and its buyer refunded what the escrow holds once
-// the parcel's freight legs are paid, as for a parcel returned to its
+// so its escrow would be held for good. It is cancelled ("parcel_lost:"
+// and the operator's reason) and its buyer refunded what the escrow holds
+// once the parcel's freight legs are paid, as for a parcel returned to its
 // sender; a parcel of ours the carrier never picked up is cancelled and its
 // stock released (TaskCancelLostParcel), one picked up took its stock with
-// it. A delivery reported later changes nothing more. Declaring a sub-order
-// already cancelled answers it as it is. Admins; a partner channel's
-// sub-order is the partner's (ErrPartnerParcel).
+// it. Logistics is asked first (endedAtLogistics). A delivery reported
+// later changes nothing more. Declaring a sub-order already cancelled
+// answers it as it is. Admins; a partner channel's sub-order is the
+// partner's (ErrPartnerParcel).
 func (s *Service) DeclareParcelLost(ctx context.Context, c auth.Caller, subID uuid.UUID, reason string) (domain.SubOrder, error) {
 	if !c.IsAdmin() {
 		return domain.SubOrder{}, ErrOperatorsOnly
@@ -52,21 +51,10 @@ func (s *Service) DeclareParcelLost(ctx context.Context, c auth.Caller, subID uu
 	if err != nil {
 		return domain.SubOrder{}, err
 	}
-	orderID := o.ID
-	if sub.Status == domain.Shipped && !sub.ExternalParcel() && !o.External() {
-		// Logistics may know better (its delivered or returned event not
-		// applied yet, the delivery check a day apart): that is applied
-		// instead, and a parcel delivered is not lost.
-		p, err := s.Logistics.Parcel(ctx, subID)
-		if err != nil {
-			return domain.SubOrder{}, err
-		}
-		if ended, err := s.applyParcelEnd(ctx, subID, p); err != nil {
-			return domain.SubOrder{}, err
-		} else if ended && p.Delivered() {
-			return domain.SubOrder{}, ErrParcelDelivered
-		}
+	if err := s.endedAtLogistics(ctx, o, sub); err != nil {
+		return domain.SubOrder{}, err
 	}
+	orderID := o.ID
 	var before *domain.SubOrder // already cancelled: answered as it is
 	err = s.store.InTx(ctx, func(r Repository) error {
 		o, err := r.GetOrder(ctx, orderID, true)
@@ -103,6 +91,26 @@ func (s *Service) DeclareParcelLost(ctx context.Context, c auth.Caller, subID uu
 	}
 	_, out, err := s.subOrder(ctx, subID)
 	return out, err
+}
+
+// endedAtLogistics applies how a shipped sub-order's parcel of ours ended,
+// if logistics says it did and its event was not applied yet (the delivery
+// check is a day apart): one delivered is recorded so and is not lost
+// (ErrParcelDelivered), one returned to its sender is recorded as returned
+// (cancelled and refunded so).
+func (s *Service) endedAtLogistics(ctx context.Context, o domain.Order, sub domain.SubOrder) error {
+	if sub.Status != domain.Shipped || sub.ExternalParcel() || o.External() {
+		return nil
+	}
+	p, err := s.Logistics.Parcel(ctx, sub.ID)
+	if err != nil {
+		return err
+	}
+	ended, err := s.applyParcelEnd(ctx, sub.ID, p)
+	if err == nil && ended && p.Delivered() {
+		return ErrParcelDelivered
+	}
+	return err
 }
 
 // cancelLostParcel cancels at its carrier the parcel of a sub-order
