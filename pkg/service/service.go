@@ -50,6 +50,12 @@ type Config struct {
 	Postgres pg.Config
 	// OutboxRetention keeps published events for re-publishing by id.
 	OutboxRetention time.Duration `env:"OUTBOX_RETENTION" envDefault:"168h"`
+	// PeerCallTimeout bounds every unary call to another service of the mesh
+	// (and to the users service for keys and tokens): a peer that hangs
+	// costs a worker's round or a handler at most this, then DeadlineExceeded,
+	// instead of holding it for as long as the connection lives. A caller's
+	// own earlier deadline still wins; 0 sets no bound.
+	PeerCallTimeout time.Duration `env:"PEER_CALL_TIMEOUT" envDefault:"30s"`
 	Auth            AuthConfig
 	// Streams are the replicas and limits of the service's own stream and of
 	// the dead-letter stream its consumers write to.
@@ -180,7 +186,8 @@ func New(ctx context.Context, spec Spec, cfg Config) (*Runtime, error) {
 	if keys == nil {
 		if r.Users, err = grpc.NewClient(cfg.Auth.UsersAddr,
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithStatsHandler(otelgrpc.NewClientHandler())); err != nil {
+			grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
+			grpc.WithChainUnaryInterceptor(CallTimeout(cfg.PeerCallTimeout))); err != nil {
 			r.close()
 			return nil, fmt.Errorf("USERS_ADDR: %w", err)
 		}

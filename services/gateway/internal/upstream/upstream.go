@@ -2,7 +2,6 @@
 package upstream
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/pkg/textguard"
 )
 
@@ -37,6 +37,10 @@ type Conns struct {
 // gateway's own), so a service that hangs costs a caller at most that and
 // answers DeadlineExceeded (HTTP 504) rather than holding the request, its
 // connection and the goroutines serving it for as long as the client waits.
+// A client's own earlier deadline (a Grpc-Timeout header, which
+// grpc-gateway honours) is kept; a later one is cut to callTimeout, since
+// the public server's write timeout would cut the connection soon after
+// anyway, without an answer.
 func Dial(a Addresses, callTimeout time.Duration) (*Conns, error) {
 	var errs []error
 	dial := func(name, addr string) *grpc.ClientConn {
@@ -48,7 +52,7 @@ func Dial(a Addresses, callTimeout time.Duration) (*Conns, error) {
 			// Paths and query strings are untrusted text: a string grpc-go
 			// cannot marshal (invalid UTF-8) is refused here with the field
 			// named, instead of surfacing as an Internal error.
-			grpc.WithChainUnaryInterceptor(textguard.UnaryClientInterceptor(), deadline(callTimeout)),
+			grpc.WithChainUnaryInterceptor(textguard.UnaryClientInterceptor(), service.CallTimeout(callTimeout)),
 		)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s (%s): %w", name, addr, err))
@@ -76,20 +80,5 @@ func (c *Conns) Close() {
 		if conn != nil {
 			_ = conn.Close()
 		}
-	}
-}
-
-// deadline bounds each unary call by d. A caller's own earlier deadline (a
-// client's Grpc-Timeout header, which grpc-gateway honours) is kept; a later
-// one is cut to d, since the public server's write timeout would cut the
-// connection soon after anyway, without an answer.
-func deadline(d time.Duration) grpc.UnaryClientInterceptor {
-	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-		if d > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, d)
-			defer cancel()
-		}
-		return invoker(ctx, method, req, reply, cc, opts...)
 	}
 }
