@@ -38,6 +38,8 @@ var randomOpsTable = []randomOp{
 	{"partner line", 6, opPartnerLine},
 	{"carrier payment", 3, opCarrierPayment},
 	{"reused key", 2, opReusedKey},
+	{"check top-ups", 3, opCheckTopUps},
+	{"time passes", 1, opTimePasses},
 }
 
 func (w *world) buyer() auth.Caller {
@@ -79,8 +81,11 @@ func (w *world) createTopUp(in wallet.TopUpInput, create func() (wallet.TopUp, e
 
 // opTopUpWebhook delivers the provider's verdict on a top-up: mostly
 // success, sometimes a failure (a top-up may fail, then succeed with
-// another card; a failure after success changes nothing). Its retry is a
-// duplicate delivery, which must apply nothing.
+// another card; a failure after success changes nothing). The provider's
+// intent moves first, as the payer's card moves it; one canceled there
+// (abandoned, or its failed top-up's watch over) can no longer be paid, and
+// its webhook says canceled. Its retry is a duplicate delivery, which must
+// apply nothing.
 func opTopUpWebhook(w *world) (func() error, error) {
 	intent, ok := anyOf(w, &w.topUps, false)
 	if !ok {
@@ -90,12 +95,43 @@ func opTopUpWebhook(w *world) (func() error, error) {
 	if w.pick(100) < 20 {
 		typ, status, failure = app.EventIntentFailed, app.IntentFailed, "card_declined"
 	}
-	d := w.provider.sign(w.provider.intentEvent(w.id("evt"), typ, intent, status, failure), t0)
-	return w.deliver(d)
+	if w.provider.pay(intent.ID, status) == app.IntentCanceled {
+		typ, status, failure = app.EventIntentCanceled, app.IntentCanceled, ""
+	}
+	return w.deliver(w.provider.intentEvent(w.id("evt"), typ, intent, status, failure))
 }
 
-// deliver applies a fresh webhook delivery and returns its duplicate.
-func (w *world) deliver(d delivery) (func() error, error) {
+// opCheckTopUps asks the provider about the top-ups as finance's worker
+// does, sometimes after a payer paid or was declined with the webhook lost.
+// The provider here always answers, so an error is a failure of the check.
+func opCheckTopUps(w *world) (func() error, error) {
+	if intent, ok := anyOf(w, &w.topUps, false); ok && w.pick(100) < 50 {
+		status := app.IntentSucceeded
+		if w.pick(100) < 30 {
+			status = app.IntentFailed
+		}
+		w.provider.pay(intent.ID, status)
+	}
+	settled, err := w.wallets.CheckTopUps(ctx, time.Duration(w.pick(3))*time.Hour, 100)
+	if err != nil {
+		return nil, fmt.Errorf("checking top-ups: %v", err)
+	}
+	w.add(func() { w.topUpsSettled += settled })
+	return nil, nil
+}
+
+// opTimePasses moves the wallets' clock on by 1 to 30 hours, so top-ups
+// age past the abandonment age and failed ones past their watch.
+func opTimePasses(w *world) (func() error, error) {
+	d := time.Duration(w.amount(30)) * time.Hour
+	w.add(func() { w.now = w.now.Add(d) })
+	return nil, nil
+}
+
+// deliver applies a fresh webhook delivery of ev and returns its
+// duplicate, signed when it is sent as the provider signs every delivery.
+func (w *world) deliver(ev wireEvent) (func() error, error) {
+	d := w.provider.sign(ev, w.clock())
 	applied, err := w.wallets.HandleProviderWebhook(ctx, d.signature, d.body)
 	if err != nil {
 		return nil, err
@@ -104,6 +140,7 @@ func (w *world) deliver(d delivery) (func() error, error) {
 		return nil, fmt.Errorf("a fresh webhook event was not applied: %s", d.body)
 	}
 	return func() error {
+		d := w.provider.sign(ev, w.clock())
 		applied, err := w.wallets.HandleProviderWebhook(ctx, d.signature, d.body)
 		if err == nil && applied {
 			return fmt.Errorf("a duplicate webhook delivery was applied: %s", d.body)
@@ -119,7 +156,7 @@ func opStaleWebhook(w *world) (func() error, error) {
 	if !ok {
 		return nil, nil
 	}
-	d := w.provider.sign(w.provider.intentEvent(w.id("evt"), app.EventIntentSucceeded, intent, app.IntentSucceeded, ""), t0.Add(-10*time.Minute))
+	d := w.provider.sign(w.provider.intentEvent(w.id("evt"), app.EventIntentSucceeded, intent, app.IntentSucceeded, ""), w.clock().Add(-10*time.Minute))
 	applied, err := w.wallets.HandleProviderWebhook(ctx, d.signature, d.body)
 	if err == nil {
 		return nil, fmt.Errorf("a stale webhook was accepted (applied %v)", applied)
@@ -178,7 +215,7 @@ func opPayoutWebhook(w *world) (func() error, error) {
 	if w.pick(100) < 20 {
 		typ, status = app.EventPayoutFailed, app.PayoutFailed
 	}
-	return w.deliver(w.provider.sign(w.provider.payoutEvent(w.id("evt"), typ, p.id, status), t0))
+	return w.deliver(w.provider.payoutEvent(w.id("evt"), typ, p.id, status))
 }
 
 // opPartnerWithdrawal takes money out of a partner virtual account: often

@@ -16,6 +16,7 @@ import (
 	"github.com/crossdock/crossdock/services/finance/internal/domain/escrow"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/fx"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/wallet"
 )
 
 // randomOps is how many operations TestFinanceRandomized runs; -short runs
@@ -57,7 +58,8 @@ func TestFinanceRandomized(t *testing.T) {
 		w.check(step)
 	}
 	w.depositEventsAddUp()
-	t.Logf("%d operations: %d succeeded, %d refused, %d retries", ops, w.ok, w.refused, w.retries)
+	w.topUpsMatchTheProvider()
+	t.Logf("%d operations: %d succeeded, %d refused, %d retries; %d top-ups settled by the check", ops, w.ok, w.refused, w.retries, w.topUpsSettled)
 	for _, o := range randomOpsTable {
 		t.Logf("%-22s %6d ran, %6d succeeded", o.name, w.ran[o.name], w.succeeded[o.name])
 	}
@@ -106,8 +108,13 @@ type world struct {
 	reused []func() error
 	// transfers is the ledger's transfer count at the last check; still
 	// names what the step did when it must have moved nothing.
-	transfers      int64
-	still          string
+	transfers int64
+	still     string
+	// now is the wallets' clock, moved on by opTimePasses so top-ups age
+	// into CheckTopUps' abandonment and watch.
+	now time.Time
+	// topUpsSettled counts the top-ups CheckTopUps credited or failed.
+	topUpsSettled  int
 	n              int
 	ok             int
 	refused        int
@@ -120,9 +127,9 @@ func newWorld(t *testing.T, seed uint64) *world {
 	p := newProvider()
 	w := &world{
 		t: t, k: k, provider: p, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), quotes: map[[2]string]string{},
-		wallets: app.NewWallets(postgres.NewWallets(postgres.New(k.pool)), k.ledger, p, app.WithWalletsClock(func() time.Time { return t0 })),
-		ran:     map[string]int{}, succeeded: map[string]int{},
+		now: t0, ran: map[string]int{}, succeeded: map[string]int{},
 	}
+	w.wallets = app.NewWallets(postgres.NewWallets(postgres.New(k.pool)), k.ledger, p, app.WithWalletsClock(w.clock))
 	for i := range 4 {
 		w.suppliers = append(w.suppliers, fmt.Sprintf("00000000-0000-4000-8000-%012d", 100+i))
 	}
@@ -148,6 +155,12 @@ func (w *world) setup() {
 		}
 		w.quotes[pair] = q.ID
 	}
+}
+
+func (w *world) clock() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.now
 }
 
 func (w *world) id(prefix string) string {
@@ -373,4 +386,62 @@ func (w *world) depositEventsAddUp() {
 			}
 		}
 	}
+}
+
+// topUpsMatchTheProvider lets time pass until every top-up is past its
+// abandonment age and its failed watch, runs the check until it has nothing
+// left to ask, and asserts that nothing was lost either way: a top-up is
+// credited exactly when the provider holds its intent paid, and every other
+// intent is canceled at the provider, so no payment can come unseen.
+func (w *world) topUpsMatchTheProvider() {
+	w.t.Helper()
+	for round := 1; ; round++ {
+		w.add(func() { w.now = w.now.Add(2 * app.FailedTopUpWatch) })
+		settled, err := w.wallets.CheckTopUps(ctx, 0, 1000)
+		if err != nil {
+			w.t.Fatalf("checking top-ups: %v", err)
+		}
+		w.topUpsSettled += settled
+		var open int
+		var example string
+		if err := w.k.pool.QueryRow(ctx, `SELECT count(*), coalesce(min(state || ' ' || intent_id), '') FROM top_ups
+			WHERE intent_id <> '' AND (state = 'pending' OR state = 'failed' AND NOT intent_closed)`).Scan(&open, &example); err != nil {
+			w.t.Fatal(err)
+		}
+		if open == 0 {
+			break
+		}
+		if round == 20 {
+			w.t.Fatalf("after 20 rounds of the top-up check %d top-ups are still open, e.g. %s", open, example)
+		}
+	}
+	w.check(-1)
+	rows, err := w.k.pool.Query(ctx, `SELECT id, intent_id, state FROM top_ups WHERE intent_id <> ''`)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id, intentID, state string
+		if err := rows.Scan(&id, &intentID, &state); err != nil {
+			w.t.Fatal(err)
+		}
+		n++
+		in, err := w.provider.GetIntent(ctx, intentID)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		credited := wallet.TopUpState(state) == wallet.TopUpSucceeded
+		switch {
+		case credited != (in.Status == app.IntentSucceeded):
+			w.t.Errorf("top-up %s is %s, its intent %s at the provider", id, state, in.Status)
+		case !credited && in.Status != app.IntentCanceled:
+			w.t.Errorf("top-up %s is %s, its intent still %s at the provider (payable unseen)", id, state, in.Status)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Logf("%d top-ups match the provider", n)
 }

@@ -137,6 +137,25 @@ func (p *provider) settleIntent(id string, st app.IntentStatus) {
 	}
 }
 
+// pay moves an intent to status as its payer's card does, and returns the
+// status it has then: a canceled intent can no longer be paid, and a paid
+// one stays paid.
+func (p *provider) pay(id string, status app.IntentStatus) app.IntentStatus {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for k, it := range p.intents {
+		if it.ID != id {
+			continue
+		}
+		if it.Status != app.IntentCanceled && it.Status != app.IntentSucceeded {
+			it.Status = status
+			p.intents[k] = it
+		}
+		return it.Status
+	}
+	panic("no intent " + id)
+}
+
 // settlePayout makes the provider report the payout of our payout id with
 // status, without a webhook.
 func (p *provider) settlePayout(payoutID string, st app.PayoutStatus) {
