@@ -100,6 +100,10 @@ func TestAfterSaleCouponsAndSalesAuthorizationMatrix(t *testing.T) {
 			"POST /v1/after-sales/{after_sale_id}/receive": append(supplierOnly(a+"/receive", map[string]any{}, map[string]any{}),
 				check("admin", a+"/receive", map[string]any{}, refused)),
 			"POST /v1/after-sales/{after_sale_id}/ship-replacement": supplierOnly(a+"/ship-replacement", from, from),
+			// Operators only; the request is no exchange with a replacement on its way.
+			"POST /v1/after-sales/{after_sale_id}/declare-replacement-lost": append(
+				each(append(strangers, "buyer", "supplier"), a+"/declare-replacement-lost", map[string]any{"reason": "lost"}, denied),
+				check("admin", a+"/declare-replacement-lost", map[string]any{"reason": "lost"}, refused)),
 
 			"POST /v1/coupon-campaigns": append(each([]string{"buyer", "supplier", "merchant"}, "", campaignBody, []int{403}), check("admin", "", campaignBody, ok)),
 			"GET /v1/coupon-campaigns/{campaign_id}": append(each([]string{"buyer", "supplier", "merchant"}, "/v1/coupon-campaigns/"+campaign, nil, []int{403}),

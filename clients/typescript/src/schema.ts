@@ -76,6 +76,36 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/after-sales/{afterSaleId}/declare-replacement-lost": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * DeclareReplacementLost closes an exchange whose replacement will not arrive (the carrier lost it, or the supplier never handed it over): it becomes a RETURN of its lines, as when the carrier brings the replacement back, refunded now if the supplier has the original, once the original is back if it is on its way, expired if the buyer kept it; a replacement the carrier never picked up is cancelled with its stock released.
+         * @description DeclareReplacementLost closes an exchange whose replacement will not arrive (the
+         *     carrier lost it, or the supplier never handed it over): it becomes a RETURN of its
+         *     lines, as when the carrier brings the replacement back, refunded now if the
+         *     supplier has the original, once the original is back if it is on its way, expired
+         *     if the buyer kept it; a replacement the carrier never picked up is cancelled with
+         *     its stock released. Logistics is asked first: a replacement it says was delivered
+         *     is recorded so and refused (FAILED_PRECONDITION ALREADY_DELIVERED), one back with
+         *     its supplier recorded as such. A delivery reported later changes nothing more.
+         *     Only an exchange (NOT_EXCHANGE) whose replacement is on its way (NOT_SHIPPED);
+         *     declaring one whose replacement ended so before answers the request as it is.
+         *     Admins.
+         */
+        post: operations["AfterSaleService_DeclareReplacementLost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/after-sales/{afterSaleId}/dispute": {
         parameters: {
             query?: never;
@@ -3966,6 +3996,13 @@ export interface components {
         DeclareParcelLostResponse: {
             subOrder?: components["schemas"]["orders.v1.SubOrder"];
         };
+        DeclareReplacementLostBody: {
+            /** @description Why, for the change log: 1 to 500 characters. */
+            reason?: string;
+        };
+        DeclareReplacementLostResponse: {
+            afterSale?: components["schemas"]["AfterSale"];
+        };
         DeleteAddressResponse: Record<string, never>;
         DeleteProductResponse: {
             product?: components["schemas"]["Product"];
@@ -7237,6 +7274,8 @@ export type DecideAfterSaleBody = components['schemas']['DecideAfterSaleBody'];
 export type DecideAfterSaleResponse = components['schemas']['DecideAfterSaleResponse'];
 export type DeclareParcelLostBody = components['schemas']['DeclareParcelLostBody'];
 export type DeclareParcelLostResponse = components['schemas']['DeclareParcelLostResponse'];
+export type DeclareReplacementLostBody = components['schemas']['DeclareReplacementLostBody'];
+export type DeclareReplacementLostResponse = components['schemas']['DeclareReplacementLostResponse'];
 export type DeleteAddressResponse = components['schemas']['DeleteAddressResponse'];
 export type DeleteProductResponse = components['schemas']['DeleteProductResponse'];
 export type DelistProductBody = components['schemas']['DelistProductBody'];
@@ -7699,6 +7738,45 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DecideAfterSaleResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    AfterSaleService_DeclareReplacementLost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                afterSaleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Checked against the supplier sheet."
+                 *     }
+                 */
+                "application/json": components["schemas"]["DeclareReplacementLostBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeclareReplacementLostResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -1249,6 +1249,103 @@ func (x *ShipReplacementResponse) GetAfterSale() *AfterSale {
 	return nil
 }
 
+type DeclareReplacementLostRequest struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	AfterSaleId string                 `protobuf:"bytes,1,opt,name=after_sale_id,json=afterSaleId,proto3" json:"after_sale_id,omitempty"`
+	// Why, for the change log: 1 to 500 characters.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclareReplacementLostRequest) Reset() {
+	*x = DeclareReplacementLostRequest{}
+	mi := &file_crossdock_orders_v1_aftersale_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclareReplacementLostRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclareReplacementLostRequest) ProtoMessage() {}
+
+func (x *DeclareReplacementLostRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_aftersale_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclareReplacementLostRequest.ProtoReflect.Descriptor instead.
+func (*DeclareReplacementLostRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_aftersale_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *DeclareReplacementLostRequest) GetAfterSaleId() string {
+	if x != nil {
+		return x.AfterSaleId
+	}
+	return ""
+}
+
+func (x *DeclareReplacementLostRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type DeclareReplacementLostResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AfterSale     *AfterSale             `protobuf:"bytes,1,opt,name=after_sale,json=afterSale,proto3" json:"after_sale,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclareReplacementLostResponse) Reset() {
+	*x = DeclareReplacementLostResponse{}
+	mi := &file_crossdock_orders_v1_aftersale_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclareReplacementLostResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclareReplacementLostResponse) ProtoMessage() {}
+
+func (x *DeclareReplacementLostResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_aftersale_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclareReplacementLostResponse.ProtoReflect.Descriptor instead.
+func (*DeclareReplacementLostResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_aftersale_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *DeclareReplacementLostResponse) GetAfterSale() *AfterSale {
+	if x != nil {
+		return x.AfterSale
+	}
+	return nil
+}
+
 var File_crossdock_orders_v1_aftersale_proto protoreflect.FileDescriptor
 
 const file_crossdock_orders_v1_aftersale_proto_rawDesc = "" +
@@ -1347,11 +1444,17 @@ const file_crossdock_orders_v1_aftersale_proto_rawDesc = "" +
 	"\x04from\x18\x03 \x01(\v2\x1c.crossdock.common.v1.AddressR\x04from\"X\n" +
 	"\x17ShipReplacementResponse\x12=\n" +
 	"\n" +
+	"after_sale\x18\x01 \x01(\v2\x1e.crossdock.orders.v1.AfterSaleR\tafterSale\"[\n" +
+	"\x1dDeclareReplacementLostRequest\x12\"\n" +
+	"\rafter_sale_id\x18\x01 \x01(\tR\vafterSaleId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"_\n" +
+	"\x1eDeclareReplacementLostResponse\x12=\n" +
+	"\n" +
 	"after_sale\x18\x01 \x01(\v2\x1e.crossdock.orders.v1.AfterSaleR\tafterSale*j\n" +
 	"\rAfterSaleKind\x12\x1f\n" +
 	"\x1bAFTER_SALE_KIND_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16AFTER_SALE_KIND_RETURN\x10\x01\x12\x1c\n" +
-	"\x18AFTER_SALE_KIND_EXCHANGE\x10\x022\xf3\x06\n" +
+	"\x18AFTER_SALE_KIND_EXCHANGE\x10\x022\xf7\a\n" +
 	"\x10AfterSaleService\x12f\n" +
 	"\rFileAfterSale\x12).crossdock.orders.v1.FileAfterSaleRequest\x1a*.crossdock.orders.v1.FileAfterSaleResponse\x12c\n" +
 	"\fGetAfterSale\x12(.crossdock.orders.v1.GetAfterSaleRequest\x1a).crossdock.orders.v1.GetAfterSaleResponse\x12i\n" +
@@ -1360,7 +1463,8 @@ const file_crossdock_orders_v1_aftersale_proto_rawDesc = "" +
 	"\x10DisputeAfterSale\x12,.crossdock.orders.v1.DisputeAfterSaleRequest\x1a-.crossdock.orders.v1.DisputeAfterSaleResponse\x12r\n" +
 	"\x11WithdrawAfterSale\x12-.crossdock.orders.v1.WithdrawAfterSaleRequest\x1a..crossdock.orders.v1.WithdrawAfterSaleResponse\x12f\n" +
 	"\rReceiveReturn\x12).crossdock.orders.v1.ReceiveReturnRequest\x1a*.crossdock.orders.v1.ReceiveReturnResponse\x12l\n" +
-	"\x0fShipReplacement\x12+.crossdock.orders.v1.ShipReplacementRequest\x1a,.crossdock.orders.v1.ShipReplacementResponseB\xd8\x01\n" +
+	"\x0fShipReplacement\x12+.crossdock.orders.v1.ShipReplacementRequest\x1a,.crossdock.orders.v1.ShipReplacementResponse\x12\x81\x01\n" +
+	"\x16DeclareReplacementLost\x122.crossdock.orders.v1.DeclareReplacementLostRequest\x1a3.crossdock.orders.v1.DeclareReplacementLostResponseB\xd8\x01\n" +
 	"\x17com.crossdock.orders.v1B\x0eAftersaleProtoP\x01Z?github.com/crossdock/crossdock/gen/crossdock/orders/v1;ordersv1\xa2\x02\x03COX\xaa\x02\x13Crossdock.Orders.V1\xca\x02\x13Crossdock\\Orders\\V1\xe2\x02\x1fCrossdock\\Orders\\V1\\GPBMetadata\xea\x02\x15Crossdock::Orders::V1b\x06proto3"
 
 var (
@@ -1376,76 +1480,81 @@ func file_crossdock_orders_v1_aftersale_proto_rawDescGZIP() []byte {
 }
 
 var file_crossdock_orders_v1_aftersale_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_crossdock_orders_v1_aftersale_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_crossdock_orders_v1_aftersale_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_crossdock_orders_v1_aftersale_proto_goTypes = []any{
-	(AfterSaleKind)(0),                // 0: crossdock.orders.v1.AfterSaleKind
-	(*AfterSale)(nil),                 // 1: crossdock.orders.v1.AfterSale
-	(*AfterSaleLine)(nil),             // 2: crossdock.orders.v1.AfterSaleLine
-	(*FileAfterSaleRequest)(nil),      // 3: crossdock.orders.v1.FileAfterSaleRequest
-	(*AfterSaleLineInput)(nil),        // 4: crossdock.orders.v1.AfterSaleLineInput
-	(*FileAfterSaleResponse)(nil),     // 5: crossdock.orders.v1.FileAfterSaleResponse
-	(*GetAfterSaleRequest)(nil),       // 6: crossdock.orders.v1.GetAfterSaleRequest
-	(*GetAfterSaleResponse)(nil),      // 7: crossdock.orders.v1.GetAfterSaleResponse
-	(*ListAfterSalesRequest)(nil),     // 8: crossdock.orders.v1.ListAfterSalesRequest
-	(*ListAfterSalesResponse)(nil),    // 9: crossdock.orders.v1.ListAfterSalesResponse
-	(*DecideAfterSaleRequest)(nil),    // 10: crossdock.orders.v1.DecideAfterSaleRequest
-	(*DecideAfterSaleResponse)(nil),   // 11: crossdock.orders.v1.DecideAfterSaleResponse
-	(*DisputeAfterSaleRequest)(nil),   // 12: crossdock.orders.v1.DisputeAfterSaleRequest
-	(*DisputeAfterSaleResponse)(nil),  // 13: crossdock.orders.v1.DisputeAfterSaleResponse
-	(*WithdrawAfterSaleRequest)(nil),  // 14: crossdock.orders.v1.WithdrawAfterSaleRequest
-	(*WithdrawAfterSaleResponse)(nil), // 15: crossdock.orders.v1.WithdrawAfterSaleResponse
-	(*ReceiveReturnRequest)(nil),      // 16: crossdock.orders.v1.ReceiveReturnRequest
-	(*ReceiveReturnResponse)(nil),     // 17: crossdock.orders.v1.ReceiveReturnResponse
-	(*ShipReplacementRequest)(nil),    // 18: crossdock.orders.v1.ShipReplacementRequest
-	(*ShipReplacementResponse)(nil),   // 19: crossdock.orders.v1.ShipReplacementResponse
-	(*v1.Money)(nil),                  // 20: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil),     // 21: google.protobuf.Timestamp
-	(*v1.PageRequest)(nil),            // 22: crossdock.common.v1.PageRequest
-	(*v1.PageResponse)(nil),           // 23: crossdock.common.v1.PageResponse
-	(*v1.Address)(nil),                // 24: crossdock.common.v1.Address
+	(AfterSaleKind)(0),                     // 0: crossdock.orders.v1.AfterSaleKind
+	(*AfterSale)(nil),                      // 1: crossdock.orders.v1.AfterSale
+	(*AfterSaleLine)(nil),                  // 2: crossdock.orders.v1.AfterSaleLine
+	(*FileAfterSaleRequest)(nil),           // 3: crossdock.orders.v1.FileAfterSaleRequest
+	(*AfterSaleLineInput)(nil),             // 4: crossdock.orders.v1.AfterSaleLineInput
+	(*FileAfterSaleResponse)(nil),          // 5: crossdock.orders.v1.FileAfterSaleResponse
+	(*GetAfterSaleRequest)(nil),            // 6: crossdock.orders.v1.GetAfterSaleRequest
+	(*GetAfterSaleResponse)(nil),           // 7: crossdock.orders.v1.GetAfterSaleResponse
+	(*ListAfterSalesRequest)(nil),          // 8: crossdock.orders.v1.ListAfterSalesRequest
+	(*ListAfterSalesResponse)(nil),         // 9: crossdock.orders.v1.ListAfterSalesResponse
+	(*DecideAfterSaleRequest)(nil),         // 10: crossdock.orders.v1.DecideAfterSaleRequest
+	(*DecideAfterSaleResponse)(nil),        // 11: crossdock.orders.v1.DecideAfterSaleResponse
+	(*DisputeAfterSaleRequest)(nil),        // 12: crossdock.orders.v1.DisputeAfterSaleRequest
+	(*DisputeAfterSaleResponse)(nil),       // 13: crossdock.orders.v1.DisputeAfterSaleResponse
+	(*WithdrawAfterSaleRequest)(nil),       // 14: crossdock.orders.v1.WithdrawAfterSaleRequest
+	(*WithdrawAfterSaleResponse)(nil),      // 15: crossdock.orders.v1.WithdrawAfterSaleResponse
+	(*ReceiveReturnRequest)(nil),           // 16: crossdock.orders.v1.ReceiveReturnRequest
+	(*ReceiveReturnResponse)(nil),          // 17: crossdock.orders.v1.ReceiveReturnResponse
+	(*ShipReplacementRequest)(nil),         // 18: crossdock.orders.v1.ShipReplacementRequest
+	(*ShipReplacementResponse)(nil),        // 19: crossdock.orders.v1.ShipReplacementResponse
+	(*DeclareReplacementLostRequest)(nil),  // 20: crossdock.orders.v1.DeclareReplacementLostRequest
+	(*DeclareReplacementLostResponse)(nil), // 21: crossdock.orders.v1.DeclareReplacementLostResponse
+	(*v1.Money)(nil),                       // 22: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil),          // 23: google.protobuf.Timestamp
+	(*v1.PageRequest)(nil),                 // 24: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),                // 25: crossdock.common.v1.PageResponse
+	(*v1.Address)(nil),                     // 26: crossdock.common.v1.Address
 }
 var file_crossdock_orders_v1_aftersale_proto_depIdxs = []int32{
 	0,  // 0: crossdock.orders.v1.AfterSale.kind:type_name -> crossdock.orders.v1.AfterSaleKind
 	2,  // 1: crossdock.orders.v1.AfterSale.lines:type_name -> crossdock.orders.v1.AfterSaleLine
-	20, // 2: crossdock.orders.v1.AfterSale.refund:type_name -> crossdock.common.v1.Money
-	21, // 3: crossdock.orders.v1.AfterSale.created_at:type_name -> google.protobuf.Timestamp
-	21, // 4: crossdock.orders.v1.AfterSale.updated_at:type_name -> google.protobuf.Timestamp
-	20, // 5: crossdock.orders.v1.AfterSale.cash_refund:type_name -> crossdock.common.v1.Money
-	20, // 6: crossdock.orders.v1.AfterSaleLine.amount:type_name -> crossdock.common.v1.Money
+	22, // 2: crossdock.orders.v1.AfterSale.refund:type_name -> crossdock.common.v1.Money
+	23, // 3: crossdock.orders.v1.AfterSale.created_at:type_name -> google.protobuf.Timestamp
+	23, // 4: crossdock.orders.v1.AfterSale.updated_at:type_name -> google.protobuf.Timestamp
+	22, // 5: crossdock.orders.v1.AfterSale.cash_refund:type_name -> crossdock.common.v1.Money
+	22, // 6: crossdock.orders.v1.AfterSaleLine.amount:type_name -> crossdock.common.v1.Money
 	0,  // 7: crossdock.orders.v1.FileAfterSaleRequest.kind:type_name -> crossdock.orders.v1.AfterSaleKind
 	4,  // 8: crossdock.orders.v1.FileAfterSaleRequest.lines:type_name -> crossdock.orders.v1.AfterSaleLineInput
 	1,  // 9: crossdock.orders.v1.FileAfterSaleResponse.after_sale:type_name -> crossdock.orders.v1.AfterSale
 	1,  // 10: crossdock.orders.v1.GetAfterSaleResponse.after_sale:type_name -> crossdock.orders.v1.AfterSale
-	22, // 11: crossdock.orders.v1.ListAfterSalesRequest.page:type_name -> crossdock.common.v1.PageRequest
+	24, // 11: crossdock.orders.v1.ListAfterSalesRequest.page:type_name -> crossdock.common.v1.PageRequest
 	1,  // 12: crossdock.orders.v1.ListAfterSalesResponse.after_sales:type_name -> crossdock.orders.v1.AfterSale
-	23, // 13: crossdock.orders.v1.ListAfterSalesResponse.page:type_name -> crossdock.common.v1.PageResponse
+	25, // 13: crossdock.orders.v1.ListAfterSalesResponse.page:type_name -> crossdock.common.v1.PageResponse
 	1,  // 14: crossdock.orders.v1.DecideAfterSaleResponse.after_sale:type_name -> crossdock.orders.v1.AfterSale
 	1,  // 15: crossdock.orders.v1.DisputeAfterSaleResponse.after_sale:type_name -> crossdock.orders.v1.AfterSale
 	1,  // 16: crossdock.orders.v1.WithdrawAfterSaleResponse.after_sale:type_name -> crossdock.orders.v1.AfterSale
 	1,  // 17: crossdock.orders.v1.ReceiveReturnResponse.after_sale:type_name -> crossdock.orders.v1.AfterSale
-	24, // 18: crossdock.orders.v1.ShipReplacementRequest.from:type_name -> crossdock.common.v1.Address
+	26, // 18: crossdock.orders.v1.ShipReplacementRequest.from:type_name -> crossdock.common.v1.Address
 	1,  // 19: crossdock.orders.v1.ShipReplacementResponse.after_sale:type_name -> crossdock.orders.v1.AfterSale
-	3,  // 20: crossdock.orders.v1.AfterSaleService.FileAfterSale:input_type -> crossdock.orders.v1.FileAfterSaleRequest
-	6,  // 21: crossdock.orders.v1.AfterSaleService.GetAfterSale:input_type -> crossdock.orders.v1.GetAfterSaleRequest
-	8,  // 22: crossdock.orders.v1.AfterSaleService.ListAfterSales:input_type -> crossdock.orders.v1.ListAfterSalesRequest
-	10, // 23: crossdock.orders.v1.AfterSaleService.DecideAfterSale:input_type -> crossdock.orders.v1.DecideAfterSaleRequest
-	12, // 24: crossdock.orders.v1.AfterSaleService.DisputeAfterSale:input_type -> crossdock.orders.v1.DisputeAfterSaleRequest
-	14, // 25: crossdock.orders.v1.AfterSaleService.WithdrawAfterSale:input_type -> crossdock.orders.v1.WithdrawAfterSaleRequest
-	16, // 26: crossdock.orders.v1.AfterSaleService.ReceiveReturn:input_type -> crossdock.orders.v1.ReceiveReturnRequest
-	18, // 27: crossdock.orders.v1.AfterSaleService.ShipReplacement:input_type -> crossdock.orders.v1.ShipReplacementRequest
-	5,  // 28: crossdock.orders.v1.AfterSaleService.FileAfterSale:output_type -> crossdock.orders.v1.FileAfterSaleResponse
-	7,  // 29: crossdock.orders.v1.AfterSaleService.GetAfterSale:output_type -> crossdock.orders.v1.GetAfterSaleResponse
-	9,  // 30: crossdock.orders.v1.AfterSaleService.ListAfterSales:output_type -> crossdock.orders.v1.ListAfterSalesResponse
-	11, // 31: crossdock.orders.v1.AfterSaleService.DecideAfterSale:output_type -> crossdock.orders.v1.DecideAfterSaleResponse
-	13, // 32: crossdock.orders.v1.AfterSaleService.DisputeAfterSale:output_type -> crossdock.orders.v1.DisputeAfterSaleResponse
-	15, // 33: crossdock.orders.v1.AfterSaleService.WithdrawAfterSale:output_type -> crossdock.orders.v1.WithdrawAfterSaleResponse
-	17, // 34: crossdock.orders.v1.AfterSaleService.ReceiveReturn:output_type -> crossdock.orders.v1.ReceiveReturnResponse
-	19, // 35: crossdock.orders.v1.AfterSaleService.ShipReplacement:output_type -> crossdock.orders.v1.ShipReplacementResponse
-	28, // [28:36] is the sub-list for method output_type
-	20, // [20:28] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	1,  // 20: crossdock.orders.v1.DeclareReplacementLostResponse.after_sale:type_name -> crossdock.orders.v1.AfterSale
+	3,  // 21: crossdock.orders.v1.AfterSaleService.FileAfterSale:input_type -> crossdock.orders.v1.FileAfterSaleRequest
+	6,  // 22: crossdock.orders.v1.AfterSaleService.GetAfterSale:input_type -> crossdock.orders.v1.GetAfterSaleRequest
+	8,  // 23: crossdock.orders.v1.AfterSaleService.ListAfterSales:input_type -> crossdock.orders.v1.ListAfterSalesRequest
+	10, // 24: crossdock.orders.v1.AfterSaleService.DecideAfterSale:input_type -> crossdock.orders.v1.DecideAfterSaleRequest
+	12, // 25: crossdock.orders.v1.AfterSaleService.DisputeAfterSale:input_type -> crossdock.orders.v1.DisputeAfterSaleRequest
+	14, // 26: crossdock.orders.v1.AfterSaleService.WithdrawAfterSale:input_type -> crossdock.orders.v1.WithdrawAfterSaleRequest
+	16, // 27: crossdock.orders.v1.AfterSaleService.ReceiveReturn:input_type -> crossdock.orders.v1.ReceiveReturnRequest
+	18, // 28: crossdock.orders.v1.AfterSaleService.ShipReplacement:input_type -> crossdock.orders.v1.ShipReplacementRequest
+	20, // 29: crossdock.orders.v1.AfterSaleService.DeclareReplacementLost:input_type -> crossdock.orders.v1.DeclareReplacementLostRequest
+	5,  // 30: crossdock.orders.v1.AfterSaleService.FileAfterSale:output_type -> crossdock.orders.v1.FileAfterSaleResponse
+	7,  // 31: crossdock.orders.v1.AfterSaleService.GetAfterSale:output_type -> crossdock.orders.v1.GetAfterSaleResponse
+	9,  // 32: crossdock.orders.v1.AfterSaleService.ListAfterSales:output_type -> crossdock.orders.v1.ListAfterSalesResponse
+	11, // 33: crossdock.orders.v1.AfterSaleService.DecideAfterSale:output_type -> crossdock.orders.v1.DecideAfterSaleResponse
+	13, // 34: crossdock.orders.v1.AfterSaleService.DisputeAfterSale:output_type -> crossdock.orders.v1.DisputeAfterSaleResponse
+	15, // 35: crossdock.orders.v1.AfterSaleService.WithdrawAfterSale:output_type -> crossdock.orders.v1.WithdrawAfterSaleResponse
+	17, // 36: crossdock.orders.v1.AfterSaleService.ReceiveReturn:output_type -> crossdock.orders.v1.ReceiveReturnResponse
+	19, // 37: crossdock.orders.v1.AfterSaleService.ShipReplacement:output_type -> crossdock.orders.v1.ShipReplacementResponse
+	21, // 38: crossdock.orders.v1.AfterSaleService.DeclareReplacementLost:output_type -> crossdock.orders.v1.DeclareReplacementLostResponse
+	30, // [30:39] is the sub-list for method output_type
+	21, // [21:30] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_orders_v1_aftersale_proto_init() }
@@ -1459,7 +1568,7 @@ func file_crossdock_orders_v1_aftersale_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_orders_v1_aftersale_proto_rawDesc), len(file_crossdock_orders_v1_aftersale_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   19,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

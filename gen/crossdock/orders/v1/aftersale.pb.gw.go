@@ -379,6 +379,51 @@ func local_request_AfterSaleService_ShipReplacement_0(ctx context.Context, marsh
 	return msg, metadata, err
 }
 
+func request_AfterSaleService_DeclareReplacementLost_0(ctx context.Context, marshaler runtime.Marshaler, client AfterSaleServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq DeclareReplacementLostRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["after_sale_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "after_sale_id")
+	}
+	protoReq.AfterSaleId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "after_sale_id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.DeclareReplacementLost(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_AfterSaleService_DeclareReplacementLost_0(ctx context.Context, marshaler runtime.Marshaler, server AfterSaleServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq DeclareReplacementLostRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["after_sale_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "after_sale_id")
+	}
+	protoReq.AfterSaleId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "after_sale_id", err)
+	}
+	msg, err := server.DeclareReplacementLost(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterAfterSaleServiceHandlerServer registers the http handlers for service AfterSaleService to "mux".
 // UnaryRPC     :call AfterSaleServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -544,6 +589,26 @@ func RegisterAfterSaleServiceHandlerServer(ctx context.Context, mux *runtime.Ser
 			return
 		}
 		forward_AfterSaleService_ShipReplacement_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_AfterSaleService_DeclareReplacementLost_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/crossdock.orders.v1.AfterSaleService/DeclareReplacementLost", runtime.WithHTTPPathPattern("/v1/after-sales/{after_sale_id}/declare-replacement-lost"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_AfterSaleService_DeclareReplacementLost_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_AfterSaleService_DeclareReplacementLost_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -721,27 +786,46 @@ func RegisterAfterSaleServiceHandlerClient(ctx context.Context, mux *runtime.Ser
 		}
 		forward_AfterSaleService_ShipReplacement_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_AfterSaleService_DeclareReplacementLost_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/crossdock.orders.v1.AfterSaleService/DeclareReplacementLost", runtime.WithHTTPPathPattern("/v1/after-sales/{after_sale_id}/declare-replacement-lost"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_AfterSaleService_DeclareReplacementLost_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_AfterSaleService_DeclareReplacementLost_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
 var (
-	pattern_AfterSaleService_FileAfterSale_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "sub-orders", "sub_order_id", "after-sales"}, ""))
-	pattern_AfterSaleService_GetAfterSale_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "after-sales", "after_sale_id"}, ""))
-	pattern_AfterSaleService_ListAfterSales_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "after-sales"}, ""))
-	pattern_AfterSaleService_DecideAfterSale_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "after-sales", "after_sale_id", "decide"}, ""))
-	pattern_AfterSaleService_DisputeAfterSale_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "after-sales", "after_sale_id", "dispute"}, ""))
-	pattern_AfterSaleService_WithdrawAfterSale_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "after-sales", "after_sale_id", "withdraw"}, ""))
-	pattern_AfterSaleService_ReceiveReturn_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "after-sales", "after_sale_id", "receive"}, ""))
-	pattern_AfterSaleService_ShipReplacement_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "after-sales", "after_sale_id", "ship-replacement"}, ""))
+	pattern_AfterSaleService_FileAfterSale_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "sub-orders", "sub_order_id", "after-sales"}, ""))
+	pattern_AfterSaleService_GetAfterSale_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "after-sales", "after_sale_id"}, ""))
+	pattern_AfterSaleService_ListAfterSales_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "after-sales"}, ""))
+	pattern_AfterSaleService_DecideAfterSale_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "after-sales", "after_sale_id", "decide"}, ""))
+	pattern_AfterSaleService_DisputeAfterSale_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "after-sales", "after_sale_id", "dispute"}, ""))
+	pattern_AfterSaleService_WithdrawAfterSale_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "after-sales", "after_sale_id", "withdraw"}, ""))
+	pattern_AfterSaleService_ReceiveReturn_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "after-sales", "after_sale_id", "receive"}, ""))
+	pattern_AfterSaleService_ShipReplacement_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "after-sales", "after_sale_id", "ship-replacement"}, ""))
+	pattern_AfterSaleService_DeclareReplacementLost_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "after-sales", "after_sale_id", "declare-replacement-lost"}, ""))
 )
 
 var (
-	forward_AfterSaleService_FileAfterSale_0     = runtime.ForwardResponseMessage
-	forward_AfterSaleService_GetAfterSale_0      = runtime.ForwardResponseMessage
-	forward_AfterSaleService_ListAfterSales_0    = runtime.ForwardResponseMessage
-	forward_AfterSaleService_DecideAfterSale_0   = runtime.ForwardResponseMessage
-	forward_AfterSaleService_DisputeAfterSale_0  = runtime.ForwardResponseMessage
-	forward_AfterSaleService_WithdrawAfterSale_0 = runtime.ForwardResponseMessage
-	forward_AfterSaleService_ReceiveReturn_0     = runtime.ForwardResponseMessage
-	forward_AfterSaleService_ShipReplacement_0   = runtime.ForwardResponseMessage
+	forward_AfterSaleService_FileAfterSale_0          = runtime.ForwardResponseMessage
+	forward_AfterSaleService_GetAfterSale_0           = runtime.ForwardResponseMessage
+	forward_AfterSaleService_ListAfterSales_0         = runtime.ForwardResponseMessage
+	forward_AfterSaleService_DecideAfterSale_0        = runtime.ForwardResponseMessage
+	forward_AfterSaleService_DisputeAfterSale_0       = runtime.ForwardResponseMessage
+	forward_AfterSaleService_WithdrawAfterSale_0      = runtime.ForwardResponseMessage
+	forward_AfterSaleService_ReceiveReturn_0          = runtime.ForwardResponseMessage
+	forward_AfterSaleService_ShipReplacement_0        = runtime.ForwardResponseMessage
+	forward_AfterSaleService_DeclareReplacementLost_0 = runtime.ForwardResponseMessage
 )

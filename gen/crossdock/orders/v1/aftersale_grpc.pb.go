@@ -19,14 +19,15 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AfterSaleService_FileAfterSale_FullMethodName     = "/crossdock.orders.v1.AfterSaleService/FileAfterSale"
-	AfterSaleService_GetAfterSale_FullMethodName      = "/crossdock.orders.v1.AfterSaleService/GetAfterSale"
-	AfterSaleService_ListAfterSales_FullMethodName    = "/crossdock.orders.v1.AfterSaleService/ListAfterSales"
-	AfterSaleService_DecideAfterSale_FullMethodName   = "/crossdock.orders.v1.AfterSaleService/DecideAfterSale"
-	AfterSaleService_DisputeAfterSale_FullMethodName  = "/crossdock.orders.v1.AfterSaleService/DisputeAfterSale"
-	AfterSaleService_WithdrawAfterSale_FullMethodName = "/crossdock.orders.v1.AfterSaleService/WithdrawAfterSale"
-	AfterSaleService_ReceiveReturn_FullMethodName     = "/crossdock.orders.v1.AfterSaleService/ReceiveReturn"
-	AfterSaleService_ShipReplacement_FullMethodName   = "/crossdock.orders.v1.AfterSaleService/ShipReplacement"
+	AfterSaleService_FileAfterSale_FullMethodName          = "/crossdock.orders.v1.AfterSaleService/FileAfterSale"
+	AfterSaleService_GetAfterSale_FullMethodName           = "/crossdock.orders.v1.AfterSaleService/GetAfterSale"
+	AfterSaleService_ListAfterSales_FullMethodName         = "/crossdock.orders.v1.AfterSaleService/ListAfterSales"
+	AfterSaleService_DecideAfterSale_FullMethodName        = "/crossdock.orders.v1.AfterSaleService/DecideAfterSale"
+	AfterSaleService_DisputeAfterSale_FullMethodName       = "/crossdock.orders.v1.AfterSaleService/DisputeAfterSale"
+	AfterSaleService_WithdrawAfterSale_FullMethodName      = "/crossdock.orders.v1.AfterSaleService/WithdrawAfterSale"
+	AfterSaleService_ReceiveReturn_FullMethodName          = "/crossdock.orders.v1.AfterSaleService/ReceiveReturn"
+	AfterSaleService_ShipReplacement_FullMethodName        = "/crossdock.orders.v1.AfterSaleService/ShipReplacement"
+	AfterSaleService_DeclareReplacementLost_FullMethodName = "/crossdock.orders.v1.AfterSaleService/DeclareReplacementLost"
 )
 
 // AfterSaleServiceClient is the client API for AfterSaleService service.
@@ -71,6 +72,18 @@ type AfterSaleServiceClient interface {
 	ReceiveReturn(ctx context.Context, in *ReceiveReturnRequest, opts ...grpc.CallOption) (*ReceiveReturnResponse, error)
 	// ShipReplacement sends an approved exchange's replacement. The supplier.
 	ShipReplacement(ctx context.Context, in *ShipReplacementRequest, opts ...grpc.CallOption) (*ShipReplacementResponse, error)
+	// DeclareReplacementLost closes an exchange whose replacement will not arrive (the
+	// carrier lost it, or the supplier never handed it over): it becomes a RETURN of its
+	// lines, as when the carrier brings the replacement back, refunded now if the
+	// supplier has the original, once the original is back if it is on its way, expired
+	// if the buyer kept it; a replacement the carrier never picked up is cancelled with
+	// its stock released. Logistics is asked first: a replacement it says was delivered
+	// is recorded so and refused (FAILED_PRECONDITION ALREADY_DELIVERED), one back with
+	// its supplier recorded as such. A delivery reported later changes nothing more.
+	// Only an exchange (NOT_EXCHANGE) whose replacement is on its way (NOT_SHIPPED);
+	// declaring one whose replacement ended so before answers the request as it is.
+	// Admins.
+	DeclareReplacementLost(ctx context.Context, in *DeclareReplacementLostRequest, opts ...grpc.CallOption) (*DeclareReplacementLostResponse, error)
 }
 
 type afterSaleServiceClient struct {
@@ -161,6 +174,16 @@ func (c *afterSaleServiceClient) ShipReplacement(ctx context.Context, in *ShipRe
 	return out, nil
 }
 
+func (c *afterSaleServiceClient) DeclareReplacementLost(ctx context.Context, in *DeclareReplacementLostRequest, opts ...grpc.CallOption) (*DeclareReplacementLostResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeclareReplacementLostResponse)
+	err := c.cc.Invoke(ctx, AfterSaleService_DeclareReplacementLost_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AfterSaleServiceServer is the server API for AfterSaleService service.
 // All implementations must embed UnimplementedAfterSaleServiceServer
 // for forward compatibility.
@@ -203,6 +226,18 @@ type AfterSaleServiceServer interface {
 	ReceiveReturn(context.Context, *ReceiveReturnRequest) (*ReceiveReturnResponse, error)
 	// ShipReplacement sends an approved exchange's replacement. The supplier.
 	ShipReplacement(context.Context, *ShipReplacementRequest) (*ShipReplacementResponse, error)
+	// DeclareReplacementLost closes an exchange whose replacement will not arrive (the
+	// carrier lost it, or the supplier never handed it over): it becomes a RETURN of its
+	// lines, as when the carrier brings the replacement back, refunded now if the
+	// supplier has the original, once the original is back if it is on its way, expired
+	// if the buyer kept it; a replacement the carrier never picked up is cancelled with
+	// its stock released. Logistics is asked first: a replacement it says was delivered
+	// is recorded so and refused (FAILED_PRECONDITION ALREADY_DELIVERED), one back with
+	// its supplier recorded as such. A delivery reported later changes nothing more.
+	// Only an exchange (NOT_EXCHANGE) whose replacement is on its way (NOT_SHIPPED);
+	// declaring one whose replacement ended so before answers the request as it is.
+	// Admins.
+	DeclareReplacementLost(context.Context, *DeclareReplacementLostRequest) (*DeclareReplacementLostResponse, error)
 	mustEmbedUnimplementedAfterSaleServiceServer()
 }
 
@@ -236,6 +271,9 @@ func (UnimplementedAfterSaleServiceServer) ReceiveReturn(context.Context, *Recei
 }
 func (UnimplementedAfterSaleServiceServer) ShipReplacement(context.Context, *ShipReplacementRequest) (*ShipReplacementResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ShipReplacement not implemented")
+}
+func (UnimplementedAfterSaleServiceServer) DeclareReplacementLost(context.Context, *DeclareReplacementLostRequest) (*DeclareReplacementLostResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeclareReplacementLost not implemented")
 }
 func (UnimplementedAfterSaleServiceServer) mustEmbedUnimplementedAfterSaleServiceServer() {}
 func (UnimplementedAfterSaleServiceServer) testEmbeddedByValue()                          {}
@@ -402,6 +440,24 @@ func _AfterSaleService_ShipReplacement_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AfterSaleService_DeclareReplacementLost_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeclareReplacementLostRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AfterSaleServiceServer).DeclareReplacementLost(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AfterSaleService_DeclareReplacementLost_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AfterSaleServiceServer).DeclareReplacementLost(ctx, req.(*DeclareReplacementLostRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AfterSaleService_ServiceDesc is the grpc.ServiceDesc for AfterSaleService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -440,6 +496,10 @@ var AfterSaleService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ShipReplacement",
 			Handler:    _AfterSaleService_ShipReplacement_Handler,
+		},
+		{
+			MethodName: "DeclareReplacementLost",
+			Handler:    _AfterSaleService_DeclareReplacementLost_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -641,8 +641,16 @@ func (s *Service) ReplacementReturned(ctx context.Context, r Repository, id uuid
 	if err != nil || a == nil {
 		return err
 	}
+	return s.replacementEnded(ctx, r, a, system, "the replacement (waybill "+a.ReplacementWaybill+") came back to the supplier undelivered")
+}
+
+// replacementEnded makes an exchange whose replacement will not reach its
+// buyer (come back to its supplier, or declared lost) a return of its lines
+// (domain.AfterSale.ReplacementBack), with the steps that follow from what
+// it became, and the extra ones given.
+func (s *Service) replacementEnded(ctx context.Context, r Repository, a *domain.AfterSale, by domain.Actor, why string, extra ...Task) error {
 	now := s.clock()
-	change, err := a.ReplacementBack(system, "the replacement (waybill "+a.ReplacementWaybill+") came back to the supplier undelivered", now)
+	change, err := a.ReplacementBack(by, why, now)
 	if err != nil {
 		return err
 	}
@@ -650,7 +658,7 @@ func (s *Service) ReplacementReturned(ctx context.Context, r Repository, id uuid
 	if err := r.SaveAfterSale(ctx, *a); err != nil {
 		return err
 	}
-	tasks := []Task{}
+	tasks := append([]Task{}, extra...)
 	switch a.Status {
 	case domain.AfterSaleReceived:
 		tasks = append(tasks, task(TaskReturnRefund, a.ID, a.OrderID, now))
@@ -714,20 +722,16 @@ func (s *Service) checkReplacement(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case p == nil || p.Cancelled():
+	if p == nil || p.Cancelled() {
 		// Nothing will come of it: looking again would not either.
 		return s.store.InTx(ctx, func(r Repository) error {
 			return r.AppendChanges(ctx, []domain.Change{a.Note(system, "the replacement's parcel (waybill "+a.ReplacementWaybill+
 				") is not at logistics or was cancelled: the exchange needs an operator", s.clock())})
 		})
-	case p.ReturnedToSender():
-		err = s.store.InTx(ctx, func(r Repository) error { return s.ReplacementReturned(ctx, r, id, p.Shipment) })
-	case p.Delivered():
-		err = s.store.InTx(ctx, func(r Repository) error { return s.ReplacementDelivered(ctx, r, id, p.Shipment) })
-	default:
+	}
+	ended, err := s.applyParcelEnd(ctx, id, p)
+	if err == nil && !ended {
 		return errNotYet{until: s.clock().Add(deliveryCheckEvery)}
 	}
-	s.nudge()
 	return err
 }

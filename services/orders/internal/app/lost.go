@@ -113,12 +113,14 @@ func (s *Service) endedAtLogistics(ctx context.Context, o domain.Order, sub doma
 	return err
 }
 
-// cancelLostParcel cancels at its carrier the parcel of a sub-order
-// declared lost, and releases its stock, when the carrier never picked it
-// up: the goods are still with the supplier. One picked up took its stock
-// with it (logistics committed it at pick-up): there is nothing to undo.
-func (s *Service) cancelLostParcel(ctx context.Context, subID uuid.UUID) error {
-	err := s.Logistics.Cancel(ctx, subID, "parcel declared lost")
+// cancelLostParcel cancels at its carrier the parcel declared lost of a
+// sub-order or of an exchange's replacement (id, which its parcel and its
+// stock hold are booked under), and releases its stock, when the carrier
+// never picked it up: the goods are still with the supplier. One picked up
+// took its stock with it (logistics committed it at pick-up): there is
+// nothing to undo.
+func (s *Service) cancelLostParcel(ctx context.Context, id uuid.UUID) error {
+	err := s.Logistics.Cancel(ctx, id, "parcel declared lost")
 	var e *apperr.Error
 	if errors.As(err, &e) && e.Kind == apperr.KindFailedPrecondition && e.Reason == "ALREADY_PICKED_UP" {
 		return nil
@@ -126,5 +128,71 @@ func (s *Service) cancelLostParcel(ctx context.Context, subID uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	return s.Inventory.Release(ctx, subID, "parcel declared lost")
+	return s.Inventory.Release(ctx, id, "parcel declared lost")
+}
+
+// ErrReplacementNotShipped refuses to declare lost a replacement that is
+// not travelling.
+var ErrReplacementNotShipped = apperr.FailedPrecondition("only an exchange whose replacement shipped and has not arrived can have it declared lost").
+	WithReason("NOT_SHIPPED")
+
+// DeclareReplacementLost is an operator closing an exchange whose
+// replacement will not arrive: the carrier lost it, or the supplier never
+// handed it over. Nothing else moves such an exchange (its daily look-up
+// finds the parcel travelling for ever), and its buyer would have neither
+// goods nor money. It becomes a return of its lines, as when the carrier
+// brings a replacement back (replacementEnded): refunded now if the
+// supplier has the original, once the original arrives if it is on its way,
+// closed if the buyer kept it. A replacement the carrier never picked up is
+// cancelled and its stock released (TaskCancelLostParcel); one picked up
+// took its stock with it. Logistics is asked first: a replacement it says
+// was delivered is recorded so and refused (ErrParcelDelivered), one back
+// with its supplier recorded as come back. A delivery reported later
+// changes nothing more. Declaring one whose replacement ended so before
+// (come back, or declared lost) answers the request as it is. Admins.
+func (s *Service) DeclareReplacementLost(ctx context.Context, c auth.Caller, id uuid.UUID, reason string) (domain.AfterSale, error) {
+	if !c.IsAdmin() {
+		return domain.AfterSale{}, ErrOperatorsOnly
+	}
+	var v apperr.Violations
+	if reason = apperr.CheckLongText(&v, "reason", reason, 1, 500); v.Err() != nil {
+		return domain.AfterSale{}, v.Err()
+	}
+	a, err := s.afterSaleFor(ctx, c, id)
+	if err != nil {
+		return domain.AfterSale{}, err
+	}
+	if a.Kind == domain.Exchange && a.Status == domain.AfterSaleReplacementShipped {
+		p, err := s.Logistics.Parcel(ctx, a.ID)
+		if err != nil {
+			return domain.AfterSale{}, err
+		}
+		ended, err := s.applyParcelEnd(ctx, a.ID, p)
+		if err == nil && ended && p.Delivered() {
+			err = ErrParcelDelivered
+		}
+		if err != nil {
+			return domain.AfterSale{}, err
+		}
+	}
+	err = s.store.InTx(ctx, func(r Repository) error {
+		a, _, err := lockAfterSale(ctx, r, id)
+		switch {
+		case err != nil:
+			return err
+		case a.Kind == domain.Return && a.ReplacementShipmentID != nil:
+			return nil // its replacement ended before: answered as it is
+		case a.Kind != domain.Exchange:
+			return apperr.FailedPrecondition("only an exchange has a replacement").WithReason("NOT_EXCHANGE")
+		case a.Status != domain.AfterSaleReplacementShipped:
+			return ErrReplacementNotShipped.WithMetadata("status", string(a.Status))
+		}
+		return s.replacementEnded(ctx, r, &a, actor(c), "the replacement (waybill "+a.ReplacementWaybill+") was declared lost: "+reason,
+			task(TaskCancelLostParcel, a.ID, a.OrderID, s.clock()))
+	})
+	s.nudge()
+	if err != nil {
+		return domain.AfterSale{}, err
+	}
+	return s.afterSaleFor(ctx, c, id)
 }

@@ -145,3 +145,109 @@ func TestTheDeliveryCheckNotesACancelledParcel(t *testing.T) {
 		t.Errorf("the phone is %s, want still shipped: an operator decides", st)
 	}
 }
+
+// An exchange whose replacement will not arrive is closed by an operator:
+// it becomes a return of its lines, refunded once the original is back
+// (now, when it is already), and a replacement the carrier never picked up
+// is cancelled with its stock released. Only admins, only a replacement on
+// its way; declaring it again answers it as it is. Before, nothing moved
+// such an exchange: its look-up found the parcel travelling daily for ever,
+// and the buyer had neither goods nor money.
+func TestAnOperatorDeclaresAReplacementLost(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		pickedUp         bool
+		originalReceived bool
+		want             domain.AfterSaleStatus
+	}{
+		{name: "never handed over, the original on its way", want: domain.AfterSaleApproved},
+		{name: "lost in transit, the original back", pickedUp: true, originalReceived: true, want: domain.AfterSaleReceived},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSaga(t)
+			ann, _, a := s.approvedExchange(t)
+			_, err := s.svc.DeclareReplacementLost(ctx, operator, a.ID, "lost")
+			wantKind(t, err, apperr.KindFailedPrecondition, "NOT_SHIPPED")
+			if _, err := s.svc.ShipReplacement(ctx, supplierOf(s.linen), a.ID, uuid.New(), warehouse); err != nil {
+				t.Fatal(err)
+			}
+			s.run(t)
+			if tc.originalReceived {
+				if _, err := s.svc.ReceiveReturn(ctx, supplierOf(s.linen), a.ID, false, nil); err != nil {
+					t.Fatal(err)
+				}
+				s.run(t)
+			}
+			p := s.w.parcels[a.ID]
+			p.pickedUp = tc.pickedUp
+			wallet := s.w.wallets[ann.Subject]
+
+			_, err = s.svc.DeclareReplacementLost(ctx, ann, a.ID, "lost")
+			wantKind(t, err, apperr.KindPermissionDenied, "ADMINS_ONLY")
+			_, err = s.svc.DeclareReplacementLost(ctx, supplierOf(s.linen), a.ID, "lost")
+			wantKind(t, err, apperr.KindPermissionDenied, "ADMINS_ONLY")
+			_, err = s.svc.DeclareReplacementLost(ctx, operator, a.ID, " ")
+			wantKind(t, err, apperr.KindInvalid, "")
+
+			got, err := s.svc.DeclareReplacementLost(ctx, operator, a.ID, "the carrier lost it")
+			if err != nil || got.Kind != domain.Return || got.Status != tc.want {
+				t.Fatalf("DeclareReplacementLost: %+v, %v; want a return, %s", got, err, tc.want)
+			}
+			s.run(t)
+			if p.cancelled == tc.pickedUp {
+				t.Errorf("replacement cancelled at its carrier: %v, picked up: %v; want it cancelled only when not picked up", p.cancelled, tc.pickedUp)
+			}
+			if st, want := s.w.reserved[a.ID].status, map[bool]string{false: "released", true: "active"}[tc.pickedUp]; st != want {
+				t.Errorf("the replacement's stock hold is %s, want %s", st, want)
+			}
+			if _, ok := s.due(t, app.TaskCheckReplacement, a.ID); ok {
+				t.Error("the replacement is still looked up")
+			}
+			if !tc.originalReceived {
+				if s.w.wallets[ann.Subject] != wallet {
+					t.Fatal("refunded before the original is back")
+				}
+				if _, err := s.svc.ReceiveReturn(ctx, supplierOf(s.linen), a.ID, false, nil); err != nil {
+					t.Fatal(err)
+				}
+				s.run(t)
+			}
+			again, err := s.svc.DeclareReplacementLost(ctx, operator, a.ID, "again")
+			if err != nil || again.Status != domain.AfterSaleRefunded {
+				t.Errorf("declared again once refunded: %+v, %v; want it as it is, refunded", again, err)
+			}
+			s.run(t)
+			if d := s.w.wallets[ann.Subject] - wallet; d != 3000 || !s.w.refunds["return:"+a.ID.String()] {
+				t.Errorf("the buyer got back %d, want the 3000 the line cost, once", d)
+			}
+			// A delivery reported late changes nothing more.
+			if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentDelivered(ctx, r, a.ID, app.Shipment{}) }); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleRefunded {
+				t.Errorf("after a late delivery: %s, want still refunded", got.Status)
+			}
+		})
+	}
+}
+
+// A replacement logistics says was delivered (its event not applied yet) is
+// not declared lost: the delivery is applied and the declaration refused.
+// A return has no replacement to lose.
+func TestADeliveredReplacementIsNotDeclaredLost(t *testing.T) {
+	s := newSaga(t)
+	ann, _, a := s.approvedExchange(t)
+	if _, err := s.svc.ShipReplacement(ctx, supplierOf(s.linen), a.ID, uuid.New(), warehouse); err != nil {
+		t.Fatal(err)
+	}
+	s.w.parcels[a.ID].delivered = true
+	_, err := s.svc.DeclareReplacementLost(ctx, operator, a.ID, "the buyer says it never came")
+	wantKind(t, err, apperr.KindFailedPrecondition, "ALREADY_DELIVERED")
+	if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleExchanged {
+		t.Errorf("the exchange is %s, want exchanged", got.Status)
+	}
+
+	_, _, ret := s.approvedWithParcel(t, domain.Return)
+	_, err = s.svc.DeclareReplacementLost(ctx, operator, ret.ID, "lost")
+	wantKind(t, err, apperr.KindFailedPrecondition, "NOT_EXCHANGE")
+}

@@ -63,8 +63,9 @@ const (
 	// stock hold taken for it ended, in case
 	// inventory.reservation.expired was lost.
 	TaskHoldLapsed TaskKind = "hold_lapsed"
-	// TaskCancelLostParcel cancels the parcel of a sub-order declared
-	// lost and releases its stock, if the carrier never picked it up.
+	// TaskCancelLostParcel cancels the parcel declared lost of a sub-order
+	// or of an exchange's replacement, and releases its stock, if the
+	// carrier never picked it up.
 	TaskCancelLostParcel TaskKind = "cancel_lost_parcel"
 )
 

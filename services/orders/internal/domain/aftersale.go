@@ -159,12 +159,13 @@ func (a *AfterSale) Move(to AfterSaleStatus, by Actor, reason string, at time.Ti
 }
 
 // ReplacementBack turns an exchange whose replacement the carrier took
-// back to its supplier, undelivered, into a return of the same lines: the
-// buyer is owed the goods or their money, and shipping the replacement
-// again would need a second parcel and a second hold under the request's
-// id, which logistics and inventory key it by. The supplier has the
-// replacement back (its stock, committed at pick-up, is the supplier's to
-// count again). A request whose original the supplier received is
+// back to its supplier, undelivered, or that an operator declared lost,
+// into a return of the same lines: the buyer is owed the goods or their
+// money, and shipping the replacement again would need a second parcel and
+// a second hold under the request's id, which logistics and inventory key
+// it by. A supplier with the replacement back has its stock (committed at
+// pick-up) to count again; one lost is a claim on the carrier, outside
+// these requests. A request whose original the supplier received is
 // received as a return (its refund is next); one whose buyer kept the
 // original (OriginalKept) expires: the buyer has the goods and is owed
 // nothing; any other awaits its original as an approved return does, on

@@ -184,6 +184,20 @@ func (s *AfterSale) ShipReplacement(ctx context.Context, req *ordersv1.ShipRepla
 	return &ordersv1.ShipReplacementResponse{AfterSale: afterSaleProto(a)}, nil
 }
 
+// DeclareReplacementLost closes an exchange whose replacement will not
+// arrive: it becomes a return.
+func (s *AfterSale) DeclareReplacementLost(ctx context.Context, req *ordersv1.DeclareReplacementLostRequest) (*ordersv1.DeclareReplacementLostResponse, error) {
+	c, id, err := callerAnd(ctx, "after_sale_id", req.GetAfterSaleId())
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.svc.DeclareReplacementLost(ctx, c, id, req.GetReason())
+	if err != nil {
+		return nil, err
+	}
+	return &ordersv1.DeclareReplacementLostResponse{AfterSale: afterSaleProto(a)}, nil
+}
+
 func afterSaleProto(a domain.AfterSale) *ordersv1.AfterSale {
 	out := &ordersv1.AfterSale{
 		AfterSaleId: a.ID.String(), SubOrderId: a.SubOrderID.String(), OrderId: a.OrderID.String(), BuyerId: a.BuyerID,
