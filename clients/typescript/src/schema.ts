@@ -139,7 +139,11 @@ export interface paths {
         /**
          * ReceiveReturn records that the goods came back to the supplier, restockable into one of its warehouses or not.
          * @description ReceiveReturn records that the goods came back to the supplier, restockable into
-         *     one of its warehouses or not. The supplier or an operator.
+         *     one of its warehouses or not. A return that expired (its goods not sent back in
+         *     time) is received all the same when they reach the supplier late, and refunded
+         *     (clawed back from the supplier's payable if the sub-order settled), unless a
+         *     later request claimed them since (FAILED_PRECONDITION AFTER_SALE_OPEN). The
+         *     supplier or an operator.
          */
         post: operations["AfterSaleService_ReceiveReturn"];
         delete?: never;

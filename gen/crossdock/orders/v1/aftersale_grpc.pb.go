@@ -68,7 +68,11 @@ type AfterSaleServiceClient interface {
 	// WithdrawAfterSale takes back a request not yet approved. The buyer.
 	WithdrawAfterSale(ctx context.Context, in *WithdrawAfterSaleRequest, opts ...grpc.CallOption) (*WithdrawAfterSaleResponse, error)
 	// ReceiveReturn records that the goods came back to the supplier, restockable into
-	// one of its warehouses or not. The supplier or an operator.
+	// one of its warehouses or not. A return that expired (its goods not sent back in
+	// time) is received all the same when they reach the supplier late, and refunded
+	// (clawed back from the supplier's payable if the sub-order settled), unless a
+	// later request claimed them since (FAILED_PRECONDITION AFTER_SALE_OPEN). The
+	// supplier or an operator.
 	ReceiveReturn(ctx context.Context, in *ReceiveReturnRequest, opts ...grpc.CallOption) (*ReceiveReturnResponse, error)
 	// ShipReplacement sends an approved exchange's replacement. The supplier.
 	ShipReplacement(ctx context.Context, in *ShipReplacementRequest, opts ...grpc.CallOption) (*ShipReplacementResponse, error)
@@ -222,7 +226,11 @@ type AfterSaleServiceServer interface {
 	// WithdrawAfterSale takes back a request not yet approved. The buyer.
 	WithdrawAfterSale(context.Context, *WithdrawAfterSaleRequest) (*WithdrawAfterSaleResponse, error)
 	// ReceiveReturn records that the goods came back to the supplier, restockable into
-	// one of its warehouses or not. The supplier or an operator.
+	// one of its warehouses or not. A return that expired (its goods not sent back in
+	// time) is received all the same when they reach the supplier late, and refunded
+	// (clawed back from the supplier's payable if the sub-order settled), unless a
+	// later request claimed them since (FAILED_PRECONDITION AFTER_SALE_OPEN). The
+	// supplier or an operator.
 	ReceiveReturn(context.Context, *ReceiveReturnRequest) (*ReceiveReturnResponse, error)
 	// ShipReplacement sends an approved exchange's replacement. The supplier.
 	ShipReplacement(context.Context, *ShipReplacementRequest) (*ShipReplacementResponse, error)

@@ -352,7 +352,11 @@ func (s *Service) WithdrawAfterSale(ctx context.Context, c auth.Caller, id uuid.
 
 // ReceiveReturn is the supplier confirming the goods came back: a return
 // is refunded; an exchange waits for its replacement to arrive. Restockable
-// goods go back on hand in the given warehouse of the supplier's.
+// goods go back on hand in the given warehouse of the supplier's. A return
+// that expired is received all the same when its goods reach the supplier
+// late (domain.AfterSale.ReceivedLate), unless another request claimed
+// them since: the supplier has them, and the buyer is owed their money
+// (clawed back from the supplier's payable if the sub-order settled).
 func (s *Service) ReceiveReturn(ctx context.Context, c auth.Caller, id uuid.UUID, restockable bool, warehouseID *uuid.UUID) (domain.AfterSale, error) {
 	if restockable && (warehouseID == nil || *warehouseID == uuid.Nil) {
 		return domain.AfterSale{}, apperr.InvalidField("warehouse_id", "restockable goods go back to one of your warehouses")
@@ -387,7 +391,7 @@ func (s *Service) receive(ctx context.Context, id uuid.UUID, by domain.Actor, wh
 		return a, err
 	}
 	kind := a.Kind
-	edit := func(_ Repository, a *domain.AfterSale, _ *domain.Order, now time.Time) ([]Task, error) {
+	edit := func(r Repository, a *domain.AfterSale, o *domain.Order, now time.Time) ([]Task, error) {
 		if a.Kind != kind {
 			// The exchange became a return since it was read (its
 			// replacement came back): it is received as a return.
@@ -402,7 +406,18 @@ func (s *Service) receive(ctx context.Context, id uuid.UUID, by domain.Actor, wh
 		if a.Received {
 			return tasks, nil
 		}
-		if !a.AwaitsGoods() {
+		switch {
+		case a.ReceivedLate():
+			// Moved to received under the order's lock (o): no other
+			// request may have claimed the goods since it expired.
+			others, err := r.AfterSalesOf(ctx, a.SubOrderID)
+			if err != nil {
+				return nil, err
+			}
+			if err := a.CheckGoodsStillItsOwn(*o.SubOrder(a.SubOrderID), others); err != nil {
+				return nil, err
+			}
+		case !a.AwaitsGoods():
 			return nil, apperr.FailedPrecondition("the request is " + string(a.Status) + ": nothing is on its way back").WithReason("INVALID_TRANSITION")
 		}
 		a.Received, a.Restockable, a.WarehouseID = true, restockable, warehouseID

@@ -770,6 +770,70 @@ func TestApprovedRequestsWhoseGoodsNeverLeaveExpire(t *testing.T) {
 	}
 }
 
+// Goods of an expired return that reach the supplier all the same (sent
+// late, or by the buyer's own means with no parcel of ours to show them on
+// their way) are received and refunded, clawed back from the supplier's
+// payable once the sub-order settled; unless a later request claimed them
+// since. An expired exchange stays expired: its replacement was given back.
+// Before, the late receipt was refused and the supplier kept goods and
+// money.
+func TestAnExpiredReturnsGoodsReceivedLateAreRefunded(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		kind    domain.AfterSaleKind
+		claimed bool // a later request claims the goods before they arrive
+		want    string
+	}{
+		{name: "return", kind: domain.Return},
+		{name: "return whose goods a later request claimed", kind: domain.Return, claimed: true, want: "AFTER_SALE_OPEN"},
+		{name: "exchange", kind: domain.Exchange, want: "INVALID_TRANSITION"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSaga(t)
+			// A window long enough to file again once the first request
+			// expired.
+			s.svc = app.New(s.store, s.w.peers(), app.Config{PaymentTimeout: timeout, AutoComplete: 7 * 24 * time.Hour,
+				PaymentSettle: time.Minute, AfterSaleWindow: 60 * 24 * time.Hour})
+			s.svc.SetClock(func() time.Time { return s.at })
+			ann, o, a := s.approvedWithParcel(t, tc.kind)
+			sub := o.SubOrders[0]
+			s.at = s.at.Add(15 * 24 * time.Hour)
+			s.run(t)
+			if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleExpired {
+				t.Fatalf("15 days after approval: %s, want expired", got.Status)
+			}
+			if tc.claimed {
+				s.file(t, ann, sub.ID, domain.Return, back(s.scarf, 3))
+			} else {
+				// The goods take long enough for the sub-order to settle.
+				s.at = s.at.Add(60 * 24 * time.Hour)
+				s.run(t)
+				if st := s.subOrder(t, o.ID, sub.ID).Status; st != domain.Completed {
+					t.Fatalf("the sub-order is %s, want completed", st)
+				}
+			}
+			wallet := s.w.wallets[ann.Subject]
+			got, err := s.svc.ReceiveReturn(ctx, supplierOf(s.linen), a.ID, false, nil)
+			if tc.want != "" {
+				wantKind(t, err, apperr.KindFailedPrecondition, tc.want)
+				s.run(t)
+				if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleExpired || s.w.refunds["return:"+a.ID.String()] {
+					t.Errorf("after the refused receipt: %s, refunded %v; want expired, not refunded", got.Status, s.w.refunds["return:"+a.ID.String()])
+				}
+				return
+			}
+			if err != nil || got.Status != domain.AfterSaleReceived {
+				t.Fatalf("the late receipt: %+v, %v; want received", got, err)
+			}
+			s.run(t)
+			got, _ = s.svc.GetAfterSale(ctx, ann, a.ID)
+			if got.Status != domain.AfterSaleRefunded || !got.ClawBack || s.w.wallets[ann.Subject]-wallet != 3000 {
+				t.Errorf("the late return: %s, claw-back %v, refunded %d; want 3000 clawed back", got.Status, got.ClawBack, s.w.wallets[ann.Subject]-wallet)
+			}
+		})
+	}
+}
+
 // An exchange whose replacement was delivered while the original never
 // left the buyer: ReturnSendBy after the approval its return parcel is
 // cancelled (before, it stayed booked for ever) and the request shows no

@@ -81,6 +81,8 @@ var afterSaleMoves = map[AfterSaleStatus][]AfterSaleStatus{
 	AfterSaleApproved:           {AfterSaleReceived, AfterSaleReplacementShipped, AfterSaleExpired},
 	AfterSaleReceived:           {AfterSaleRefunded, AfterSaleReplacementShipped},
 	AfterSaleReplacementShipped: {AfterSaleReceived, AfterSaleExchanged},
+	// A return's goods received after it expired (ReceivedLate).
+	AfterSaleExpired: {AfterSaleReceived},
 }
 
 // AfterSale is a buyer's return or exchange request on a delivered
@@ -147,6 +149,9 @@ func (a *AfterSale) Move(to AfterSaleStatus, by Actor, reason string, at time.Ti
 	}
 	if to == AfterSaleReplacementShipped || to == AfterSaleExchanged {
 		ok = ok && a.Kind == Exchange // a return (one converted, say) ships nothing
+	}
+	if a.Status == AfterSaleExpired {
+		ok = ok && a.Kind == Return // its replacement given back, an exchange stays expired
 	}
 	if !ok {
 		return Change{}, apperr.FailedPrecondition("the " + string(a.Kind) + " request is " + string(a.Status) + " and cannot become " + string(to)).
@@ -363,13 +368,28 @@ var ErrAlreadyDisputed = apperr.FailedPrecondition("the request was disputed alr
 	WithReason("ALREADY_DISPUTED")
 
 // CheckDispute checks that a rejected request may be disputed: once only,
-// and while its goods are still its own. Its rejection released them, so a
-// later request may have claimed them or taken them back; reopened, this
-// one would claim them twice and refund them twice.
+// and while its goods are still its own (CheckGoodsStillItsOwn).
 func (a AfterSale) CheckDispute(sub SubOrder, others []AfterSale) error {
 	if a.Dispute != "" {
 		return ErrAlreadyDisputed.WithMetadata("after_sale_id", a.ID.String())
 	}
+	return a.CheckGoodsStillItsOwn(sub, others)
+}
+
+// ReceivedLate reports whether the request is a return that expired with
+// its goods not received: goods that reach the supplier all the same (sent
+// late, or by the buyer's own means with no parcel of ours to show them on
+// their way) are still received, and refunded.
+func (a AfterSale) ReceivedLate() bool {
+	return a.Kind == Return && a.Status == AfterSaleExpired && !a.Received
+}
+
+// CheckGoodsStillItsOwn checks that no other request of the sub-order
+// claims or took back a closed request's goods (ErrLinesClaimed). Closing
+// it (rejected, expired) released them, so a later request may have done
+// so; reopened (disputed, its goods received late), this one would claim
+// them twice and refund them twice.
+func (a AfterSale) CheckGoodsStillItsOwn(sub SubOrder, others []AfterSale) error {
 	bought := boughtBySKU(sub)
 	taken, claimed := claimsOf(others, a.ID)
 	var busy []string
