@@ -40,12 +40,9 @@ var ErrPartnerParcel = apperr.FailedPrecondition("a partner channel's parcel is 
 // answers it as it is. Admins; a partner channel's sub-order is the
 // partner's (ErrPartnerParcel).
 func (s *Service) DeclareParcelLost(ctx context.Context, c auth.Caller, subID uuid.UUID, reason string) (domain.SubOrder, error) {
-	if !c.IsAdmin() {
-		return domain.SubOrder{}, ErrOperatorsOnly
-	}
-	var v apperr.Violations
-	if reason = apperr.CheckLongText(&v, "reason", reason, 1, 500); v.Err() != nil {
-		return domain.SubOrder{}, v.Err()
+	reason, err := declaration(c, reason)
+	if err != nil {
+		return domain.SubOrder{}, err
 	}
 	o, sub, err := s.subOrder(ctx, subID)
 	if err != nil {
@@ -91,6 +88,18 @@ func (s *Service) DeclareParcelLost(ctx context.Context, c auth.Caller, subID uu
 	}
 	_, out, err := s.subOrder(ctx, subID)
 	return out, err
+}
+
+// declaration checks an operator's declaration of a lost parcel: admins
+// only, and a reason for the change log (1 to 500 characters), returned
+// trimmed.
+func declaration(c auth.Caller, reason string) (string, error) {
+	if !c.IsAdmin() {
+		return "", ErrOperatorsOnly
+	}
+	var v apperr.Violations
+	reason = apperr.CheckLongText(&v, "reason", reason, 1, 500)
+	return reason, v.Err()
 }
 
 // endedAtLogistics applies how a shipped sub-order's parcel of ours ended,
@@ -151,12 +160,9 @@ var ErrReplacementNotShipped = apperr.FailedPrecondition("only an exchange whose
 // changes nothing more. Declaring one whose replacement ended so before
 // (come back, or declared lost) answers the request as it is. Admins.
 func (s *Service) DeclareReplacementLost(ctx context.Context, c auth.Caller, id uuid.UUID, reason string) (domain.AfterSale, error) {
-	if !c.IsAdmin() {
-		return domain.AfterSale{}, ErrOperatorsOnly
-	}
-	var v apperr.Violations
-	if reason = apperr.CheckLongText(&v, "reason", reason, 1, 500); v.Err() != nil {
-		return domain.AfterSale{}, v.Err()
+	reason, err := declaration(c, reason)
+	if err != nil {
+		return domain.AfterSale{}, err
 	}
 	a, err := s.afterSaleFor(ctx, c, id)
 	if err != nil {
