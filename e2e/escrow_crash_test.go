@@ -383,7 +383,7 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 // more than it holds booked to the partner's unallocated receipts, split
 // once), and an operator's allocation of those receipts. A stream of them
 // runs while finance is killed with SIGKILL three times and restarted (the
-// last kill as the split withdrawal is sent); callers retry with the same
+// last kill about when the split withdrawal is sent); callers retry with the same
 // keys. Afterwards a replay of each answers the first result and moves
 // nothing, the supplier's payable, the virtual account and the unallocated
 // receipts hold exactly what each command moved once, and the book balances.
@@ -437,7 +437,9 @@ func TestFinanceSurvivesKillDuringPartnerSettlements(t *testing.T) {
 
 	// The partner pays out 100,000 though the virtual account holds less:
 	// an operator booked the rest to its unallocated receipts, then takes
-	// half of those as revenue. Finance is killed as the payout is sent.
+	// half of those as revenue. Finance is killed about when the payout is
+	// sent: before its call arrives, while it commits or just after (which
+	// one is left to the timing; each must book the split once).
 	const payout = 100_000
 	killed := make(chan error, 1)
 	go func() {
