@@ -63,6 +63,9 @@ type supplyFixture struct {
 	// read back; trackCalls counts those.
 	trackingGone atomic.Bool
 	trackCalls   atomic.Int32
+	// stampedAt, when set, is the moment the platform stamps every change
+	// with, as one bulk change in its database would be.
+	stampedAt atomic.Pointer[time.Time]
 }
 
 // stepClock is docking's clock, stepped by the tests past backoffs and
@@ -89,11 +92,18 @@ func newSupplyFixture(t *testing.T, faults supplysim.Faults) *supplyFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim := supplysim.New(supplysim.Config{Accounts: map[string]string{"acc-default": "key-default", "acc-m1": "key-m1", "acc-m2": "key-m2"},
-		Faults: supplysim.Faults{ServerError: faults.ServerError, RateLimit: faults.RateLimit, RetryAfter: faults.RetryAfter, LostAnswer: faults.LostAnswer}, Seed: 7})
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
-	f := &supplyFixture{pool: pool, sim: sim, catalog: newCatalogDouble(), shipments: &shipmentsDouble{shipped: map[uuid.UUID]string{}}, m1: uuid.New(), m2: uuid.New(),
+	f := &supplyFixture{pool: pool, catalog: newCatalogDouble(), shipments: &shipmentsDouble{shipped: map[uuid.UUID]string{}}, m1: uuid.New(), m2: uuid.New(),
 		clk: &stepClock{t: time.Now().UTC()}, supplier: uuid.New(), erpClient: "erp-wholesale"}
+	sim := supplysim.New(supplysim.Config{Accounts: map[string]string{"acc-default": "key-default", "acc-m1": "key-m1", "acc-m2": "key-m2"},
+		Faults: supplysim.Faults{ServerError: faults.ServerError, RateLimit: faults.RateLimit, RetryAfter: faults.RetryAfter, LostAnswer: faults.LostAnswer}, Seed: 7,
+		Now: func() time.Time {
+			if at := f.stampedAt.Load(); at != nil {
+				return *at
+			}
+			return time.Now()
+		}})
+	f.sim = sim
 	api := sim.API()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.URL.Path == "/v1/purchase-orders" && f.placingDown.Load() {

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -68,6 +69,27 @@ func TestSupplyImportCreatesAndUpdates(t *testing.T) {
 	_, act, err := f.supply.GetSupplyPlatform(context.Background(), admin, f.platform.ID)
 	if err != nil || act.ProductsImported != 3 || act.LastImportAt == nil || act.ImportWatermark == nil || act.LastError != "" {
 		t.Errorf("activity: %+v %v", act, err)
+	}
+}
+
+// A bulk change stamps more products alike than one import run reads
+// (50 pages of 100): the run goes on until it is past them. Before, every
+// run stopped after the same first 5,000, left the watermark where it was,
+// and the products after them were never imported.
+func TestSupplyImportGoesPastABulkChangeStampedAlike(t *testing.T) {
+	f := newSupplyFixture(t, supplysim.Faults{})
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	f.stampedAt.Store(&at)
+	const products = 5_050
+	for i := range products {
+		f.seed(t, fmt.Sprintf("B%05d", i), "1.00", 1, fmt.Sprintf("B%05d-A", i))
+	}
+	f.stampedAt.Store(nil)
+	// The first run stops at its bound, the watermark moved to the bulk
+	// change's moment; the second reads from there to the end.
+	f.rounds(t, 2)
+	if got := f.catalog.count("create"); got != products {
+		t.Fatalf("%d products imported, want all %d", got, products)
 	}
 }
 

@@ -16,7 +16,8 @@ import (
 var errInvalidERPKey = apperr.InvalidField("erp_private_key", "must be the base64 of a 32-byte Ed25519 seed, or PKCS#8 PEM")
 
 // maxImportPages bounds one import run; the watermark keeps the rest for
-// the next.
+// the next. A run whose products all share the watermark's moment goes on
+// past it (see importCatalogue).
 const maxImportPages = 50
 
 // importCatalogue imports the products the platform changed since the
@@ -32,7 +33,7 @@ func (s *Supply) importCatalogue(ctx context.Context, p domain.SupplyPlatform, s
 		since = *st.ImportWatermark
 	}
 	cursor := ""
-	for range maxImportPages {
+	for pages := 1; ; pages++ {
 		page, err := s.client.Products(ctx, p, since, cursor)
 		if err != nil {
 			return fmt.Errorf("read the catalogue: %w", err)
@@ -56,9 +57,16 @@ func (s *Supply) importCatalogue(ctx context.Context, p domain.SupplyPlatform, s
 		if page.Next == "" {
 			return s.store.SaveImportWatermark(ctx, p.ID, lastOr(page.Products, since), s.clock())
 		}
+		// Bounded once the watermark has moved on. The next run starts
+		// from the watermark without the platform's cursor, so stopping
+		// while every product read shares the watermark's moment (a bulk
+		// change stamped alike) would read the same pages again every run
+		// and never reach the products after them.
+		if pages >= maxImportPages && lastOr(page.Products, since).After(since) {
+			return nil
+		}
 		cursor = page.Next
 	}
-	return nil
 }
 
 func lastOr(ps []domain.SupplyProduct, since time.Time) time.Time {
