@@ -146,6 +146,25 @@ func newSupplyFixture(t *testing.T, faults supplysim.Faults) *supplyFixture {
 	return f
 }
 
+// secondPlatform registers another supply platform, a simulator of its
+// own, for another supplier organization (returned).
+func (f *supplyFixture) secondPlatform(t *testing.T) (*supplysim.Platform, uuid.UUID) {
+	t.Helper()
+	sim := supplysim.New(supplysim.Config{Accounts: map[string]string{"acc-default": "key-default"}, Seed: 8})
+	srv := httptest.NewServer(sim.API())
+	t.Cleanup(srv.Close)
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	supplier := uuid.New()
+	if _, err := f.supply.CreateSupplyPlatform(context.Background(), admin, domain.SupplyPlatform{Code: "second", Name: "Second", Endpoint: srv.URL,
+		SupplierOrgID: supplier, ERPClientID: "erp-second", ERPKey: base64.StdEncoding.EncodeToString(key.Seed()),
+		Defaults: domain.SupplyDefaults{ModelID: uuid.NewString(), CategoryID: uuid.NewString(), BrandID: uuid.NewString(),
+			OriginCountry: "CN", OriginRegion: "CN-ZJ", Locale: "zh-CN", WarehouseID: uuid.NewString()},
+		Default: domain.SupplyAccount{AccountID: "acc-default", APIKey: "key-default"}}); err != nil {
+		t.Fatal(err)
+	}
+	return sim, supplier
+}
+
 // round runs the supply jobs once, then steps the clock past any backoff
 // or rate limit.
 func (f *supplyFixture) round(t *testing.T) error {

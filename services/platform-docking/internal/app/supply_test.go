@@ -265,6 +265,50 @@ func TestSupplyPlatformDownIsAskedOnceARound(t *testing.T) {
 	}
 }
 
+// A platform down is left alone for DOCKING_RETRY once one of its orders
+// finds it so: its orders, the oldest due and more than a round's batch,
+// no longer fill every round's batch, and another platform's orders are
+// placed the next round. Before, only a rate limit parked a platform, and
+// the other platform's order waited until the down one's were worked off,
+// one a round.
+func TestASupplyPlatformDownHoldsUpNoOther(t *testing.T) {
+	f := newSupplyFixture(t, supplysim.Faults{})
+	simB, supplierB := f.secondPlatform(t)
+	f.seed(t, "P01", "5.00", 1000, "P01-A")
+	if _, err := simB.PutProduct(supplysim.Product{ID: "Q01", Title: "Product Q01", Description: "From the second platform",
+		SKUs: []supplysim.SKU{{Code: "Q01-A", Price: "3.00", WeightG: 500, Package: supplysim.Package{Length: 200, Width: 150, Height: 100}, Stock: 10}}}); err != nil {
+		t.Fatal(err)
+	}
+	f.rounds(t, 1)
+	f.placingDown.Store(true)
+	for range 150 {
+		ev, _ := f.paidOrder(uuid.Nil, f.supplier, "P01-A")
+		f.paid(t, ev)
+	}
+	f.clk.Add(time.Second) // the second platform's order is due after them
+	ev, sub := f.paidOrder(uuid.Nil, supplierB, "Q01-A")
+	f.paid(t, ev)
+	// Two rounds within DOCKING_RETRY (a second in these tests).
+	for range 2 {
+		_ = f.supply.Round(context.Background())
+		f.clk.Add(400 * time.Millisecond)
+	}
+	if orders := simB.Orders(); len(orders) != 1 || orders[0].Reference != sub {
+		t.Fatalf("after two rounds with the first platform down the second holds %d purchase orders, want its one", len(orders))
+	}
+	if n := f.placeCalls.Load(); n != 1 {
+		t.Errorf("the down platform was asked to place %d orders in two rounds, want once, then left alone", n)
+	}
+	// Back up, it is asked again once DOCKING_RETRY has passed.
+	f.placingDown.Store(false)
+	for range 3 {
+		_ = f.round(t)
+	}
+	if n := len(f.sim.Orders()); n != 150 {
+		t.Errorf("%d purchase orders placed once the platform is back, want 150", n)
+	}
+}
+
 // One purchase order the platform no longer finds is that order's trouble:
 // the platform's other orders are still read back in the round (before the
 // first such answer quieted the platform for the rest of it).

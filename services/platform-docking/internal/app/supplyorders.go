@@ -19,9 +19,9 @@ const maxSupplyBackoff = time.Hour
 
 // workSupplyOrders places the queued sub-orders whose time has come and
 // reads placed ones back for their waybill. A platform rate limiting us is
-// left alone for as long as it asked (quiet lists the platforms already
-// quiet this round): its orders are not read, so however many of them are
-// due they hold up no other platform's.
+// left alone for as long as it asked, one down or timing out for Retry
+// (quiet lists the platforms already quiet this round): its orders are not
+// read, so however many of them are due they hold up no other platform's.
 func (s *Supply) workSupplyOrders(ctx context.Context, platforms map[uuid.UUID]domain.SupplyPlatform, quiet map[uuid.UUID]bool) error {
 	var workable []uuid.UUID
 	for id := range platforms {
@@ -70,10 +70,15 @@ func (s *Supply) workSupplyOrders(ctx context.Context, platforms map[uuid.UUID]d
 			continue
 		}
 		if errors.Is(err, errPlatformAway) {
-			// Down or timing out: one order found it so, the rest of the
-			// platform's wait for the next round rather than each
-			// costing a timeout while every other platform waits too.
+			// Down or timing out: one order found it so. The platform is
+			// left alone for Retry, this round and the next ones, as one
+			// rate limiting us is: otherwise each of its due orders would
+			// cost a timeout while every other platform waits, and, the
+			// oldest due, they would fill every round's batch and keep
+			// the other platforms' orders out of it.
+			now := s.clock()
 			quiet[p.ID] = true
+			errs = append(errs, s.store.RecordSupplyFailure(ctx, p.ID, "purchase orders: "+err.Error(), now, now.Add(max(s.timing.Retry, time.Second))))
 			err = withoutAway(err)
 		}
 		errs = append(errs, err)
