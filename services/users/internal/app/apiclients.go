@@ -37,16 +37,10 @@ func (s *Service) ownedSupplier(ctx context.Context, caller auth.Caller) (uuid.U
 }
 
 // manages reports whether the caller may see and change client c: admins
-// manage every client, a supplier owner its organization's ERP clients.
-func (s *Service) manages(ctx context.Context, caller auth.Caller, c domain.APIClient) (bool, error) {
-	if caller.IsAdmin() {
-		return true, nil
-	}
-	if c.Kind != domain.ClientERP {
-		return false, nil
-	}
-	org, err := s.ownedSupplier(ctx, caller)
-	return err == nil && org != uuid.Nil && org == c.OrganizationID, err
+// manage every client, a supplier owner (owned, its organization as
+// ownedSupplier found it) its organization's ERP clients.
+func manages(caller auth.Caller, owned uuid.UUID, c domain.APIClient) bool {
+	return caller.IsAdmin() || c.Kind == domain.ClientERP && owned != uuid.Nil && owned == c.OrganizationID
 }
 
 // errCredentialShownOnce answers a retried creation whose client got a
@@ -137,12 +131,19 @@ func (s *Service) ListAPIClients(ctx context.Context, caller auth.Caller) ([]dom
 // updateClient runs change on a client the caller manages; any other client
 // is NotFound.
 func (s *Service) updateClient(ctx context.Context, caller auth.Caller, id string, change func(*domain.APIClient) error) (domain.APIClient, error) {
-	return s.store.UpdateAPIClient(ctx, id, func(c *domain.APIClient) ([]outbox.Message, error) {
-		ok, err := s.manages(ctx, caller, *c)
-		if err != nil {
-			return nil, err
+	// Who the caller is, read before the client's row is locked: read in
+	// its transaction, it would take a second connection of the pool while
+	// holding one, and enough such calls at once would hold every
+	// connection, each waiting for another (the service's other work too).
+	owned := uuid.Nil
+	if !caller.IsAdmin() {
+		var err error
+		if owned, err = s.ownedSupplier(ctx, caller); err != nil {
+			return domain.APIClient{}, err
 		}
-		if !ok {
+	}
+	return s.store.UpdateAPIClient(ctx, id, func(c *domain.APIClient) ([]outbox.Message, error) {
+		if !manages(caller, owned, *c) {
 			return nil, apperr.NotFound("api client", id)
 		}
 		return nil, change(c)

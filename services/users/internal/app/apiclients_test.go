@@ -12,11 +12,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/users/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/users/internal/app"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
@@ -434,3 +436,45 @@ func TestBootstrapAdminIsIdempotent(t *testing.T) {
 
 // overlap is a rotation's overlap, given.
 func overlap(d time.Duration) *time.Duration { return &d }
+
+// A supplier owner's change of its ERP client needs one connection of the
+// pool at a time. Before, the owner was read inside the client's
+// transaction, on a second connection: a pool of one hung for ever, and
+// enough such calls at once held every connection of a pool of ten, each
+// waiting for another, stalling the service's logins and key lookups too.
+func TestAnOwnersClientChangeNeedsOneConnectionAtATime(t *testing.T) {
+	f := newFixture(t)
+	admin := f.admin(t)
+	owner, org := f.signUp(t, "sup@example.com", domain.RoleSupplier)
+	if _, err := f.svc.ApproveOrganization(ctx, admin, org.ID); err != nil {
+		t.Fatal(err)
+	}
+	client, _, err := f.svc.CreateAPIClient(ctx, caller(owner), domain.APIClientInput{Name: "SAP", Kind: domain.ClientERP, OrganizationID: org.ID}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := pgxpool.ParseConfig(f.pool.Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxConns = 1
+	one, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(one.Close)
+	appCfg := app.DefaultConfig()
+	appCfg.Password = fastHashing
+	svc, err := app.New(postgres.New(one, f.keys), appCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	callCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, _, err := svc.RotateAPIClientSecret(callCtx, caller(owner), client.ID, nil, ""); err != nil {
+		t.Fatalf("rotating on a pool of one connection: %v", err)
+	}
+	if got, err := svc.DisableAPIClient(callCtx, caller(owner), client.ID); err != nil || !got.Disabled {
+		t.Fatalf("disabling on a pool of one connection: %+v, %v", got, err)
+	}
+}
