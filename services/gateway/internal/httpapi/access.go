@@ -15,6 +15,16 @@ var passwordTemplates = []string{
 	"POST /v1/auth/login",
 }
 
+// accountTemplates create an account with its password, for a signed-in
+// caller (an organization's owner, an admin): each costs a password hash
+// as a sign-up does, and anyone can own an organization (a supplier's
+// sign-up makes one), so without the password routes' limit they were a
+// way around it to fill the users service's hashing slots.
+var accountTemplates = []string{
+	"POST /v1/organizations/{organization_id}/members",
+	"POST /v1/operators",
+}
+
 // sessionTemplates take a refresh token as their credential: no password
 // hash behind them, and a 256-bit token no guessing finds, so they share
 // only the per-address limit of every request. Users behind one address (a
@@ -51,9 +61,9 @@ var signedTemplates = []string{
 // own documents, browsing the catalogue, and the signed webhooks.
 var PublicRoutes = edge.NewRouteSet(slices.Concat(passwordTemplates, sessionTemplates, cacheableTemplates, signedTemplates)...)
 
-// CredentialRoutes check passwords and are limited per client address
-// more strictly than the rest.
-var CredentialRoutes = edge.NewRouteSet(passwordTemplates...)
+// CredentialRoutes check or set passwords and are limited per client
+// address more strictly than the rest.
+var CredentialRoutes = edge.NewRouteSet(slices.Concat(passwordTemplates, accountTemplates)...)
 
 // CacheableRoutes answer the same to everyone and carry nothing personal.
 // Every other response, the credential routes' above all, is marked
