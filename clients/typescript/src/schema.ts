@@ -209,7 +209,9 @@ export interface paths {
          *     register their own public key, or get a generated private key returned once;
          *     only the public key is stored. A service account's secret is returned once and
          *     stored only as a hash. Admins create any kind; a supplier owner creates ERP
-         *     clients for its own organization.
+         *     clients for its own organization, at most 20 of them, disabled ones included
+         *     (FAILED_PRECONDITION API_CLIENT_LIMIT; rotate a credential rather than replace
+         *     its client).
          */
         post: operations["UsersService_CreateApiClient"];
         delete?: never;

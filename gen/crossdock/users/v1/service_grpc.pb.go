@@ -130,7 +130,9 @@ type UsersServiceClient interface {
 	// register their own public key, or get a generated private key returned once;
 	// only the public key is stored. A service account's secret is returned once and
 	// stored only as a hash. Admins create any kind; a supplier owner creates ERP
-	// clients for its own organization.
+	// clients for its own organization, at most 20 of them, disabled ones included
+	// (FAILED_PRECONDITION API_CLIENT_LIMIT; rotate a credential rather than replace
+	// its client).
 	CreateApiClient(ctx context.Context, in *CreateApiClientRequest, opts ...grpc.CallOption) (*CreateApiClientResponse, error)
 	// ListApiClients lists the clients the caller manages.
 	ListApiClients(ctx context.Context, in *ListApiClientsRequest, opts ...grpc.CallOption) (*ListApiClientsResponse, error)
@@ -556,7 +558,9 @@ type UsersServiceServer interface {
 	// register their own public key, or get a generated private key returned once;
 	// only the public key is stored. A service account's secret is returned once and
 	// stored only as a hash. Admins create any kind; a supplier owner creates ERP
-	// clients for its own organization.
+	// clients for its own organization, at most 20 of them, disabled ones included
+	// (FAILED_PRECONDITION API_CLIENT_LIMIT; rotate a credential rather than replace
+	// its client).
 	CreateApiClient(context.Context, *CreateApiClientRequest) (*CreateApiClientResponse, error)
 	// ListApiClients lists the clients the caller manages.
 	ListApiClients(context.Context, *ListApiClientsRequest) (*ListApiClientsResponse, error)

@@ -82,14 +82,16 @@ func (s *Service) CreateAPIClient(ctx context.Context, caller auth.Caller, in do
 	}
 	c := domain.NewAPIClient(domain.NewClientID(in.Kind), in, key, s.clock())
 	err = s.store.InTx(ctx, func(r Repository) error {
+		clients := 0
 		if c.Kind == domain.ClientERP {
-			org, err := r.GetOrganization(ctx, c.OrganizationID)
+			org, n, err := r.LockOrganizationClients(ctx, c.OrganizationID)
 			if err != nil {
 				return err
 			}
 			if org.Kind != domain.KindSupplier || org.Status != domain.StatusApproved {
 				return domain.ErrERPNeedsSupplier
 			}
+			clients = n
 		}
 		if idempotencyKey != "" {
 			fp := idempotency.Fingerprint(in)
@@ -106,6 +108,9 @@ func (s *Service) CreateAPIClient(ctx context.Context, caller auth.Caller, in do
 				c, err = r.GetAPIClient(ctx, stored.ClientID)
 				return err
 			}
+		}
+		if c.Kind == domain.ClientERP && clients >= domain.MaxERPClients {
+			return domain.ErrTooManyERPClients
 		}
 		return r.CreateAPIClient(ctx, c)
 	})

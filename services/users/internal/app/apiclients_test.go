@@ -478,3 +478,53 @@ func TestAnOwnersClientChangeNeedsOneConnectionAtATime(t *testing.T) {
 		t.Fatalf("disabling on a pool of one connection: %+v, %v", got, err)
 	}
 }
+
+// An organization has at most MaxERPClients ERP clients, disabled ones
+// included, whoever creates them; a retry of a creation under its key is
+// still answered at the limit, and other organizations are not counted.
+// Before, an owner could create clients without end, and the clients'
+// list, answered whole, outgrew what a response may carry.
+func TestAnOrganizationHasAtMostTwentyERPClients(t *testing.T) {
+	f := newFixture(t)
+	admin := f.admin(t)
+	owner, org := f.signUp(t, "sup@example.com", domain.RoleSupplier)
+	other, otherOrg := f.signUp(t, "sup2@example.com", domain.RoleSupplier)
+	for _, o := range []uuid.UUID{org.ID, otherOrg.ID} {
+		if _, err := f.svc.ApproveOrganization(ctx, admin, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	erp := func(i int) domain.APIClientInput {
+		pub, _, _ := ed25519.GenerateKey(nil)
+		return domain.APIClientInput{Name: "ERP " + strconv.Itoa(i), Kind: domain.ClientERP, OrganizationID: org.ID,
+			PublicKey: base64.StdEncoding.EncodeToString(pub)}
+	}
+	var last domain.APIClientInput
+	for i := range domain.MaxERPClients {
+		last = erp(i)
+		c, _, err := f.svc.CreateAPIClient(ctx, caller(owner), last, "key-"+strconv.Itoa(i))
+		if err != nil {
+			t.Fatalf("client %d: %v", i, err)
+		}
+		if i == 0 {
+			if _, err := f.svc.DisableAPIClient(ctx, caller(owner), c.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	_, _, err := f.svc.CreateAPIClient(ctx, caller(owner), erp(99), "")
+	wantReason(t, err, "API_CLIENT_LIMIT")
+	_, _, err = f.svc.CreateAPIClient(ctx, admin, erp(100), "")
+	wantReason(t, err, "API_CLIENT_LIMIT")
+	if _, _, err := f.svc.CreateAPIClient(ctx, caller(owner), last, "key-"+strconv.Itoa(domain.MaxERPClients-1)); err != nil {
+		t.Errorf("a retry of the last creation at the limit: %v", err)
+	}
+	if l, _ := f.svc.ListAPIClients(ctx, caller(owner)); len(l) != domain.MaxERPClients {
+		t.Errorf("the owner lists %d clients, want %d", len(l), domain.MaxERPClients)
+	}
+	mine := erp(0)
+	mine.OrganizationID = otherOrg.ID
+	if _, _, err := f.svc.CreateAPIClient(ctx, caller(other), mine, ""); err != nil {
+		t.Errorf("another organization's first client: %v", err)
+	}
+}

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -125,6 +126,15 @@ func wantKind(t testing.TB, err error, k apperr.Kind) {
 	t.Helper()
 	if apperr.KindOf(err) != k {
 		t.Fatalf("error = %v (%v), want %v", err, apperr.KindOf(err), k)
+	}
+}
+
+// wantReason fails unless err is an apperr error with reason.
+func wantReason(t testing.TB, err error, reason string) {
+	t.Helper()
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Reason != reason {
+		t.Fatalf("error = %v, want reason %s", err, reason)
 	}
 }
 

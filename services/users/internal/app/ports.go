@@ -101,6 +101,9 @@ type APIClients interface {
 	GetAPIClient(ctx context.Context, id string) (domain.APIClient, error)
 	// UpdateAPIClient is UpdateOrganization for an API client.
 	UpdateAPIClient(ctx context.Context, id string, change func(*domain.APIClient) ([]outbox.Message, error)) (domain.APIClient, error)
+	// LockOrganizationClients locks an organization (its clients are
+	// created one at a time) and counts its API clients.
+	LockOrganizationClients(ctx context.Context, id uuid.UUID) (domain.Organization, int, error)
 	// ListAPIClients returns every client when organizationID is nil, else
 	// that organization's clients; oldest first.
 	ListAPIClients(ctx context.Context, organizationID *uuid.UUID) ([]domain.APIClient, error)

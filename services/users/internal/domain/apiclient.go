@@ -2,6 +2,7 @@ package domain
 
 import (
 	"crypto/subtle"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -39,11 +40,20 @@ const (
 
 var clientID = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
 
+// MaxERPClients is how many ERP clients an organization may have, disabled
+// ones included (none is ever deleted): an ERP needs one or two, a
+// credential is renewed by rotation, and without a bound an owner could
+// grow the clients' list, which is answered whole, past what a response
+// may carry.
+const MaxERPClients = 20
+
 // Errors of API clients.
 var (
 	ErrClientDisabled   = apperr.FailedPrecondition("the API client is disabled").WithReason("API_CLIENT_DISABLED")
 	ErrERPNeedsSupplier = apperr.FailedPrecondition("an ERP client needs an approved supplier organization").
 				WithReason("ERP_NEEDS_SUPPLIER")
+	ErrTooManyERPClients = apperr.FailedPrecondition(fmt.Sprintf("an organization has at most %d ERP clients, disabled ones included: "+
+		"rotate a client's credential rather than create another", MaxERPClients)).WithReason("API_CLIENT_LIMIT")
 	ErrTooManyRetiredKeys = apperr.FailedPrecondition("this client's earlier credentials are all still in their overlap: " +
 		"wait for the oldest to expire, or rotate with an overlap of at most a minute, which ends them all").WithReason("API_CLIENT_ROTATIONS_OVERLAP")
 )

@@ -129,6 +129,19 @@ func (r repo) UpdateAPIClient(ctx context.Context, id string, change func(*domai
 	return apiClients.Update(ctx, r.q, id, change)
 }
 
+// LockOrganizationClients locks an organization's row (no key update: its
+// members and clients may still reference it meanwhile) and counts its
+// clients.
+func (r repo) LockOrganizationClients(ctx context.Context, id uuid.UUID) (domain.Organization, int, error) {
+	o, err := getOrganization(ctx, r.q, id, ` FOR NO KEY UPDATE`)
+	if err != nil {
+		return o, 0, err
+	}
+	var n int
+	err = r.q.QueryRow(ctx, `SELECT count(*) FROM api_clients WHERE organization_id = $1`, id).Scan(&n)
+	return o, n, err
+}
+
 // ListAPIClients returns all clients, or one organization's, oldest first.
 func (r repo) ListAPIClients(ctx context.Context, organizationID *uuid.UUID) ([]domain.APIClient, error) {
 	rows, err := r.q.Query(ctx, clientSelect+`
