@@ -253,3 +253,37 @@ func TestPayoutAheadOfItsLinesWaitsForThem(t *testing.T) {
 		t.Errorf("virtual account %d, want 0", got)
 	}
 }
+
+// A payout finance refuses for good (an amount it cannot take) keeps the
+// refusal for an operator and holds up none of the partner's later
+// payouts. Before, every round ended at it, the oldest unrecorded, and the
+// later payouts were never recorded.
+func TestAPayoutRefusedForGoodHoldsUpNoOther(t *testing.T) {
+	f := newPayoutFixture(t, 0)
+	f.sell(t)
+	f.rounds(t, 3)
+	first := f.market.PayOut()
+	if len(first) != 1 {
+		t.Fatalf("payouts %+v", first)
+	}
+	f.finance.mu.Lock()
+	f.finance.refusePayout = first[0].PayoutID
+	f.finance.mu.Unlock()
+	f.sell(t)
+	f.rounds(t, 3)
+	second := f.market.PayOut()
+	if len(second) != 1 {
+		t.Fatalf("payouts %+v", second)
+	}
+	f.rounds(t, 10)
+	if recorded := f.finance.recorded(f.partner); len(recorded) != 1 || recorded[second[0].PayoutID].Amount != 2700 {
+		t.Fatalf("finance recorded %v, want the later payout %s", recorded, second[0].PayoutID)
+	}
+	rows := f.stored(t)
+	if r := rows[first[0].PayoutID]; r.recorded || !strings.Contains(r.lastError, "more than finance takes") {
+		t.Errorf("the refused payout is stored %+v, want unrecorded with finance's refusal", r)
+	}
+	if n := f.unrecorded(t); n != 1 {
+		t.Errorf("%d payouts unrecorded in the activity, want the refused one", n)
+	}
+}

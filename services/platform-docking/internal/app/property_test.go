@@ -155,6 +155,9 @@ type propFinance struct {
 	// good (FailedPrecondition), whatever calm says; refusedLine is it.
 	refuseOneLine bool
 	refusedLine   string
+	// refusePayout refuses the withdrawal of this payout id for good
+	// (InvalidArgument, as for an amount beyond what finance takes).
+	refusePayout string
 }
 
 func (f *propFinance) fault() (before, after bool) {
@@ -213,6 +216,9 @@ func (f *propFinance) RecordPartnerWithdrawal(_ context.Context, partnerID uuid.
 		f.asked = map[string]int{}
 	}
 	f.asked[key]++
+	if payoutID == f.refusePayout {
+		return 0, apperr.InvalidField("amount", "is more than finance takes")
+	}
 	if prev, ok := f.withdrawals[key]; ok {
 		if prev != amount {
 			f.clashes++

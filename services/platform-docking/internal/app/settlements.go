@@ -206,7 +206,8 @@ func (t *Trade) rereadUnreadablePayouts(ctx context.Context, p domain.Partner, c
 // partner and payout id. One finance refuses because the account does not
 // hold it yet (the partner paid out lines we have not matched) keeps the
 // refusal and waits for a later round, or for an operator's resolution;
-// any other failure ends the round.
+// one refused for good keeps the refusal for an operator; either way the
+// later payouts go on. Finance failing for now ends the round.
 func (t *Trade) recordPayouts(ctx context.Context, p domain.Partner) error {
 	due, err := t.store.UnrecordedPayouts(ctx, p.ID, payoutsBatch)
 	if err != nil {
@@ -233,6 +234,14 @@ func (t *Trade) recordPayout(ctx context.Context, p domain.Partner, po StoredPay
 	case errors.As(err, &ae) && ae.Kind == apperr.KindFailedPrecondition && ae.Reason == reasonCreditsExceedDebits:
 		t.log.Warn("a partner payout exceeds what finance holds for the partner; recorded once its lines are credited or an operator resolves it",
 			"partner", p.Code, "payout_id", po.PayoutID, "amount", po.Amount.Amount, "currency", po.Amount.Currency)
+		return t.store.SavePayoutRecord(ctx, p.ID, po.PayoutID, nil, 0, err.Error())
+	case apperr.Permanent(err):
+		// Refused for good (an amount finance does not take): kept with the
+		// refusal for an operator, asked again each round in case finance
+		// changes its mind, and holding up none of the partner's later
+		// payouts.
+		t.log.Error("finance refuses a partner payout; it needs an operator",
+			"partner", p.Code, "payout_id", po.PayoutID, "amount", po.Amount.Amount, "currency", po.Amount.Currency, "error", err)
 		return t.store.SavePayoutRecord(ctx, p.ID, po.PayoutID, nil, 0, err.Error())
 	default:
 		return fmt.Errorf("recording payout %s: %w", po.PayoutID, err)
