@@ -202,6 +202,34 @@ func TestAPushRateLimitedLeavesThePartnerAloneForTheRound(t *testing.T) {
 	}
 }
 
+// A paid partner order whose placing the mesh refuses as taken by other
+// content (AlreadyExists: the partner changed its lines after a placing
+// whose stock holds stayed) is held for an operator at once, as one
+// refused for want of stock is, rather than retried: retried, it failed
+// its page of the pull every round.
+func TestAPartnerOrderWhoseKeyIsTakenIsHeld(t *testing.T) {
+	sku := uuid.NewString()
+	at := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	paid := domain.PartnerOrder{ID: "po-7", Status: domain.OrderPaid, RawStatus: "PAID", BuyerRef: "b", UpdatedAt: at, Raw: []byte(`{}`),
+		Items:   []domain.OrderItem{{ItemID: "i1", Marker: domain.Marker(sku), Quantity: 2, UnitPrice: money.MustNew(1999, "EUR")}},
+		Address: &domain.Address{Recipient: "A", CountryCode: "DE", City: "B", Lines: []string{"x"}}}
+	conn := &staleConn{get: map[string]domain.PartnerOrder{"po-7": paid}}
+	book := newOrderBook()
+	book.fail["po-7"] = apperr.AlreadyExists("reservation exists with other lines")
+	tr, store, pid := staleTrade(t, conn, book, false)
+	ctx := context.Background()
+	if _, err := store.PullState(ctx, pid, at.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.RequestPull(ctx, pid, "po-7", time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	_ = tr.Round(ctx)
+	if o, _, _ := store.GetPulledOrder(ctx, pid, "po-7"); o.State != app.PulledHeld || !strings.Contains(o.Problem, "other lines") {
+		t.Fatalf("refused as taken by other content: %+v, want held with the refusal", o)
+	}
+}
+
 // A paid partner order the mesh refused (its goods out of stock) is held;
 // once its goods are back, an operator retries it and the next round
 // places it. Before, a held order was read again only within a pull's

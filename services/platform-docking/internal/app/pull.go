@@ -425,10 +425,13 @@ func (t *Trade) lookedUp(p domain.Partner, tk *taking, a Placing) {
 }
 
 // refusedForGood tells an order the mesh will never take (bad input, goods
-// not on sale) from a failure worth retrying.
+// not on sale, its key taken by other content: the partner changed a paid
+// order's lines after a placing whose stock holds stayed) from a failure
+// worth retrying. Retried, such an order failed its page every round, and
+// the orders after it in the pull were never read.
 func refusedForGood(err error) bool {
 	switch apperr.KindOf(err) {
-	case apperr.KindInvalid, apperr.KindFailedPrecondition, apperr.KindNotFound:
+	case apperr.KindInvalid, apperr.KindFailedPrecondition, apperr.KindNotFound, apperr.KindAlreadyExists:
 		return true
 	}
 	return false
