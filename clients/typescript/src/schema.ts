@@ -256,7 +256,10 @@ export interface paths {
          *     None outlives a later rotation's overlap, so a short one (a leaked key) ends
          *     them all. At most 4 may be in overlap at once (FAILED_PRECONDITION
          *     API_CLIENT_ROTATIONS_OVERLAP), except for a rotation with an overlap of at
-         *     most a minute. Rotating to the current public key changes nothing.
+         *     most a minute. Rotating to the current public key changes nothing. A service
+         *     account the deployment configures (SERVICE_CLIENTS) is rotated there, not here
+         *     (FAILED_PRECONDITION SERVICE_CLIENT_CONFIGURED: the next start would restore the
+         *     configured secret).
          */
         post: operations["UsersService_RotateApiClientSecret"];
         delete?: never;

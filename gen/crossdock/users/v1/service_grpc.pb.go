@@ -146,7 +146,10 @@ type UsersServiceClient interface {
 	// None outlives a later rotation's overlap, so a short one (a leaked key) ends
 	// them all. At most 4 may be in overlap at once (FAILED_PRECONDITION
 	// API_CLIENT_ROTATIONS_OVERLAP), except for a rotation with an overlap of at
-	// most a minute. Rotating to the current public key changes nothing.
+	// most a minute. Rotating to the current public key changes nothing. A service
+	// account the deployment configures (SERVICE_CLIENTS) is rotated there, not here
+	// (FAILED_PRECONDITION SERVICE_CLIENT_CONFIGURED: the next start would restore the
+	// configured secret).
 	RotateApiClientSecret(ctx context.Context, in *RotateApiClientSecretRequest, opts ...grpc.CallOption) (*RotateApiClientSecretResponse, error)
 	// IssueServiceToken exchanges a service account's id and secret for an access
 	// token, so a service can act on its own behalf. Internal: not exposed over REST.
@@ -574,7 +577,10 @@ type UsersServiceServer interface {
 	// None outlives a later rotation's overlap, so a short one (a leaked key) ends
 	// them all. At most 4 may be in overlap at once (FAILED_PRECONDITION
 	// API_CLIENT_ROTATIONS_OVERLAP), except for a rotation with an overlap of at
-	// most a minute. Rotating to the current public key changes nothing.
+	// most a minute. Rotating to the current public key changes nothing. A service
+	// account the deployment configures (SERVICE_CLIENTS) is rotated there, not here
+	// (FAILED_PRECONDITION SERVICE_CLIENT_CONFIGURED: the next start would restore the
+	// configured secret).
 	RotateApiClientSecret(context.Context, *RotateApiClientSecretRequest) (*RotateApiClientSecretResponse, error)
 	// IssueServiceToken exchanges a service account's id and secret for an access
 	// token, so a service can act on its own behalf. Internal: not exposed over REST.

@@ -43,6 +43,11 @@ func manages(caller auth.Caller, owned uuid.UUID, c domain.APIClient) bool {
 	return caller.IsAdmin() || c.Kind == domain.ClientERP && owned != uuid.Nil && owned == c.OrganizationID
 }
 
+// errConfiguredServiceClient refuses to rotate a service account whose
+// secret the deployment configures (SERVICE_CLIENTS).
+var errConfiguredServiceClient = apperr.FailedPrecondition("this service account's secret is set by the deployment: " +
+	"change it in SERVICE_CLIENTS and in the service's SERVICE_CLIENT_SECRET, then restart").WithReason("SERVICE_CLIENT_CONFIGURED")
+
 // errCredentialShownOnce answers a retried creation whose client got a
 // generated credential: that credential is never stored, so it cannot be
 // shown again, and no second client is made.
@@ -171,6 +176,12 @@ func (s *Service) RotateAPIClientSecret(ctx context.Context, caller auth.Caller,
 	overlap, err := domain.SecretOverlap(given)
 	if err != nil {
 		return domain.APIClient{}, Credential{}, err
+	}
+	if configured := s.configured.Load(); configured != nil && (*configured)[id] && caller.IsAdmin() {
+		// Its secret is the deployment's: a rotation here would be undone
+		// at the next start, and the services holding the configured one
+		// would lose it when the overlap ends.
+		return domain.APIClient{}, Credential{}, errConfiguredServiceClient.WithMetadata("client_id", id)
 	}
 	var shown Credential
 	c, err := s.updateClient(ctx, caller, id, func(c *domain.APIClient) error {

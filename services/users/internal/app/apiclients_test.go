@@ -385,6 +385,21 @@ func TestServiceTokens(t *testing.T) {
 	if _, _, err := f.svc.IssueServiceToken(ctx, "orders", "a-brand-new-secret-42"); err != nil {
 		t.Error(err)
 	}
+	// The deployment's accounts are rotated in the deployment: through the
+	// API the rotation would be undone at the next start. One an admin
+	// created is rotated through the API.
+	_, _, err = f.svc.RotateAPIClientSecret(ctx, admin, "orders", nil, "")
+	wantReason(t, err, "SERVICE_CLIENT_CONFIGURED")
+	if _, _, err := f.svc.IssueServiceToken(ctx, "orders", "a-brand-new-secret-42"); err != nil {
+		t.Errorf("the configured secret after a refused rotation: %v", err)
+	}
+	reporting, _, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "reporting", Kind: domain.ClientService}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.RotateAPIClientSecret(ctx, admin, reporting.ID, nil, ""); err != nil {
+		t.Errorf("rotating an account an admin created: %v", err)
+	}
 	// A partner client's secret is no service credential, and its keys are
 	// not served to anyone for a service client.
 	p, cred, _ := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "DH", Kind: domain.ClientPartner}, "")

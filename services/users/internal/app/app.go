@@ -8,6 +8,7 @@ package app
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"sync/atomic"
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/auth"
@@ -71,6 +72,9 @@ type Service struct {
 	// a check waits hashWait at most for one.
 	hashSlots chan struct{}
 	hashWait  time.Duration
+	// configured are the service accounts the deployment configures
+	// (EnsureServiceClients): their secrets are the configuration's.
+	configured atomic.Pointer[map[string]bool]
 }
 
 // Option changes a Service's defaults.

@@ -107,6 +107,11 @@ func ParseServiceClients(spec string) ([]ServiceClient, error) {
 // of truth, so repeating it changes nothing; a client an admin disabled
 // stays disabled. Replicas racing to create the same account both succeed.
 func (s *Service) EnsureServiceClients(ctx context.Context, clients []ServiceClient) error {
+	configured := make(map[string]bool, len(clients))
+	for _, sc := range clients {
+		configured[sc.ID] = true
+	}
+	s.configured.Store(&configured)
 	for _, sc := range clients {
 		key := hashClientSecret(sc.Secret)
 		err := s.store.InTx(ctx, func(r Repository) error {
