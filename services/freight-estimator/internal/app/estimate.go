@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
@@ -171,7 +170,7 @@ func (s *Service) linesParcel(ctx context.Context, caller auth.Caller, route dom
 	}
 	ids := make([]string, 0, len(lines))
 	for _, l := range lines {
-		ids = append(ids, strings.TrimSpace(l.SkuID))
+		ids = append(ids, domain.SkuKey(l.SkuID))
 	}
 	slices.Sort(ids)
 	skus, err := s.catalog.Skus(ctx, slices.Compact(ids))

@@ -58,10 +58,9 @@ func (s *Service) ImportShipments(ctx context.Context, caller auth.Caller, recor
 			if !apperr.IsKind(err, apperr.KindInvalid) {
 				return ImportResult{}, err
 			}
-			id := strings.TrimSpace(in.ShipmentID)
 			reason := apperr.Summary(err)
-			res.Rejected = append(res.Rejected, RowError{Index: i, ShipmentID: id, Reason: reason})
-			if id != "" && len(id) <= domain.MaxShipmentIDLength {
+			res.Rejected = append(res.Rejected, RowError{Index: i, ShipmentID: strings.TrimSpace(in.ShipmentID), Reason: reason})
+			if id := domain.RejectionID(in.ShipmentID); id != "" {
 				rejections = append(rejections, Rejection{ShipmentID: id, Reason: reason})
 			}
 			continue
@@ -133,8 +132,7 @@ func (s *Service) RecordCompletedShipment(ctx context.Context, repo Repository, 
 			return 0, "", err
 		}
 		reason := apperr.Summary(err)
-		id := strings.TrimSpace(in.ShipmentID)
-		if id != "" && len(id) <= domain.MaxShipmentIDLength {
+		if id := domain.RejectionID(in.ShipmentID); id != "" {
 			if err := repo.RecordRejections(ctx, SourceEvent, []Rejection{{ShipmentID: id, Reason: reason}}, now); err != nil {
 				return 0, "", err
 			}

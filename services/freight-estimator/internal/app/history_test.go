@@ -25,13 +25,16 @@ func TestImportShipments(t *testing.T) {
 	negative := f.input(rec{id: "neg", vol: 1000, wt: 2000, val: 5000, freight: -1})
 	badCode := f.input(rec{id: "bad-code", vol: 1000, wt: 2000, val: 5000, freight: 1})
 	badCode.Route.DestinationCountry = "ZZ"
+	// A NUL, which PostgreSQL does not store, is the record's problem: it
+	// failed the whole import before.
+	nul := f.input(rec{id: "n\x00l", vol: 1000, wt: 2000, val: 5000, freight: 1})
 
-	res, err := f.svc.ImportShipments(ctx, admin, []domain.ShipmentInput{good, eur, noRate, negative, badCode, good})
+	res, err := f.svc.ImportShipments(ctx, admin, []domain.ShipmentInput{good, eur, noRate, negative, badCode, good, nul})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Imported != 2 || res.Duplicates != 1 || len(res.Rejected) != 3 {
-		t.Fatalf("result = %+v, want 2 imported, 1 duplicate, 3 rejected", res)
+	if res.Imported != 2 || res.Duplicates != 1 || len(res.Rejected) != 4 {
+		t.Fatalf("result = %+v, want 2 imported, 1 duplicate, 4 rejected", res)
 	}
 	wantRejected := []struct {
 		index  int
@@ -41,6 +44,7 @@ func TestImportShipments(t *testing.T) {
 		{2, "no-rate", "rate_to_base: is required"},
 		{3, "neg", "negative freight"},
 		{4, "bad-code", "route.destination_country_code"},
+		{6, "n\x00l", "shipment_id: must not contain control characters"},
 	}
 	for i, w := range wantRejected {
 		r := res.Rejected[i]
@@ -162,5 +166,22 @@ func TestAShipmentCompletedByAClockAheadIsLearned(t *testing.T) {
 	})
 	if err != nil || outcome != app.OutcomeRejected {
 		t.Errorf("a shipment completed a day ahead = %v (%q), %v; want rejected", outcome, reason, err)
+	}
+}
+
+// A completed-shipment event whose id holds a NUL is bad data: refused and
+// acknowledged, as any other, rather than failing its transaction every
+// delivery until it is dead-lettered.
+func TestAShipmentEventWithAnUnstorableIDIsRejected(t *testing.T) {
+	f := newFixture(t, "USD")
+	in := f.input(rec{id: "n\x00l", vol: 1000, wt: 500, val: 2000, freight: 700})
+	var outcome app.Outcome
+	var reason string
+	err := f.store.InTx(ctx, func(r app.Repository) (err error) {
+		outcome, reason, err = f.svc.RecordCompletedShipment(ctx, r, in)
+		return err
+	})
+	if err != nil || outcome != app.OutcomeRejected || !strings.Contains(reason, "control characters") {
+		t.Fatalf("a shipment id with a NUL = %v (%q), %v; want rejected", outcome, reason, err)
 	}
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
@@ -16,17 +19,39 @@ import (
 
 // catalogSkus answers the app's Catalog port from a fixed set, standing for
 // what the catalog's BatchGetSkus returns (the peers adapter's test covers
-// that mapping; the catalog itself lives in another module).
+// that mapping; the catalog itself lives in another module). As the catalog
+// does, it takes an id in any form uuid.Parse takes and answers the SKU
+// under its own id.
 type catalogSkus map[string]domain.SkuInfo
 
 func (c catalogSkus) Skus(_ context.Context, ids []string) (map[string]domain.SkuInfo, error) {
 	out := map[string]domain.SkuInfo{}
 	for _, id := range ids {
+		if u, err := uuid.Parse(id); err == nil {
+			id = u.String()
+		}
 		if s, ok := c[id]; ok {
-			out[id] = s
+			out[s.ID] = s
 		}
 	}
 	return out, nil
+}
+
+// A SKU id in another form than the catalog's (upper case, without its
+// hyphens) is the same SKU. Before, the catalog's answer, under the id's
+// own form, was not found, and the line was refused as an unknown SKU.
+func TestSkuLinesTakeAnyFormOfTheSkuID(t *testing.T) {
+	id := "0190abcd-1234-7abc-8def-0123456789ab"
+	skus := catalogSkus{id: {ID: id, WeightG: 500, Dimensions: domain.Dimensions{LengthMM: 100, WidthMM: 100, HeightMM: 100},
+		Price: money.MustNew(2000, "USD"), OriginCountry: "CN", OriginRegion: "CN-GD", OnSale: true}}
+	f := newFixture(t, "USD", app.WithCatalog(skus))
+	dest := domain.Route{DestinationCountry: "US", DestinationRegion: "US-CA"}
+	for _, form := range []string{id, strings.ToUpper(id), strings.ReplaceAll(id, "-", ""), " " + id + " "} {
+		res, err := f.svc.Estimate(ctx, buyer, app.EstimateRequest{Route: dest, Lines: []domain.SkuLine{{SkuID: form, Quantity: 2}}})
+		if err != nil || res.Parcel.WeightG != 1000 {
+			t.Errorf("SKU id %q: parcel %+v, %v; want the SKU's two units", form, res.Parcel, err)
+		}
+	}
 }
 
 // An estimate by SKU lines reveals a SKU's weight, size, price and origin,

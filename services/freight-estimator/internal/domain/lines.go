@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
 )
@@ -65,6 +67,18 @@ func ValidateLines(lines []SkuLine) error {
 	return v.Err()
 }
 
+// SkuKey is the form of a SKU id the catalog answers with (lower case,
+// hyphenated), whatever form of it a caller sent: looked up by the id as
+// sent, a SKU asked for as "0190ABCD…" or without its hyphens was not
+// found among the catalog's answers.
+func SkuKey(id string) string {
+	id = strings.TrimSpace(id)
+	if u, err := uuid.Parse(id); err == nil {
+		return u.String()
+	}
+	return id
+}
+
 // LineSum is a parcel summed from SKU lines before its value is converted: the
 // value is kept per currency, so each currency is converted once.
 type LineSum struct {
@@ -106,7 +120,7 @@ func SumLines(lines []SkuLine, skus map[string]SkuInfo) (LineSum, error) {
 	values := map[string]*big.Int{}
 	origins := map[[2]string]bool{}
 	for i, l := range lines {
-		info, ok := skus[strings.TrimSpace(l.SkuID)]
+		info, ok := skus[SkuKey(l.SkuID)]
 		if !ok {
 			v.Add(fmt.Sprintf("lines.lines[%d].sku_id", i), "is not a known SKU")
 			continue

@@ -3,6 +3,7 @@ package domain
 import (
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
@@ -63,6 +64,17 @@ func (s Shipment) Record() Record {
 	return Record{VolumeCM3: s.VolumeCM3, WeightG: s.WeightG, Value: s.Value, Freight: s.Freight, CompletedAt: s.CompletedAt.UnixMicro()}
 }
 
+// RejectionID is the shipment id a refused record is counted under, as
+// sent but trimmed; "" (counted under none) for one that is missing, too
+// long, or holds a control character, which PostgreSQL may not store.
+func RejectionID(raw string) string {
+	id := strings.TrimSpace(raw)
+	if len(id) > MaxShipmentIDLength || strings.IndexFunc(id, unicode.IsControl) >= 0 {
+		return ""
+	}
+	return id
+}
+
 // NewShipment validates a completed shipment and converts its amounts into
 // the base currency. Freight is transaction amount − goods price, computed in
 // the amounts' own currency and converted once (half-even, pkg/money's rule);
@@ -81,6 +93,9 @@ func NewShipment(in ShipmentInput, base string, now time.Time) (Shipment, error)
 		v.Add("shipment_id", "is required")
 	case utf8.RuneCountInString(s.ID) > MaxShipmentIDLength:
 		v.Add("shipment_id", "must be at most 128 characters")
+	case strings.IndexFunc(s.ID, unicode.IsControl) >= 0:
+		// PostgreSQL stores no NUL: taken, it failed the whole import.
+		v.Add("shipment_id", "must not contain control characters")
 	}
 	if in.Route.IsZero() {
 		v.Add("route", "is required")
