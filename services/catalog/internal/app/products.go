@@ -331,6 +331,13 @@ type productCursor struct {
 	Q  bool      `json:"q,omitempty"` // a review-queue token
 }
 
+// productFilter is what a product list's page token is bound to.
+type productFilter struct {
+	ReviewQueue bool
+	Status      domain.Status
+	Deleted     bool
+}
+
 // ListSupplierProducts lists the caller's organization's products, newest
 // first, optionally in one status; with deleted, the bin. Suppliers only.
 func (s *Service) ListSupplierProducts(ctx context.Context, caller auth.Caller, status domain.Status, deleted bool, pageSize int, pageToken string) (ProductPage, error) {
@@ -355,9 +362,13 @@ func (s *Service) listProducts(ctx context.Context, q ProductQuery, pageSize int
 	if err != nil {
 		return ProductPage{}, err
 	}
+	// A token belongs to its list's filter: taken to another (a status
+	// changed, the bin), it would start that list at a row of the first
+	// and skip what comes before it.
+	filter := productFilter{ReviewQueue: q.ReviewQueue, Status: q.Status, Deleted: q.Deleted}
 	if pageToken != "" {
 		var c productCursor
-		if err := paging.Decode(pageToken, &c); err != nil || c.Q != q.ReviewQueue || c.ID == uuid.Nil {
+		if err := paging.DecodeFor(pageToken, filter, &c); err != nil || c.Q != q.ReviewQueue || c.ID == uuid.Nil {
 			return ProductPage{}, paging.ErrBadToken
 		}
 		q.After = &Cursor{At: c.At, ID: c.ID}
@@ -375,7 +386,7 @@ func (s *Service) listProducts(ctx context.Context, q ProductQuery, pageSize int
 		if q.ReviewQueue {
 			c.At = last.ReviewSince
 		}
-		page.NextPageToken = paging.Encode(c)
+		page.NextPageToken = paging.EncodeFor(filter, c)
 	}
 	return page, nil
 }
