@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"github.com/google/uuid"
 	"log/slog"
 	"strconv"
 	"time"
@@ -128,6 +129,12 @@ func (e *Escrows) PayCheckout(ctx context.Context, caller auth.Caller, in Checko
 			return CheckoutResult{}, err
 		}
 		in.MerchantOrgID = org.String()
+	}
+	for i := range in.Shares {
+		// A supplier's payable is named by its id as payouts and the
+		// supplier's reads spell it (parseOrg): another form of it would
+		// credit a payable nothing reaches.
+		in.Shares[i].SupplierOrgID = canonicalOrg(in.Shares[i].SupplierOrgID)
 	}
 	rates, err := e.checkoutRates(ctx, in)
 	if err != nil {
@@ -638,4 +645,13 @@ func (e *Escrows) todayRate(ctx context.Context, r escrow.Record) *money.Rate {
 		return nil
 	}
 	return &rate.Rate
+}
+
+// canonicalOrg is an organization id in its canonical form (lower case,
+// hyphenated) when it is a UUID, else as given.
+func canonicalOrg(id string) string {
+	if u, err := uuid.Parse(id); err == nil {
+		return u.String()
+	}
+	return id
 }

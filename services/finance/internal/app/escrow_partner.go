@@ -27,6 +27,7 @@ func (e *Escrows) CreditPartnerSettlement(ctx context.Context, caller auth.Calle
 	if _, err := requireService(caller); err != nil {
 		return escrow.PartnerPlan{}, err
 	}
+	in.SupplierOrgID = canonicalOrg(in.SupplierOrgID)
 	bps, err := e.commissionBps(ctx, in.SupplierOrgID)
 	if err != nil {
 		return escrow.PartnerPlan{}, err

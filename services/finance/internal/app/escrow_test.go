@@ -596,3 +596,27 @@ func TestARefundRacedUnderItsKeyAnswersTheOneThatCommitted(t *testing.T) {
 		t.Errorf("the buyer's wallet holds %d, want the 2500 refunded once", got)
 	}
 }
+
+// A supplier organization's id in another form than its canonical one
+// (upper case) pays the same payable, the one payouts and the supplier's
+// own reads use. Before, the settlement credited a payable under the id as
+// sent, which no payout could reach.
+func TestASupplierIDInAnotherFormPaysItsOnePayable(t *testing.T) {
+	k := newEscrowKit(t)
+	k.fund(t, "buyer-1", "USD", 50000, "fund-1")
+	org := "0b7c1d2e-0000-4000-8000-00000000abcd"
+	if _, err := k.e.PayCheckout(ctx, svcs, app.CheckoutInput{OrderID: "o-1", BuyerID: "buyer-1", BuyerCurrency: "USD",
+		Shares: []escrow.Share{{SubOrderID: "s-1", SupplierOrgID: strings.ToUpper(org), SupplierCurrency: "USD", Amount: 10000}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 10000, "USD"); err != nil {
+		t.Fatal(err)
+	}
+	if got := k.net(t, escrow.SupplierPayable(org, "USD")); got <= 0 {
+		t.Errorf("the supplier's payable holds %d after the settlement, want its share", got)
+	}
+	if got := k.net(t, escrow.SupplierPayable(strings.ToUpper(org), "USD")); got != 0 {
+		t.Errorf("a payable under the upper-case id holds %d, want none", got)
+	}
+	k.balanced(t)
+}

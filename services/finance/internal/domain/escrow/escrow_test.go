@@ -541,6 +541,14 @@ func TestPlanCoupon(t *testing.T) {
 	}()); len(fields) != 2 {
 		t.Errorf("a coupon without an id, negative: fields %v, want coupon_id and amount_minor", fields)
 	}
+	// Beyond MaxAmount: one such funding would take the currency's coupon
+	// expense account to the limit of int64, every later coupon refused.
+	if fields := testkit.Fields(t, func() error {
+		_, err := escrow.PlanCoupon(escrow.Coupon{SubOrderID: "s-1", CouponID: "cp-1", Currency: "EUR", Amount: escrow.MaxAmount + 1, EscrowBalance: 5000})
+		return err
+	}()); len(fields) != 1 || fields[0] != "amount_minor" {
+		t.Errorf("a coupon beyond MaxAmount: fields %v, want amount_minor", fields)
+	}
 }
 
 // TestCouponFunding adds up a coupon's funding in and out of escrow, and

@@ -61,8 +61,12 @@ func PlanCoupon(c Coupon) ([]ledger.TransferSpec, error) {
 	var v apperr.Violations
 	required(&v, "sub_order_id", c.SubOrderID)
 	required(&v, "coupon_id", c.CouponID)
-	if c.Amount < 0 {
+	switch {
+	case c.Amount < 0:
 		v.Add("amount_minor", "must not be negative")
+	case c.Amount > MaxAmount:
+		// Paid from the one coupon expense account of its currency.
+		v.Add("amount_minor", "is too large")
 	}
 	transactable(&v, "amount.currency_code", c.Currency)
 	if err := v.Err(); err != nil {
