@@ -85,13 +85,18 @@ const (
 	maxIDLen    = 128
 )
 
+// nonceClockMargin is how much longer than its request may be accepted a
+// nonce is remembered, for a nonce store whose clock runs ahead.
+const nonceClockMargin = time.Minute
+
 // Verify checks a signed request from clientID. The Ed25519 signature must
 // verify under one of the client's public keys; the timestamp
 // (unix seconds) must be within ±Skew of now; and the nonce must not have
-// been seen in the last 2×Skew. The nonce is recorded only after the
-// signature checks out, so a forged request cannot burn a nonce a legitimate
-// client is about to use. The result is the client as a Caller, valid until
-// the timestamp leaves the window.
+// been seen while a request with it could be accepted (until its timestamp
+// is Skew old, and nonceClockMargin more). The nonce is recorded only after
+// the signature checks out, so a forged request cannot burn a nonce a
+// legitimate client is about to use. The result is the client as a Caller,
+// valid until the timestamp leaves the window.
 func (v *RequestVerifier) Verify(ctx context.Context, clientID, method, timestamp, nonce, signature string, body []byte) (Caller, error) {
 	skew := v.Skew
 	if skew <= 0 {
@@ -143,7 +148,14 @@ func (v *RequestVerifier) Verify(ctx context.Context, clientID, method, timestam
 	// the request names: the string signed does not name the client, so a
 	// request replayed under another client holding the same key (an
 	// integrator's one key for several suppliers) is a replay too.
-	fresh, err := v.Nonces.Remember(ctx, "key:"+base64.RawStdEncoding.EncodeToString(signer), nonce, now.Add(2*skew))
+	// It is remembered for as long as the request could be accepted (until
+	// its timestamp is Skew old) and nonceClockMargin more: the Postgres
+	// store ends its memory by the database's clock, which may run ahead
+	// of this one. Before, the memory ended at exactly the last moment a
+	// request signed Skew ahead could still be accepted, so a database
+	// clock any ahead let it be replayed for that long.
+	until := time.Unix(sec, 0).Add(skew + nonceClockMargin)
+	fresh, err := v.Nonces.Remember(ctx, "key:"+base64.RawStdEncoding.EncodeToString(signer), nonce, until)
 	if err != nil {
 		return Caller{}, fmt.Errorf("auth: remember nonce: %w", err)
 	}

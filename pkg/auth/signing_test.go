@@ -462,3 +462,36 @@ func TestSignedOrBearer(t *testing.T) {
 		t.Fatalf("no credential: %v, want Unauthenticated", err)
 	}
 }
+
+// untilSpy is a nonce store that records until when it was asked to
+// remember each nonce.
+type untilSpy struct{ until []time.Time }
+
+func (s *untilSpy) Remember(_ context.Context, _, _ string, until time.Time) (bool, error) {
+	s.until = append(s.until, until)
+	return true, nil
+}
+
+// A nonce is remembered beyond the last moment its request could be
+// accepted (its timestamp Skew old), by a margin for a store whose clock
+// runs ahead (the database's). Before, a request signed Skew ahead was
+// remembered until exactly that moment: a database clock any ahead of the
+// verifier's forgot it while it could still be replayed.
+func TestANonceOutlivesItsRequest(t *testing.T) {
+	clk := newClock()
+	key := newKey(t)
+	spy := &untilSpy{}
+	v := &auth.RequestVerifier{Keys: partnerKeys(map[string][]ed25519.PublicKey{"p-1": {pub(key)}}), Nonces: spy, Now: clk.Now}
+	for i, ahead := range []time.Duration{auth.DefaultSkew, 0, -auth.DefaultSkew} {
+		at := clk.Now().Add(ahead).Truncate(time.Second)
+		nonce := "nonce-" + strconv.Itoa(i) + "-abcdefghijkl"
+		body := []byte("payload")
+		sig := auth.SignRequest(key, signedMethod, at, nonce, body)
+		if _, err := v.Verify(context.Background(), "p-1", signedMethod, strconv.FormatInt(at.Unix(), 10), nonce, sig, body); err != nil {
+			t.Fatalf("signed %v ahead: %v", ahead, err)
+		}
+		if last := at.Add(auth.DefaultSkew); !spy.until[i].After(last) {
+			t.Errorf("signed %v ahead: remembered until %v, not beyond %v, the last moment it is accepted", ahead, spy.until[i], last)
+		}
+	}
+}
