@@ -75,3 +75,61 @@ func TestAPushTurnIsLeasedToOneReplica(t *testing.T) {
 		t.Fatalf("after its holder released it: %v, want the turn", got)
 	}
 }
+
+// A deferred turn (a partner failing, or left alone after a rate limit)
+// waits behind the turns of products with a fresh change, however long it
+// has been due; a change of its own makes it fresh again. Before, a partner
+// down for an hour deferred every queued product every 30 seconds, and
+// those turns, due first, took every round's batch while the healthy
+// partners' fresh stock changes waited.
+func TestADeferredPushWaitsBehindFreshOnes(t *testing.T) {
+	ctx := context.Background()
+	pool := testkit.Database(t, testkit.Migrations{Name: "platform-docking", FS: migrations.FS})
+	store := postgres.NewTrade(pool)
+	t0 := time.Now().UTC().Truncate(time.Millisecond)
+	deferred, fresh := uuid.New(), uuid.New()
+	take := func(at time.Time) uuid.UUID {
+		t.Helper()
+		qs, err := store.DueProducts(ctx, at, time.Minute, 1)
+		if err != nil || len(qs) != 1 {
+			t.Fatalf("took %v, %v; want one turn", qs, err)
+		}
+		if err := store.DoneProduct(ctx, qs[0]); err != nil {
+			t.Fatal(err)
+		}
+		return qs[0].ProductID
+	}
+	if err := postgres.QueueProducts(ctx, pool, []uuid.UUID{deferred}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.DeferProduct(ctx, deferred, t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := postgres.QueueProducts(ctx, pool, []uuid.UUID{fresh}, t0.Add(2*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if got := take(t0.Add(5 * time.Second)); got != fresh {
+		t.Fatalf("took %v first, want the fresh turn before the deferred one, due earlier", got)
+	}
+	if got := take(t0.Add(5 * time.Second)); got != deferred {
+		t.Fatalf("took %v, want the deferred turn once no fresh one is due", got)
+	}
+
+	// Queued again for a change of its own, a deferred turn is fresh, and
+	// due first it goes first.
+	if err := postgres.QueueProducts(ctx, pool, []uuid.UUID{deferred}, t0.Add(6*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.DeferProduct(ctx, deferred, t0.Add(7*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := postgres.QueueProducts(ctx, pool, []uuid.UUID{fresh}, t0.Add(9*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := postgres.QueueProducts(ctx, pool, []uuid.UUID{deferred}, t0.Add(8*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if got := take(t0.Add(10 * time.Second)); got != deferred {
+		t.Fatalf("took %v first, want the turn queued again for its own change, due first", got)
+	}
+}

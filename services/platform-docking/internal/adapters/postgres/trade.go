@@ -38,6 +38,11 @@ func NewTrade(pool *pgxpool.Pool) Trade {
 	return Trade{pool: pool, lines: pg.Repository[lineKey, app.StoredLine]{Lock: lockLine, Save: saveResolution}}
 }
 
+// requeued is how a queued product's turn takes a new change: the later
+// queue time, the earlier due time, and fresh again if it was deferred (a
+// deferred turn waits behind fresh ones, DueProducts).
+const requeued = `queued_at = GREATEST(push_queue.queued_at, EXCLUDED.queued_at), due_at = LEAST(push_queue.due_at, EXCLUDED.due_at), deferred = false`
+
 // QueueProducts queues products for a push on q (the pool, or an inbox's
 // transaction); a product already queued is queued again from at.
 func QueueProducts(ctx context.Context, q pg.Querier, ids []uuid.UUID, at time.Time) error {
@@ -45,7 +50,7 @@ func QueueProducts(ctx context.Context, q pg.Querier, ids []uuid.UUID, at time.T
 		return nil
 	}
 	_, err := q.Exec(ctx, `INSERT INTO push_queue (product_id, queued_at, due_at) SELECT unnest($1::uuid[]), $2, $2
-		ON CONFLICT (product_id) DO UPDATE SET queued_at = GREATEST(push_queue.queued_at, EXCLUDED.queued_at), due_at = LEAST(push_queue.due_at, EXCLUDED.due_at)`, ids, at)
+		ON CONFLICT (product_id) DO UPDATE SET `+requeued, ids, at)
 	return err
 }
 
@@ -54,7 +59,7 @@ func QueueProducts(ctx context.Context, q pg.Querier, ids []uuid.UUID, at time.T
 func QueueProductsOfSKU(ctx context.Context, q pg.Querier, skuID uuid.UUID, at, due time.Time) error {
 	_, err := q.Exec(ctx, `INSERT INTO push_queue (product_id, queued_at, due_at)
 		SELECT DISTINCT product_id, $2::timestamptz, $3::timestamptz FROM listings WHERE sku_id = $1
-		ON CONFLICT (product_id) DO UPDATE SET queued_at = GREATEST(push_queue.queued_at, EXCLUDED.queued_at), due_at = LEAST(push_queue.due_at, EXCLUDED.due_at)`, skuID, at, due)
+		ON CONFLICT (product_id) DO UPDATE SET `+requeued, skuID, at, due)
 	return err
 }
 
@@ -73,14 +78,14 @@ func (s Trade) QueueProducts(ctx context.Context, ids []uuid.UUID, at time.Time)
 func (s Trade) QueueListedProducts(ctx context.Context, at time.Time) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO push_queue (product_id, queued_at, due_at)
 		SELECT DISTINCT product_id, $1::timestamptz, $1::timestamptz FROM listings WHERE status <> 'withdrawn'
-		ON CONFLICT (product_id) DO UPDATE SET queued_at = GREATEST(push_queue.queued_at, EXCLUDED.queued_at), due_at = LEAST(push_queue.due_at, EXCLUDED.due_at)`, at)
+		ON CONFLICT (product_id) DO UPDATE SET `+requeued, at)
 	return err
 }
 
 func (s Trade) DueProducts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]app.QueuedProduct, error) {
 	rows, err := s.pool.Query(ctx, `UPDATE push_queue q SET leased_until = $1::timestamptz + $3::interval
 		FROM (SELECT product_id FROM push_queue WHERE due_at <= $1 AND (leased_until IS NULL OR leased_until <= $1)
-			ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED) due
+			ORDER BY deferred, due_at LIMIT $2 FOR UPDATE SKIP LOCKED) due
 		WHERE q.product_id = due.product_id RETURNING q.product_id, q.queued_at, q.leased_until`, now, limit, lease)
 	if err != nil {
 		return nil, err
@@ -111,14 +116,14 @@ func (s Trade) ReleaseProducts(ctx context.Context, qs []app.QueuedProduct) erro
 // push succeeded.
 func (s Trade) DoneProduct(ctx context.Context, q app.QueuedProduct) error {
 	_, err := s.pool.Exec(ctx, `WITH done AS (DELETE FROM push_queue WHERE product_id = $1 AND queued_at <= $2)
-		UPDATE push_queue SET failing_since = NULL, leased_until = NULL WHERE product_id = $1 AND queued_at > $2`, q.ProductID, q.QueuedAt)
+		UPDATE push_queue SET failing_since = NULL, leased_until = NULL, deferred = false WHERE product_id = $1 AND queued_at > $2`, q.ProductID, q.QueuedAt)
 	return err
 }
 
 // DeferProduct moves a product's turn back after its push failed; it is
 // failing from its first failure on.
 func (s Trade) DeferProduct(ctx context.Context, id uuid.UUID, until time.Time) error {
-	_, err := s.pool.Exec(ctx, `UPDATE push_queue SET due_at = $2, failing_since = coalesce(failing_since, now()), leased_until = NULL
+	_, err := s.pool.Exec(ctx, `UPDATE push_queue SET due_at = $2, failing_since = coalesce(failing_since, now()), leased_until = NULL, deferred = true
 		WHERE product_id = $1`, id, until)
 	return err
 }
