@@ -103,19 +103,26 @@ func declaration(c auth.Caller, reason string) (string, error) {
 }
 
 // endedAtLogistics applies how a shipped sub-order's parcel of ours ended,
-// if logistics says it did and its event was not applied yet (the delivery
-// check is a day apart): one delivered is recorded so and is not lost
-// (ErrParcelDelivered), one returned to its sender is recorded as returned
-// (cancelled and refunded so).
+// if logistics says it did and its event was not applied yet
+// (parcelEndedAtLogistics).
 func (s *Service) endedAtLogistics(ctx context.Context, o domain.Order, sub domain.SubOrder) error {
 	if sub.Status != domain.Shipped || sub.ExternalParcel() || o.External() {
 		return nil
 	}
-	p, err := s.Logistics.Parcel(ctx, sub.ID)
+	return s.parcelEndedAtLogistics(ctx, sub.ID)
+}
+
+// parcelEndedAtLogistics applies how the parcel travelling under id (a
+// sub-order's, or an exchange's replacement) ended, if logistics says it
+// did and its event was not applied yet (the look-ups are a day apart):
+// one delivered is recorded so and is not lost (ErrParcelDelivered), one
+// returned to its sender is recorded as returned.
+func (s *Service) parcelEndedAtLogistics(ctx context.Context, id uuid.UUID) error {
+	p, err := s.Logistics.Parcel(ctx, id)
 	if err != nil {
 		return err
 	}
-	ended, err := s.applyParcelEnd(ctx, sub.ID, p)
+	ended, err := s.applyParcelEnd(ctx, id, p)
 	if err == nil && ended && p.Delivered() {
 		return ErrParcelDelivered
 	}
@@ -169,15 +176,7 @@ func (s *Service) DeclareReplacementLost(ctx context.Context, c auth.Caller, id 
 		return domain.AfterSale{}, err
 	}
 	if a.Kind == domain.Exchange && a.Status == domain.AfterSaleReplacementShipped {
-		p, err := s.Logistics.Parcel(ctx, a.ID)
-		if err != nil {
-			return domain.AfterSale{}, err
-		}
-		ended, err := s.applyParcelEnd(ctx, a.ID, p)
-		if err == nil && ended && p.Delivered() {
-			err = ErrParcelDelivered
-		}
-		if err != nil {
+		if err := s.parcelEndedAtLogistics(ctx, a.ID); err != nil {
 			return domain.AfterSale{}, err
 		}
 	}
