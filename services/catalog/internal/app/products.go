@@ -325,10 +325,11 @@ type ProductPage struct {
 	NextPageToken string
 }
 
+// productCursor is a position in a product list; its token is bound to
+// the list's filter (productFilter), the review queue's included.
 type productCursor struct {
 	At time.Time `json:"t"`
 	ID uuid.UUID `json:"i"`
-	Q  bool      `json:"q,omitempty"` // a review-queue token
 }
 
 // productFilter is what a product list's page token is bound to.
@@ -368,7 +369,7 @@ func (s *Service) listProducts(ctx context.Context, q ProductQuery, pageSize int
 	filter := productFilter{ReviewQueue: q.ReviewQueue, Status: q.Status, Deleted: q.Deleted}
 	if pageToken != "" {
 		var c productCursor
-		if err := paging.DecodeFor(pageToken, filter, &c); err != nil || c.Q != q.ReviewQueue || c.ID == uuid.Nil {
+		if err := paging.DecodeFor(pageToken, filter, &c); err != nil || c.ID == uuid.Nil {
 			return ProductPage{}, paging.ErrBadToken
 		}
 		q.After = &Cursor{At: c.At, ID: c.ID}
@@ -382,7 +383,7 @@ func (s *Service) listProducts(ctx context.Context, q ProductQuery, pageSize int
 	if len(products) > limit {
 		page.Products = products[:limit]
 		last := page.Products[limit-1]
-		c := productCursor{At: last.CreatedAt, ID: last.ID, Q: q.ReviewQueue}
+		c := productCursor{At: last.CreatedAt, ID: last.ID}
 		if q.ReviewQueue {
 			c.At = last.ReviewSince
 		}
