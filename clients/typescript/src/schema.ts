@@ -2987,7 +2987,10 @@ export interface paths {
         /**
          * CreatePayout sends money from a supplier's payable to its bank.
          * @description CreatePayout sends money from a supplier's payable to its bank. Idempotent on the
-         *     key. Owners of the supplier organization.
+         *     key. Owners of the supplier organization. More than the payable holds is
+         *     FAILED_PRECONDITION INSUFFICIENT_FUNDS; a payout that would take what after-sale
+         *     refunds waiting for the payable (claw-backs) need is FAILED_PRECONDITION
+         *     CLAW_BACK_WAITING, with available_minor_units what may still be paid out.
          */
         post: operations["WalletService_CreatePayout"];
         delete?: never;

@@ -71,7 +71,10 @@ type WalletServiceClient interface {
 	// Members of the supplier organization and admins.
 	GetSupplierPayable(ctx context.Context, in *GetSupplierPayableRequest, opts ...grpc.CallOption) (*GetSupplierPayableResponse, error)
 	// CreatePayout sends money from a supplier's payable to its bank. Idempotent on the
-	// key. Owners of the supplier organization.
+	// key. Owners of the supplier organization. More than the payable holds is
+	// FAILED_PRECONDITION INSUFFICIENT_FUNDS; a payout that would take what after-sale
+	// refunds waiting for the payable (claw-backs) need is FAILED_PRECONDITION
+	// CLAW_BACK_WAITING, with available_minor_units what may still be paid out.
 	CreatePayout(ctx context.Context, in *CreatePayoutRequest, opts ...grpc.CallOption) (*CreatePayoutResponse, error)
 	// ListPayouts returns a supplier's payouts, newest first. Members of the supplier
 	// organization and admins.
@@ -239,7 +242,10 @@ type WalletServiceServer interface {
 	// Members of the supplier organization and admins.
 	GetSupplierPayable(context.Context, *GetSupplierPayableRequest) (*GetSupplierPayableResponse, error)
 	// CreatePayout sends money from a supplier's payable to its bank. Idempotent on the
-	// key. Owners of the supplier organization.
+	// key. Owners of the supplier organization. More than the payable holds is
+	// FAILED_PRECONDITION INSUFFICIENT_FUNDS; a payout that would take what after-sale
+	// refunds waiting for the payable (claw-backs) need is FAILED_PRECONDITION
+	// CLAW_BACK_WAITING, with available_minor_units what may still be paid out.
 	CreatePayout(context.Context, *CreatePayoutRequest) (*CreatePayoutResponse, error)
 	// ListPayouts returns a supplier's payouts, newest first. Members of the supplier
 	// organization and admins.

@@ -66,8 +66,9 @@ func (w *Wallets) ListPayouts(ctx context.Context, c auth.Caller, org string, pa
 // of the supplier organization only. The payout is recorded first, then
 // the ledger reserves the amount (a pending transfer to the payout
 // account), then the provider is asked; the provider's webhook posts or
-// voids the reservation. A payable short of the amount is
-// FailedPrecondition and the payout is recorded as failed. When the
+// voids the reservation. A payable short of the amount, or one that would
+// be left short of the claw-backs waiting for it, is FailedPrecondition and
+// the payout is recorded as failed. When the
 // provider is unavailable the payout stays reserved and the payout worker
 // asks again. The same key with the same request answers with the same
 // payout.
@@ -112,6 +113,12 @@ func (w *Wallets) advancePayout(ctx context.Context, p wallet.Payout) (wallet.Pa
 		return w.voidLateReservation(ctx, p)
 	}
 	if p.State == wallet.PayoutRequested {
+		if err := w.checkClawBacksWaiting(ctx, p); err != nil {
+			if _, ferr := w.failPayout(ctx, p.ID, wallet.FailureClawBackWaiting, false); ferr != nil {
+				return wallet.Payout{}, ferr
+			}
+			return wallet.Payout{}, err
+		}
 		res, err := w.ledger.Execute(ctx, ledger.Command{
 			IdempotencyKey: "payout:" + p.ID,
 			Transfers: []ledger.TransferSpec{{
@@ -198,6 +205,27 @@ func (w *Wallets) advancePayout(ctx context.Context, p wallet.Payout) (wallet.Pa
 		p.Sent(sent.ID, w.clock())
 		return nil, nil
 	})
+}
+
+// checkClawBacksWaiting refuses a payout that would leave the payable
+// short of the claw-backs waiting for it (wallet.CheckPayoutLeavesClawBacks):
+// permanent, the payout fails without a reservation. A claw-back that
+// starts waiting while the payout reserves is not seen; it waits for the
+// supplier's next earnings, which the next payout leaves to it.
+func (w *Wallets) checkClawBacksWaiting(ctx context.Context, p wallet.Payout) error {
+	waiting, err := w.store.WaitingClawBacks(ctx, p.OrganizationID, p.Currency)
+	if err != nil || waiting == 0 {
+		return err
+	}
+	var available int64
+	payable, err := w.ledger.AccountByRef(ctx, ledger.AccountRef{Kind: ledger.KindSupplierPayable, Owner: orgOwner(p.OrganizationID), Currency: p.Currency})
+	switch {
+	case err == nil:
+		available = payable.Balance.Available()
+	case !apperr.IsKind(err, apperr.KindNotFound):
+		return err
+	}
+	return wallet.CheckPayoutLeavesClawBacks(available, waiting, p.Amount, p.Currency)
 }
 
 // pollPayout asks the provider how a sent payout ended, for when its

@@ -18,6 +18,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/paging"
 	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/escrow"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/wallet"
 )
@@ -887,4 +888,61 @@ func TestAPayoutReportNotOfWhatWasSentIsRefused(t *testing.T) {
 		t.Errorf("after the genuine report: payable %d with %d reserved, want 4000 with 0", net, pending)
 	}
 	e.assertBooksBalance(t)
+}
+
+// A payout leaves the supplier's payable what the claw-backs waiting for it
+// need: before, a supplier whose claw-back waited for its payable could pay
+// out each new earning before the retry run took it, and the buyer's refund
+// waited for as long as the supplier kept withdrawing.
+func TestAPayoutLeavesWhatWaitingClawBacksNeed(t *testing.T) {
+	k := newEscrowKit(t)
+	w := app.NewWallets(postgres.NewWallets(postgres.New(k.pool)), k.ledger, newProvider(), app.WithWalletsClock(func() time.Time { return t0 }))
+	org := uuid.NewString()
+	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
+	pay := func(key string, amount int64) (wallet.Payout, error) {
+		return w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: amount, Currency: "USD", Destination: "DE89 3704", IdempotencyKey: key})
+	}
+	payable := escrow.SupplierPayable(org, "USD")
+
+	// s-2 settled at 100.00 (95.00 to the payable), all of it paid out:
+	// a claw-back of 20.00 waits.
+	k.payTwoUSD(t, org)
+	k.settle(t, "s-2", 10000, "USD")
+	k.payOut(t, org, "USD", 9500, "payout-0")
+	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-2", "r-w", 2000, "USD"); err != nil || !r.Waiting {
+		t.Fatalf("claw-back on an empty payable: %+v, %v", r, err)
+	}
+	// The supplier earns 50.00: 30.00 may leave, 20.00 stays for the buyer.
+	if _, err := k.ledger.Execute(ctx, ledger.Command{IdempotencyKey: "earned", Transfers: []ledger.TransferSpec{{
+		Debit:  ledger.AccountRef{Kind: ledger.KindPaymentProvider, Owner: ledger.Owner{Type: ledger.OwnerProvider, ID: "sandbox"}, Currency: "USD"},
+		Credit: payable, Amount: 5000, Currency: "USD", Code: ledger.CodeSettlementGoods, Reference: "earned", Phase: ledger.PhasePosted,
+	}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := pay("too-much", 3001)
+	var refusal *apperr.Error
+	if !errors.As(err, &refusal) || refusal.Kind != apperr.KindFailedPrecondition || refusal.Reason != wallet.ReasonClawBackWaiting ||
+		refusal.Metadata[wallet.MetadataPayable] != "3000" {
+		t.Fatalf("payout of 30.01 with 20.00 of 50.00 owed to a buyer: %v; want FailedPrecondition %s with 3000 available", err, wallet.ReasonClawBackWaiting)
+	}
+	list, _, err := w.ListPayouts(ctx, owner, org, 0, "")
+	if err != nil || len(list) != 1 || list[0].State != wallet.PayoutFailed || list[0].FailureCode != wallet.FailureClawBackWaiting || list[0].PendingTransferID != "" {
+		t.Fatalf("the refused payout: %+v, %v; want failed (%s) without a reservation", list, err, wallet.FailureClawBackWaiting)
+	}
+	if p, err := pay("the-rest", 3000); err != nil || p.State != wallet.PayoutSent {
+		t.Fatalf("payout of what the claw-back leaves: %+v, %v", p, err)
+	}
+
+	// The claw-back goes through (19.00 from the payable, 1.00 of
+	// commission given back), and nothing holds the payable any more.
+	if n, err := k.e.RetryWaitingRefunds(ctx, svcs, 10); err != nil || n != 1 {
+		t.Fatalf("retry of the waiting claw-back: %d, %v", n, err)
+	}
+	if got := k.net(t, payable); got != 3100 {
+		t.Errorf("payable holds %d after the claw-back, want 3100 (3000 of it reserved)", got)
+	}
+	if p, err := pay("after", 100); err != nil || p.State != wallet.PayoutSent {
+		t.Errorf("payout once nothing waits: %+v, %v", p, err)
+	}
+	k.balanced(t)
 }

@@ -59,6 +59,9 @@ type WalletStore interface {
 	// PayoutsOf returns up to limit of an organization's payouts, newest
 	// first, after the cursor (none when nil).
 	PayoutsOf(ctx context.Context, org string, after *PayoutCursor, limit int) ([]wallet.Payout, error)
+	// WaitingClawBacks sums the claw-backs of after-sale refunds waiting
+	// for an organization's payable in one currency.
+	WaitingClawBacks(ctx context.Context, org, currency string) (int64, error)
 	// UnfinishedPayouts returns up to limit payouts still requested,
 	// reserved or sent whose last change is older than before, oldest first.
 	UnfinishedPayouts(ctx context.Context, before time.Time, limit int) ([]wallet.Payout, error)

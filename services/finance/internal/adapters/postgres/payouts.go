@@ -90,12 +90,25 @@ func (w *Wallets) MarkPayoutReturnChecked(ctx context.Context, id string, at tim
 }
 
 // UnfinishedPayouts returns payouts still requested, reserved or sent since
-// before, and those failed for want of funds that still hold a late
-// reservation.
+// before, and those refused before their reservation that still hold a
+// late one.
 func (w *Wallets) UnfinishedPayouts(ctx context.Context, before time.Time, limit int) ([]wallet.Payout, error) {
 	return queryPayouts(ctx, w.pool, `SELECT `+payoutColumns+` FROM payouts
-		WHERE (state IN ('requested', 'reserved', 'sent') OR state = 'failed' AND failure_code = $3 AND pending_transfer_id <> '')
-		  AND updated_at <= $1 ORDER BY updated_at LIMIT $2`, before, limit, wallet.FailureLedgerRefused)
+		WHERE (state IN ('requested', 'reserved', 'sent') OR state = 'failed' AND failure_code = ANY($3) AND pending_transfer_id <> '')
+		  AND updated_at <= $1 ORDER BY updated_at LIMIT $2`, before, limit, []string{wallet.FailureLedgerRefused, wallet.FailureClawBackWaiting})
+}
+
+// WaitingClawBacks sums the claw-backs waiting for an organization's
+// payable in one currency.
+func (w *Wallets) WaitingClawBacks(ctx context.Context, org, currency string) (int64, error) {
+	var sum int64
+	err := w.pool.QueryRow(ctx, `SELECT coalesce(sum(r.amount_minor), 0)::bigint FROM waiting_refunds r
+		JOIN escrows e ON e.sub_order_id = r.sub_order_id
+		WHERE r.state = 'waiting' AND e.supplier_org_id = $1 AND e.supplier_currency = $2`, org, currency).Scan(&sum)
+	if err != nil {
+		return 0, fmt.Errorf("waiting claw-backs of %s: %w", org, err)
+	}
+	return sum, nil
 }
 
 // FailingPayouts counts, for the kit's failing-steps gauges, the payouts

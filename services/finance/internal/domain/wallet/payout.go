@@ -1,9 +1,12 @@
 package wallet
 
 import (
+	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
 )
 
 // PayoutState is where a payout stands. The order of the states is the
@@ -97,11 +100,44 @@ func (p Payout) SameRequest(o Payout) bool {
 // reserve (the payable short).
 const FailureLedgerRefused = "ledger_refused"
 
-// HoldsLateReservation reports a payout failed for want of funds that holds
-// a reservation all the same: one a racing attempt made after the failure
+// FailureClawBackWaiting is the failure of a payout refused before it was
+// reserved because it would leave the payable short of the claw-backs
+// waiting for it (CheckPayoutLeavesClawBacks).
+const FailureClawBackWaiting = "claw_back_waiting"
+
+// HoldsLateReservation reports a payout refused before its reservation
+// (for want of funds, or held for waiting claw-backs) that holds a
+// reservation all the same: one a racing attempt made after the failure
 // was recorded, not voided yet.
 func (p Payout) HoldsLateReservation() bool {
-	return p.State == PayoutFailed && p.FailureCode == FailureLedgerRefused && p.PendingTransferID != ""
+	refusedUnreserved := p.FailureCode == FailureLedgerRefused || p.FailureCode == FailureClawBackWaiting
+	return p.State == PayoutFailed && refusedUnreserved && p.PendingTransferID != ""
+}
+
+// ReasonClawBackWaiting refuses a payout that would take money the
+// supplier's payable owes buyers: claw-backs of after-sale refunds that
+// wait for the payable.
+const ReasonClawBackWaiting = "CLAW_BACK_WAITING"
+
+// MetadataPayable is how much of the payable a payout may still take, in
+// minor units of its currency.
+const MetadataPayable = "available_minor_units"
+
+// CheckPayoutLeavesClawBacks refuses a payout of amount from a payable that
+// can pay available while claw-backs of waiting are waiting for it. A
+// claw-back the payable could not pay waits until the supplier earns
+// enough; a payout taking those earnings first would leave the buyer
+// waiting for ever, so the waiting claw-backs come first. It holds their
+// whole amount, the commission the platform gives back included, which
+// releases a little more once they are through.
+func CheckPayoutLeavesClawBacks(available, waiting, amount int64, currency string) error {
+	if waiting <= 0 || amount <= available-waiting {
+		return nil
+	}
+	left := max(available-waiting, 0)
+	return apperr.FailedPrecondition(fmt.Sprintf("the payable holds %d minor units for after-sale refunds waiting for it: at most %d can be paid out",
+		waiting, left)).WithReason(ReasonClawBackWaiting).
+		WithMetadata(MetadataPayable, strconv.FormatInt(left, 10)).WithMetadata(ledger.MetadataCurrency, currency)
 }
 
 // Final reports whether the payout can change no more.

@@ -1,6 +1,7 @@
 package wallet_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -82,5 +83,52 @@ func TestPayoutStates(t *testing.T) {
 	}
 	if _, err := wallet.NewPayout("p", "org", "u", wallet.PayoutInput{Amount: 100, Currency: "EUR", IdempotencyKey: "k"}, t0); !apperr.IsKind(err, apperr.KindInvalid) {
 		t.Errorf("no destination: %v", err)
+	}
+}
+
+func TestPayoutLeavesWaitingClawBacks(t *testing.T) {
+	tests := []struct {
+		name                       string
+		available, waiting, amount int64
+		left                       string // "" when allowed
+	}{
+		{"nothing waits", 5000, 0, 5000, ""},
+		{"the rest after the claw-backs", 5000, 2000, 3000, ""},
+		{"one unit into the claw-backs", 5000, 2000, 3001, "3000"},
+		{"the payable short of the claw-backs", 1500, 2000, 1, "0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := wallet.CheckPayoutLeavesClawBacks(tt.available, tt.waiting, tt.amount, "USD")
+			if tt.left == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var e *apperr.Error
+			if !errors.As(err, &e) || e.Kind != apperr.KindFailedPrecondition || e.Reason != wallet.ReasonClawBackWaiting || e.Metadata[wallet.MetadataPayable] != tt.left {
+				t.Fatalf("err = %v; want FailedPrecondition %s leaving %s", err, wallet.ReasonClawBackWaiting, tt.left)
+			}
+		})
+	}
+}
+
+// A payout refused before it was reserved, for want of funds or for the
+// claw-backs waiting, still holds a reservation a racing attempt made: the
+// worker voids it. Any other failure had its reservation voided when it
+// failed.
+func TestPayoutHoldsLateReservation(t *testing.T) {
+	for code, want := range map[string]bool{
+		wallet.FailureLedgerRefused: true, wallet.FailureClawBackWaiting: true, "provider_refused": false,
+	} {
+		p := wallet.Payout{State: wallet.PayoutFailed, FailureCode: code, PendingTransferID: "t-1"}
+		if got := p.HoldsLateReservation(); got != want {
+			t.Errorf("%s: HoldsLateReservation = %v, want %v", code, got, want)
+		}
+		p.PendingTransferID = ""
+		if p.HoldsLateReservation() {
+			t.Errorf("%s without a reservation holds one", code)
+		}
 	}
 }
