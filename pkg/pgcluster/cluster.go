@@ -42,6 +42,7 @@ type Cluster struct {
 	err  error // set when the server exits; read after done is closed
 
 	stopOnce sync.Once
+	stopErr  error // what Stop found, for every call
 }
 
 // Start initialises the data directory if needed and starts the server, waiting
@@ -235,6 +236,8 @@ func quoteLiteral(s string) string {
 
 // Stop shuts the server down (fast shutdown: clients are disconnected, data is
 // flushed) and waits for it to exit.
+// A server that does not exit within 30 s is killed and Stop says so: its
+// next start runs crash recovery.
 func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() {
 		_ = c.cmd.Process.Signal(syscall.SIGINT)
@@ -243,9 +246,10 @@ func (c *Cluster) Stop() error {
 		case <-time.After(30 * time.Second):
 			_ = c.cmd.Process.Kill()
 			<-c.done
+			c.stopErr = errors.New("postgres did not shut down within 30s and was killed")
 		}
 	})
-	return nil
+	return c.stopErr
 }
 
 // Done is closed when the server process exits, whatever the reason.

@@ -7,12 +7,14 @@ import (
 )
 
 // ConfirmShipment records that a package of the order left with a carrier.
-// Empty itemIDs means every item with a marker. The same waybill again is
-// success with already = true and changes nothing; an item confirmed before
-// under another waybill is ErrAlreadyShipped. An unknown order is
-// ErrNotFound, an order neither paid nor shipped ErrConflict, an item that
-// is not one of the order's marked items ErrInvalid. Once every marked item
-// is confirmed the order is shipped and its settlement line is scheduled.
+// Empty itemIDs means every item with a marker. Items confirmed before
+// under the same waybill are success with already = true and change
+// nothing; new items under a waybill used before join its package (a
+// seller's sub-orders may share a box); an item confirmed before under
+// another waybill is ErrAlreadyShipped. An unknown order is ErrNotFound, an
+// order neither paid nor shipped ErrConflict, an item that is not one of
+// the order's marked items ErrInvalid. Once every marked item is confirmed
+// the order is shipped and its settlement line is scheduled.
 func (m *Market) ConfirmShipment(orderID string, itemIDs []string, carrierCode, waybill string) (already bool, err error) {
 	if waybill == "" || carrierCode == "" {
 		return false, fmt.Errorf("%w: carrier code and waybill are required", ErrInvalid)
@@ -25,15 +27,9 @@ func (m *Market) ConfirmShipment(orderID string, itemIDs []string, carrierCode, 
 	}
 	shipped := map[string]string{} // item id → waybill
 	for _, s := range o.Shipments {
-		if s.Waybill == waybill {
-			return true, nil
-		}
 		for _, id := range s.ItemIDs {
 			shipped[id] = s.Waybill
 		}
-	}
-	if o.Status != StatusPaid && o.Status != StatusShipped {
-		return false, fmt.Errorf("%w: order %q is neither paid nor shipped", ErrConflict, orderID)
 	}
 	marked := map[string]bool{}
 	for _, it := range o.Items {
@@ -44,24 +40,31 @@ func (m *Market) ConfirmShipment(orderID string, itemIDs []string, carrierCode, 
 	if len(itemIDs) == 0 {
 		itemIDs = slices.Sorted(maps.Keys(marked))
 	}
+	if len(itemIDs) > 0 && !slices.ContainsFunc(itemIDs, func(id string) bool { return shipped[id] != waybill }) {
+		return true, nil
+	}
+	if o.Status != StatusPaid && o.Status != StatusShipped {
+		return false, fmt.Errorf("%w: order %q is neither paid nor shipped", ErrConflict, orderID)
+	}
 	if len(itemIDs) == 0 {
 		return false, fmt.Errorf("%w: order %q has none of the seller's items", ErrInvalid, orderID)
 	}
+	var fresh []string
 	for _, id := range itemIDs {
 		if !marked[id] {
 			return false, fmt.Errorf("%w: %q is not an item of the seller's in order %q", ErrInvalid, id, orderID)
 		}
-		if w, ok := shipped[id]; ok {
+		switch w, ok := shipped[id]; {
+		case !ok:
+			fresh, shipped[id] = append(fresh, id), waybill
+		case w != waybill:
 			return false, fmt.Errorf("%w: item %q under waybill %q", ErrAlreadyShipped, id, w)
 		}
 	}
 	now := m.now()
-	o.Shipments = append(o.Shipments, Shipment{Waybill: waybill, CarrierCode: carrierCode, ItemIDs: slices.Clone(itemIDs), At: now})
+	o.Shipments = append(o.Shipments, Shipment{Waybill: waybill, CarrierCode: carrierCode, ItemIDs: fresh, At: now})
 	o.UpdatedAt = now
 	m.confirmations[orderID]++
-	for _, id := range itemIDs {
-		shipped[id] = waybill
-	}
 	if len(shipped) == len(marked) {
 		o.Status = StatusShipped
 		m.book(o)

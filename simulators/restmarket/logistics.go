@@ -9,9 +9,10 @@ const maxSubTIDs = 100
 
 // logisticsOfflineSend confirms a package shipped by the seller's own
 // carrier: the trade, its lines (sub_tid; all the seller's when empty),
-// the waybill (out_sid) and the carrier (company_code). The same waybill
-// again is success with already true; another waybill for a line already
-// sent is isv.logistics-conflict.
+// the waybill (out_sid) and the carrier (company_code). Lines sent under
+// that waybill already are success with already true; new lines under it
+// join its package; another waybill for a line already sent is
+// isv.logistics-conflict.
 func logisticsOfflineSend(s *server, params url.Values) (any, *apiError) {
 	for _, name := range []string{"tid", "out_sid", "company_code"} {
 		if _, e := required(params, name); e != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -215,7 +216,9 @@ func (p *Platform) PutProduct(in Product) (Product, error) {
 		p.sku[in.SKUs[i].Code] = in.ID
 	}
 	p.prod[in.ID] = &in
-	return in, nil
+	out := in
+	out.SKUs = slices.Clone(in.SKUs) // the stored SKUs change under the lock; the answer is read after it
+	return out, nil
 }
 
 // SetStock sets a SKU's stock (the back office); stock changes do not move

@@ -37,6 +37,7 @@ type Process struct {
 	err      error         // valid once exited is closed
 	stopping atomic.Bool
 	stopOnce sync.Once
+	stopErr  error // what Stop found, for every call
 }
 
 // outputGrace bounds how long output is drained after the process exited; only
@@ -157,7 +158,6 @@ var ErrKilled = errors.New("did not stop in time and was killed")
 // killed when it exits, so nothing it started survives it. Calling Stop again
 // waits for the same outcome.
 func (p *Process) Stop(grace time.Duration) error {
-	var result error
 	p.stopOnce.Do(func() {
 		p.stopping.Store(true)
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
@@ -165,11 +165,11 @@ func (p *Process) Stop(grace time.Duration) error {
 		case <-p.exited:
 		case <-time.After(grace):
 			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-			result = fmt.Errorf("%s %w after %s", p.name, ErrKilled, grace)
+			p.stopErr = fmt.Errorf("%s %w after %s", p.name, ErrKilled, grace)
 		}
 	})
 	<-p.done
-	return result
+	return p.stopErr
 }
 
 // StopAll stops the processes concurrently and returns every failure to stop
