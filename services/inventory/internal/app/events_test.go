@@ -1,6 +1,9 @@
 package app_test
 
 import (
+	"context"
+	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -185,5 +188,51 @@ func TestAReservationThatCannotExpireDoesNotHoldTheSweep(t *testing.T) {
 	var status string
 	if err := f.pool.QueryRow(ctx, `SELECT status FROM reservations WHERE order_id = 'later'`).Scan(&status); err != nil || status != "expired" {
 		t.Errorf("the reservation due after the stuck one is %q (%v), want expired", status, err)
+	}
+}
+
+// The sweeper goes on while whole batches expire, a reservation it cannot
+// expire among them: before, a sweep that met one stopped after its first
+// batch of 500 and waited for the next tick, so one bad row held a
+// replica's expiries to a batch per interval however many were overdue.
+func TestTheSweeperGoesOnPastAReservationThatCannotExpire(t *testing.T) {
+	f := newFixture(t, 4)
+	sup := supplier()
+	broken, fine := f.sku(t, sup, "A"), f.sku(t, sup, "B")
+	w := f.warehouse(t, sup)
+	f.stock(t, sup, w, broken, 3)
+	const due = 501 // one more than a sweep's batch
+	f.stock(t, sup, w, fine, due)
+	if _, err := f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: "stuck", Lines: []domain.OrderLine{line(broken, 2)}}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Minute)
+	for i := range due {
+		if _, err := f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: fmt.Sprintf("later-%d", i), Lines: []domain.OrderLine{line(fine, 1)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.pool.Exec(ctx, `UPDATE stock SET reserved = 0 WHERE sku_id = $1`, broken); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(31 * time.Minute)
+
+	sweeping, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- f.svc.RunSweeper(sweeping, time.Hour, slog.New(slog.DiscardHandler)) }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	expired := 0
+	for deadline := time.Now().Add(time.Minute); expired < due && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if err := f.pool.QueryRow(ctx, `SELECT count(*) FROM reservations WHERE status = 'expired'`).Scan(&expired); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if expired != due {
+		t.Errorf("%d of the %d reservations due expired before the sweeper's next tick", expired, due)
 	}
 }

@@ -123,6 +123,21 @@ func TestSyncIsIdempotentBySyncID(t *testing.T) {
 	if l := f.level(t, w.ID, first0(t, first)); l.OnHand != 10 {
 		t.Errorf("on hand = %d, want 10 (7 synced + 3 adjusted, the repeat applied nothing)", l.OnHand)
 	}
+	// The same lines in another order (an ERP rebuilding its payload from
+	// a map) are the same sync: the first result, in the retry's order.
+	// Before, the key was refused as reused.
+	reordered := in
+	reordered.Lines = []domain.SyncLine{in.Lines[1], in.Lines[0]}
+	shuffled, err := f.svc.SyncStock(ctx, sup, reordered)
+	if err != nil {
+		t.Fatalf("the same sync, its lines reordered: %v", err)
+	}
+	if want := []domain.SyncResult{first[1], first[0]}; fmt.Sprint(shuffled) != fmt.Sprint(want) {
+		t.Errorf("reordered repeat = %v, want %v", shuffled, want)
+	}
+	if l := f.level(t, w.ID, first0(t, first)); l.OnHand != 10 {
+		t.Errorf("on hand = %d after the reordered repeat, want 10", l.OnHand)
+	}
 	in.Lines[0].OnHand = 8
 	_, err = f.svc.SyncStock(ctx, sup, in)
 	wantKind(t, err, apperr.KindAlreadyExists)

@@ -84,8 +84,8 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration, log *s
 			if n > 0 {
 				log.Info("reservations expired", "count", n)
 			}
-			if n < sweepBatch || err != nil {
-				break
+			if n < sweepBatch {
+				break // a full batch, even one that passed a reservation over, may have more behind it
 			}
 		}
 		select {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -58,13 +59,11 @@ func (s *Service) SyncStock(ctx context.Context, c auth.Caller, in SyncInput) ([
 	if err != nil {
 		return nil, err
 	}
-	fp := idempotency.Fingerprint(lines)
-	if !in.CountedAt.IsZero() {
-		fp = idempotency.Fingerprint(struct {
-			Lines     []domain.SyncLine
-			CountedAt time.Time
-		}{lines, in.CountedAt.UTC()})
-	}
+	// The lines' order is no part of the request: an ERP rebuilding its
+	// payload to retry a lost answer may send them in another. A key
+	// stored before the lines were sorted matches as the lines were sent.
+	byCode := slices.SortedFunc(slices.Values(lines), func(a, b domain.SyncLine) int { return strings.Compare(a.Code, b.Code) })
+	fp, asSent := syncFingerprint(byCode, in.CountedAt), syncFingerprint(lines, in.CountedAt)
 	var results []domain.SyncResult
 	err = s.store.InTx(ctx, func(r Repository) error {
 		w, err := r.GetWarehouse(ctx, in.WarehouseID)
@@ -86,10 +85,14 @@ func (s *Service) SyncStock(ctx context.Context, c auth.Caller, in SyncInput) ([
 			return err
 		}
 		if !claimed {
-			if stored.Fingerprint != fp {
+			if stored.Fingerprint != fp && stored.Fingerprint != asSent {
 				return idempotency.ErrKeyReused
 			}
-			return json.Unmarshal(stored.Result, &results)
+			if err := json.Unmarshal(stored.Result, &results); err != nil {
+				return err
+			}
+			results = inLineOrder(results, lines)
+			return nil
 		}
 		// Bounded only for a new sync: a retry long after its count
 		// (within the key's retention) answers what the first call did.
@@ -110,6 +113,34 @@ func (s *Service) SyncStock(ctx context.Context, c auth.Caller, in SyncInput) ([
 		return nil, err
 	}
 	return results, nil
+}
+
+// syncFingerprint is what a sync's key is bound to: its lines, and when it
+// was counted when the caller said.
+func syncFingerprint(lines []domain.SyncLine, countedAt time.Time) string {
+	if countedAt.IsZero() {
+		return idempotency.Fingerprint(lines)
+	}
+	return idempotency.Fingerprint(struct {
+		Lines     []domain.SyncLine
+		CountedAt time.Time
+	}{lines, countedAt.UTC()})
+}
+
+// inLineOrder puts a replayed sync's results in the order of the retry's
+// lines (a result per line, by its code; the codes are unique).
+func inLineOrder(results []domain.SyncResult, lines []domain.SyncLine) []domain.SyncResult {
+	byCode := make(map[string]domain.SyncResult, len(results))
+	for _, r := range results {
+		byCode[r.Code] = r
+	}
+	out := make([]domain.SyncResult, 0, len(lines))
+	for _, l := range lines {
+		if r, ok := byCode[l.Code]; ok {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // applySync sets the levels lines count, as of countedAt; earlier says the

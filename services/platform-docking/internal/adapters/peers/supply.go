@@ -3,6 +3,8 @@ package peers
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 
 	"github.com/google/uuid"
 	"google.golang.org/grpc"
@@ -238,8 +240,8 @@ func (c SupplyCatalog) SyncStock(ctx context.Context, erp app.SupplyERP, syncID,
 		return err
 	}
 	req := &inventoryv1.SyncStockRequest{SyncId: syncID, WarehouseId: warehouse}
-	for code, n := range levels {
-		req.Lines = append(req.Lines, &inventoryv1.SyncLine{SkuCode: code, OnHand: n})
+	for _, code := range slices.Sorted(maps.Keys(levels)) { // one order, so a retry is the same request
+		req.Lines = append(req.Lines, &inventoryv1.SyncLine{SkuCode: code, OnHand: levels[code]})
 	}
 	_, err = inventoryv1.NewInventoryServiceClient(conn).SyncStock(ctx, req)
 	return grpcerr.FromError(err)
