@@ -64,9 +64,10 @@ type financeLedger struct {
 	// refuse answers every leg FailedPrecondition, as finance does once a
 	// sub-order's escrow is settled.
 	refuse bool
-	// abortOnce answers each leg Aborted the first time it is offered, as
-	// finance does a leg whose escrow a concurrent command holds.
-	abortOnce bool
+	// failOnce, when set, is each leg's answer the first time it is
+	// offered: Aborted, as finance answers a leg whose escrow a concurrent
+	// command holds; an internal error on one escrow; finance unavailable.
+	failOnce error
 	// rate, when set, answers RateToBase.
 	rate func() (string, error)
 	// fromPlatform are the legs paid from the platform's freight expense,
@@ -83,8 +84,8 @@ func (f *financeLedger) PayFreightLeg(_ context.Context, p app.LegPayment) error
 	if p.AfterSaleID != "" && !fromPlatform {
 		return apperr.InvalidField("after_sale_id", "is an after-sale parcel's: set from_platform")
 	}
-	if f.abortOnce && f.calls[legID] == 1 {
-		return apperr.Aborted("the sub-order's escrow changed meanwhile")
+	if f.failOnce != nil && f.calls[legID] == 1 {
+		return f.failOnce
 	}
 	if f.refuse && !fromPlatform {
 		return apperr.FailedPrecondition("the sub-order's escrow is settled").WithReason("ESCROW_SETTLED")

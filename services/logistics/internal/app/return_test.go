@@ -138,28 +138,51 @@ func TestRefusedLegsAreNotOfferedAgain(t *testing.T) {
 	}
 }
 
-// A leg finance answers Aborted (its escrow changed under the payment) is
-// offered again next round, and holds up none of the legs behind it.
-func TestALegAbortedDoesNotHoldUpTheOthers(t *testing.T) {
-	f, sh, log := legsConfirmed(t, func(fin *financeLedger) { fin.abortOnce = true })
-	paid, err := f.svc.PayLegs(ctx, 100, log)
-	if apperr.KindOf(err) != apperr.KindAborted || paid != 0 {
-		t.Fatalf("the first round = %d, %v; want nothing paid and the abort", paid, err)
-	}
-	v, err := f.svc.GetShipment(ctx, orders, sh.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(v.Legs) < 2 {
-		t.Fatalf("%d legs confirmed, want several", len(v.Legs))
-	}
-	for _, l := range v.Legs {
-		if f.finance.calls[l.PaymentRef] != 1 {
-			t.Errorf("leg %s offered %d times in the first round, want once: an abort stopped the round", l.LegID, f.finance.calls[l.PaymentRef])
-		}
-	}
-	if paid, err := f.svc.PayLegs(ctx, 100, log); err != nil || paid != len(v.Legs) {
-		t.Fatalf("the second round = %d, %v; want all %d paid", paid, err, len(v.Legs))
+// A leg finance fails for a passing reason of its own (Aborted: its escrow
+// changed under the payment; an internal error on its escrow) is offered
+// again next round and holds up none of the legs behind it; finance
+// unavailable ends the round at the first leg. Before, an internal error
+// on the oldest leg ended every round and no later leg was paid.
+func TestALegThatFailsDoesNotHoldUpTheOthers(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		fail   error
+		kind   apperr.Kind
+		goesOn bool
+	}{
+		{"aborted", apperr.Aborted("the sub-order's escrow changed meanwhile"), apperr.KindAborted, true},
+		{"finance's internal error", errors.New("finance: internal error on the escrow"), apperr.KindUnknown, true},
+		{"finance unavailable", apperr.Unavailable("finance is unavailable"), apperr.KindUnavailable, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f, sh, log := legsConfirmed(t, func(fin *financeLedger) { fin.failOnce = tt.fail })
+			paid, err := f.svc.PayLegs(ctx, 100, log)
+			if apperr.KindOf(err) != tt.kind || paid != 0 {
+				t.Fatalf("the first round = %d, %v; want nothing paid and %s", paid, err, tt.kind)
+			}
+			v, err := f.svc.GetShipment(ctx, orders, sh.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(v.Legs) < 2 {
+				t.Fatalf("%d legs confirmed, want several", len(v.Legs))
+			}
+			offered := 0
+			for _, l := range v.Legs {
+				offered += f.finance.calls[l.PaymentRef]
+			}
+			if want := map[bool]int{true: len(v.Legs), false: 1}[tt.goesOn]; offered != want {
+				t.Errorf("%d legs offered in the first round, want %d", offered, want)
+			}
+			for range len(v.Legs) { // unavailable once per leg: a round each
+				_, _ = f.svc.PayLegs(ctx, 100, log)
+			}
+			for _, l := range v.Legs {
+				if _, ok := f.finance.paid[l.PaymentRef]; !ok {
+					t.Errorf("leg %s unpaid after the failures passed", l.LegID)
+				}
+			}
+		})
 	}
 }
 

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,42 +21,43 @@ import (
 // paid one each. A leg
 // finance refuses for good (the escrow is settled, say) is marked refused
 // with finance's reason, logged, and not offered again; the others go on.
-// PermissionDenied is not such a refusal (apperr.RefusedForGood): this
-// service's identity lacking a role ends the round, to be tried again.
-// One finance answers Aborted (its escrow changed under the payment) is
-// offered again next round and the round goes on, returning the abort at
-// its end; any other passing failure (finance unavailable) ends the round.
+// Finance out of reach, or refusing this service's identity
+// (PermissionDenied is no refusal of the leg: apperr.RefusedForGood), ends
+// the round; any other failure is the leg's own (Aborted: its escrow
+// changed under the payment; finance's internal error on its escrow): it is
+// offered again next round, and the legs behind it go on, their failures
+// returned at the end. Before, such a leg, the oldest, ended every round
+// first: no later leg was paid, and orders, waiting for a parcel's legs to
+// be paid before settling, settled nothing.
 func (s *Service) PayLegs(ctx context.Context, batch int, log *slog.Logger) (int, error) {
 	legs, err := s.store.UnpaidLegs(ctx, batch)
 	if err != nil {
 		return 0, err
 	}
 	paid := 0
-	var aborted error
+	var failed []error
 	for _, l := range legs {
 		if err := s.finance.PayFreightLeg(ctx, l.Payment()); err != nil {
-			if apperr.IsKind(err, apperr.KindAborted) {
-				// This leg's escrow changed under it: offered again next
-				// round, while the legs behind it go on.
-				aborted = cmp.Or(aborted, err)
-				continue
-			}
 			if apperr.RefusedForGood(err) {
 				log.Error("finance refused a freight leg; it stays unpaid", "leg_id", l.LegID, "payment_ref", l.PaymentRef,
 					"carrier_id", l.CarrierID, "sub_order_id", l.SubOrderID, "error", err)
 				if err := s.store.MarkLegRefused(ctx, l.CarrierID, l.LegID, err.Error(), s.clock()); err != nil {
-					return paid, err
+					return paid, errors.Join(append(failed, err)...)
 				}
 				continue
 			}
-			return paid, err
+			if ctx.Err() != nil || peerOutOfService(err) {
+				return paid, errors.Join(append(failed, err)...)
+			}
+			failed = append(failed, fmt.Errorf("leg %s of carrier %s: %w", l.LegID, l.CarrierID, err))
+			continue
 		}
 		if err := s.store.MarkLegPaid(ctx, l.CarrierID, l.LegID, s.clock()); err != nil {
-			return paid, err
+			return paid, errors.Join(append(failed, err)...)
 		}
 		paid++
 	}
-	return paid, aborted
+	return paid, errors.Join(failed...)
 }
 
 // CommitStock commits the inventory reservation of parcels the carrier
