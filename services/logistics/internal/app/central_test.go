@@ -251,11 +251,29 @@ func TestARefusedOnwardBookingHoldsUpNoOtherParcel(t *testing.T) {
 	}
 }
 
-// One carrier failing for now (down, timing out) leaves its own parcels at
-// the central warehouse for the next round; another carrier's parcels,
-// behind them in the warehouse, go on meanwhile, even when the down
-// carrier's parcels fill a round's read.
+// One carrier failing for now (down, timing out, refusing our credentials
+// until an operator fixes them) leaves its own parcels at the central
+// warehouse for the next round, not deferred; another carrier's parcels,
+// behind them in the warehouse, go on meanwhile, even when the failing
+// carrier's parcels fill a round's read. Before, a credentials refusal was
+// taken for the carrier refusing the parcels: deferred an hour each, and
+// reported as refused.
 func TestACarrierDownHoldsUpNoOtherCarriersOnwardBookings(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		answer func(http.ResponseWriter, *http.Request, http.Handler)
+		kind   apperr.Kind
+	}{
+		{"unreachable", unreachable, apperr.KindUnavailable},
+		{"our credentials refused", func(w http.ResponseWriter, _ *http.Request, _ http.Handler) {
+			writeJSON(w, http.StatusUnauthorized, `{"error":{"type":"authentication_error","code":"invalid_api_key","message":"the API key was revoked"}}`)
+		}, apperr.KindFailedPrecondition},
+	} {
+		t.Run(tt.name, func(t *testing.T) { carrierFailingOnward(t, tt.answer, tt.kind) })
+	}
+}
+
+func carrierFailingOnward(t *testing.T, answer func(http.ResponseWriter, *http.Request, http.Handler), kind apperr.Kind) {
 	f, parcel := newCentralFixture(t)
 	log := testkit.Logger(t)
 	other := f.addCarrier(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 13, UnservedCountries: []string{}})
@@ -285,7 +303,7 @@ func TestACarrierDownHoldsUpNoOtherCarriersOnwardBookings(t *testing.T) {
 
 	down := interceptor(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
 		if r.Method == http.MethodPost && r.URL.Path == "/v1/shipments" {
-			unreachable(w, r, next)
+			answer(w, r, next)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -295,13 +313,16 @@ func TestACarrierDownHoldsUpNoOtherCarriersOnwardBookings(t *testing.T) {
 	// the read, and the warehouse is read again without them.
 	for round, batch := range []int{1, 500} {
 		n, err := f.svc.BookOnward(ctx, batch, log)
-		if want := 1 - round; n != want || !apperr.IsKind(err, apperr.KindUnavailable) {
-			t.Fatalf("round %d with the first carrier down: BookOnward = %d, %v; want %d booked and the carrier unavailable", round+1, n, err, want)
+		if want := 1 - round; n != want || !apperr.IsKind(err, kind) {
+			t.Fatalf("round %d with the first carrier failing: BookOnward = %d, %v; want %d booked and %s", round+1, n, err, want, kind)
 		}
 	}
 	if view(goesOn).OnwardWaybill == "" || view(held).OnwardWaybill != "" {
 		t.Fatalf("onward waybills: the other carrier's parcel %q, the down carrier's %q; want only the other's booked",
 			view(goesOn).OnwardWaybill, view(held).OnwardWaybill)
+	}
+	if got := testkit.FailingSteps(t, f.store.FailingShipments); got["onward_refused"].Count != 0 {
+		t.Errorf("failing shipments %+v, want no parcel counted as refused by the carrier", got)
 	}
 	f.intercept.Store(nil)
 	if n, err := f.svc.BookOnward(ctx, 500, log); err != nil || n != 1 || view(held).OnwardWaybill == "" {

@@ -27,7 +27,8 @@ import (
 // consolidation id, which is the booking's reference: a crash between the
 // carrier's answer and the commit is finished by the next round, and the
 // carrier answers the same waybill. A carrier that fails for now (down,
-// timing out, rate limiting) has its other groups left for the next round
+// timing out, rate limiting, refusing our credentials until an operator
+// fixes them) has its other groups left for the next round
 // and the other carriers' groups go on, as with perCarrier: one carrier
 // down holds up none of the others' parcels at the warehouse, even when
 // its own fill the round's read (the warehouse is read again without it).
@@ -100,7 +101,7 @@ func (s *Service) bookWaiting(ctx context.Context, now time.Time, waiting []doma
 			continue
 		}
 		if err := s.bookConsolidation(ctx, consolidation, group); err != nil {
-			if !apperr.Permanent(err) {
+			if !refusedForGood(err) { // down, or our credentials refused: for the next round
 				down[carrier] = true
 				failed = append(failed, err)
 				continue
