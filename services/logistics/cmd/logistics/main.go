@@ -163,7 +163,13 @@ func run(ctx context.Context) error {
 				return err
 			}
 		}
-		return app.Every(ctx, cfg.PollInterval, rt.Log, "sealing carriers' credentials", sealCarriers)
+		// Never again at once: during a roll-out, a replica on the old order
+		// of keys seals back what a new one sealed, and each round's count
+		// would wake the other at once, rewriting the carriers in a loop.
+		return app.Every(ctx, cfg.PollInterval, rt.Log, "sealing carriers' credentials", func(ctx context.Context) (int, error) {
+			_, err := sealCarriers(ctx)
+			return 0, err
+		})
 	})
 	rt.Go("carrier-feeds", func(ctx context.Context) error {
 		return app.Every(ctx, cfg.PollInterval, rt.Log, "reading carrier feeds", func(ctx context.Context) (int, error) {
