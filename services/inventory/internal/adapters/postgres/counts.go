@@ -34,7 +34,7 @@ func (r repo) LastCounted(ctx context.Context, keys []domain.StockKey) (map[doma
 // each row's whole history.
 const onHandMovedSince = `SELECT sku_id, warehouse_id, sum(on_hand_delta)::bigint FROM stock_journal
 	WHERE (sku_id, warehouse_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[])) AND at > $3 AND kind <> $4
-	  AND NOT coalesce(goods_left_at <= $5, false)
+	  AND on_hand_delta <> 0 AND NOT coalesce(goods_left_at <= $5, false)
 	GROUP BY sku_id, warehouse_id`
 
 // OnHandMovedSince returns how much goods moved each of keys' on-hand in
