@@ -85,6 +85,7 @@ var paramError = []struct {
 	{regexp.MustCompile(`^parsing map key "([A-Za-z0-9_.]+)"`), "has a key of the wrong type"},
 	{regexp.MustCompile(`^(?:too many values for field|duplicate field) "([A-Za-z0-9_.]+)"`), "is given more than once"},
 	{regexp.MustCompile(`^field already set for oneof "([A-Za-z0-9_.]+)"`), "takes only one of its fields"},
+	{regexp.MustCompile(`^` + unknownParameter + ` "(.*)"$`), "is not a parameter of this call"},
 }
 
 // requestError turns the text of a request the gateway could not read into

@@ -85,6 +85,8 @@ func TestBadInputNamesTheFieldWithoutParserText(t *testing.T) {
 		{"invalid UTF-8 in a query", "GET", "/v1/listings?query=head%ffphones", "", "query", "must be valid UTF-8"},
 		{"wrong type in a query", "GET", "/v1/listings?page.page_size=ten", "", "page.pageSize", "want integer"},
 		{"wrong type in a query by JSON name", "GET", "/v1/listings?page.pageSize=ten", "", "page.pageSize", "want integer"},
+		{"a parameter the call does not take", "GET", "/v1/listings?pageSize=10", "", "pageSize", "is not a parameter of this call"},
+		{"a misspelled filter", "GET", "/v1/supplier/sub-orders?status=SUB_ORDER_STATUS_PAID", "", "status", "is not a parameter of this call"},
 		{"broken JSON", "POST", "/v1/auth/login", `{"email":"a@b.test","password":`, "password", "is not valid JSON"},
 		{"not an object", "POST", "/v1/auth/login", `[1,2]`, "body", "want object"},
 		{"string where an integer goes", "POST", "/v1/freight/estimates",

@@ -2,12 +2,51 @@ package httpapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
+
+// strictQuery reads query parameters as grpc-gateway does, but refuses one
+// that names no field of the request (errUnknownParameter): grpc-gateway
+// skips it, so a misspelled filter (status for statuses) or a page size
+// under another name answered the whole, unfiltered list, with no error
+// where a body's unknown field is refused.
+type strictQuery struct{ runtime.DefaultQueryParser }
+
+// mapKeyParameter is a map entry's parameter, field[key].
+var mapKeyParameter = regexp.MustCompile(`^(.*)\[(.*)\]$`)
+
+func (q *strictQuery) Parse(msg proto.Message, values url.Values, filter *utilities.DoubleArray) error {
+	input := msg.ProtoReflect().Descriptor()
+	for _, key := range slices.Sorted(func(yield func(string) bool) {
+		for k := range values {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		name := key
+		if m := mapKeyParameter.FindStringSubmatch(key); m != nil {
+			name = m[1]
+		}
+		if _, fd := resolvePath(input, name); fd == nil {
+			return fmt.Errorf("%s %q", unknownParameter, key)
+		}
+	}
+	return q.DefaultQueryParser.Parse(msg, values, filter)
+}
+
+// unknownParameter starts strictQuery's refusal, which requestError turns
+// into a field violation on the parameter.
+const unknownParameter = "unknown query parameter"
 
 // diagnoseQuery finds the first query parameter whose value does not parse
 // as its field's type, named by its full path ("page.page_size", where

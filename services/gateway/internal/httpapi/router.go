@@ -32,6 +32,7 @@ func NewRouter(ctx context.Context, registrars ...Registrar) (http.Handler, erro
 		runtime.WithUnescapingMode(runtime.UnescapingModeAllExceptReserved),
 		runtime.WithMetadata(clientAddrMetadata),
 		runtime.WithIncomingHeaderMatcher(forwardHeader),
+		runtime.SetQueryParameterParser(&strictQuery{}),
 		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
 	)
 	for _, register := range registrars {
