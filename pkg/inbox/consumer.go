@@ -120,6 +120,11 @@ type Consumer struct {
 	// databaseDown is set when a message failed while the database did not
 	// answer: Run then stops fetching until it answers again (awaitDatabase).
 	databaseDown atomic.Bool
+	// waited counts, per stream sequence, the deliveries this consumer
+	// nak'd because the database refused them (waitedFor): those were
+	// answered, and do not count towards unanswered.
+	waitedMu sync.Mutex
+	waited   map[uint64]uint64
 	// once fills the defaults once: Run and an operator's Replay may start
 	// together.
 	once sync.Once
@@ -336,7 +341,7 @@ func (c *Consumer) ProcessBatch(ctx context.Context, msgs []jetstream.Msg) error
 			errs = append(errs, c.deadLetter(ctx, raw, meta.NumDelivered, Permanent(err)))
 			continue
 		}
-		if c.unanswered(meta.NumDelivered) {
+		if c.unanswered(meta.NumDelivered - c.waitedFor(meta.Sequence.Stream, 0)) {
 			errs = append(errs, c.deadLetter(ctx, raw, meta.NumDelivered, Permanent(fmt.Errorf(
 				"delivered %d times, most never answered: a consumer died or stopped each time it held the event", meta.NumDelivered))))
 			continue
@@ -468,7 +473,29 @@ func (c *Consumer) acknowledge(ctx context.Context, d delivered) error {
 			return err
 		}
 	}
+	c.forgetWaits(d.meta.Sequence.Stream)
 	return d.raw.Ack()
+}
+
+// waitedFor adds more to the deliveries of the message at stream sequence
+// seq that this consumer nak'd for the database's sake, and returns them.
+func (c *Consumer) waitedFor(seq, more uint64) uint64 {
+	c.waitedMu.Lock()
+	defer c.waitedMu.Unlock()
+	if more > 0 {
+		if c.waited == nil {
+			c.waited = map[uint64]uint64{}
+		}
+		c.waited[seq] += more
+	}
+	return c.waited[seq]
+}
+
+// forgetWaits drops a message's count once it is settled for good.
+func (c *Consumer) forgetWaits(seq uint64) {
+	c.waitedMu.Lock()
+	defer c.waitedMu.Unlock()
+	delete(c.waited, seq)
 }
 
 // Process handles one delivered message: apply-and-record, then ack; on failure
@@ -623,11 +650,17 @@ func (c *Consumer) settle(ctx context.Context, d delivered, err error) error {
 	n := d.meta.NumDelivered
 	permanent := errors.As(err, &perm)
 	if !permanent && (databaseRefused(err) || c.databaseAway(ctx)) {
+		// Down until it takes a write again: Run fetches nothing more
+		// meanwhile, or each redelivery nak'd here would count towards
+		// the dead letters (unanswered) while the database refuses.
+		c.databaseDown.Store(true)
+		c.waitedFor(d.meta.Sequence.Stream, 1)
 		c.Log.Warn("inbox: the database does not answer, or cannot take writes now; the event waits for it", "consumer", c.Name,
 			"event_id", d.msg.EventID, "delivery", n, "error", err)
 		return errors.Join(errDatabaseDown, d.raw.NakWithDelay(c.Backoff[0]))
 	}
-	if permanent || int(n) >= c.MaxDeliver {
+	if permanent || int(n-c.waitedFor(d.meta.Sequence.Stream, 0)) >= c.MaxDeliver {
+		c.forgetWaits(d.meta.Sequence.Stream)
 		return c.deadLetter(ctx, d.raw, n, err)
 	}
 	delay := c.Backoff[min(int(n), len(c.Backoff))-1]
@@ -650,6 +683,29 @@ func databaseRefused(err error) bool {
 	code := pgErr.Code
 	return strings.HasPrefix(code, "08") || strings.HasPrefix(code, "53") || strings.HasPrefix(code, "57P") || code == "25006"
 }
+
+// takesWrites reports whether the database would take a write: it answers
+// and is neither a standby nor read-only. A refusal it cannot see (a full
+// disk) is seen by the next event's write: those deliveries, nak'd for the
+// database's sake, do not count towards unanswered.
+func takesWrites(ctx context.Context, pool *pgxpool.Pool) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	var readOnly bool
+	if err := tx.QueryRow(ctx, `SELECT pg_is_in_recovery() OR current_setting('transaction_read_only')::bool`).Scan(&readOnly); err != nil {
+		return err
+	}
+	if readOnly {
+		return errDatabaseReadOnly
+	}
+	return tx.Commit(ctx)
+}
+
+// errDatabaseReadOnly is a database that answers but takes no writes.
+var errDatabaseReadOnly = errors.New("inbox: the database takes no writes")
 
 // errDatabaseDown answers a message that failed while the consumer's
 // database did not answer.
@@ -675,11 +731,13 @@ func (c *Consumer) databaseAway(ctx context.Context) bool {
 	return false
 }
 
-// awaitDatabase waits until the database answers a ping again, or ctx ends.
+// awaitDatabase waits until the database takes a write again, or ctx
+// ends: one that answers pings may still refuse writes (read-only after a
+// failover, its disk full), and consuming again then would only redeliver.
 func (c *Consumer) awaitDatabase(ctx context.Context) {
 	for ctx.Err() == nil {
 		pctx, cancel := context.WithTimeout(ctx, databasePingTimeout)
-		err := c.Pool.Ping(pctx)
+		err := takesWrites(pctx, c.Pool)
 		cancel()
 		if err == nil {
 			c.Log.Info("inbox: the database answers again; consuming", "consumer", c.Name)

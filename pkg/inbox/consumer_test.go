@@ -441,3 +441,75 @@ func TestOldInboxRowsArePruned(t *testing.T) {
 		t.Fatalf("with dead letters kept 40 days: pruned %d, %v, %d kept; want the 90-day-old row pruned, the 60-day-old kept", n, err, rows("c3"))
 	}
 }
+
+// An event arriving while the database only reads (a primary demoted in a
+// failover) waits for writes however long that lasts: the consumer fetches
+// nothing more until the database takes a write again, then applies it
+// once. Before, it only waited for a ping, which such a database answers,
+// so the event was fetched and nak'd again every backoff until its
+// deliveries sent it to the dead letters unhandled.
+func TestAnEventWaitsOutADatabaseThatOnlyReads(t *testing.T) {
+	e := eventstest.Setup(t)
+	ctx := t.Context()
+	admin, err := e.Pool.Acquire(ctx) // held, and read-write throughout
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Release()
+	var db string
+	if err := admin.QueryRow(ctx, `SELECT current_database()`).Scan(&db); err != nil {
+		t.Fatal(err)
+	}
+	readOnly := func(on bool) {
+		t.Helper()
+		if _, err := admin.Exec(ctx, fmt.Sprintf(`ALTER DATABASE %s SET default_transaction_read_only = %t`, pgx.Identifier{db}.Sanitize(), on)); err != nil {
+			t.Fatal(err)
+		}
+		// The pool's other sessions end; its next ones start as the
+		// database says now.
+		if _, err := admin.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
+			t.Fatal(err)
+		}
+		e.Pool.Reset()
+	}
+	id := e.Emit(t, 1, true)[0]
+	if _, err := relay(t, e).PublishPending(ctx); err != nil {
+		t.Fatal(err)
+	}
+	readOnly(true)
+	c := e.Consumer(t, "c1")
+	c.MaxDeliver = 1 // a failure of the event's own dead-letters at once
+	e.Go(t, c.Run)
+	time.Sleep(3 * time.Second) // 60 backoffs
+	if dead, err := inbox.ListDeadLetters(ctx, e.JS, "c1"); err != nil || len(dead) != 0 {
+		t.Fatalf("dead letters while the database only reads: %v, %v; want none", dead, err)
+	}
+	readOnly(false)
+	eventstest.ExactlyOnce(t, e.WaitApplied(t, "c1", []uuid.UUID{id}), []uuid.UUID{id})
+}
+
+// A refusal the database's state causes that no probe sees before the
+// write (its disk full) is waited out too, however many deliveries it
+// takes: those nak'd for the database's sake are not counted as deliveries
+// a consumer never answered. Before, the third such delivery sent the
+// event to the dead letters unhandled.
+func TestAnEventWaitsOutADiskFull(t *testing.T) {
+	e := eventstest.Setup(t)
+	id := e.Emit(t, 1, true)[0]
+	e.Go(t, relay(t, e).Run)
+	c := e.Consumer(t, "c1")
+	c.MaxDeliver = 1 // a failure of the event's own dead-letters at once
+	var refused atomic.Int32
+	c.Handler = func(ctx context.Context, tx pgx.Tx, msg inbox.Message) error {
+		if refused.Add(1) <= 8 {
+			return fmt.Errorf("record the event: %w", &pgconn.PgError{Code: "53100", Message: "could not extend file: No space left on device"})
+		}
+		return eventstest.RecordEffect("c1")(ctx, tx, msg)
+	}
+	e.Go(t, c.Run)
+	eventstest.ExactlyOnce(t, e.WaitApplied(t, "c1", []uuid.UUID{id}), []uuid.UUID{id})
+	if dead, err := inbox.ListDeadLetters(t.Context(), e.JS, "c1"); err != nil || len(dead) != 0 {
+		t.Fatalf("dead letters: %v, %v; want none", dead, err)
+	}
+}
