@@ -14,3 +14,6 @@ func Looks(r *Relay) int64 { return r.looks.Load() }
 
 // SetAckTimeout bounds the relay's wait for a batch's acknowledgements.
 func SetAckTimeout(r *Relay, d time.Duration) { r.ackTimeout = d }
+
+// SetPruneBatch bounds the rows one prune statement deletes.
+func SetPruneBatch(r *Relay, n int) { r.pruneBatch = n }

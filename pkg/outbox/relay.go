@@ -49,6 +49,9 @@ type Relay struct {
 	ackTimeout time.Duration
 	// afterPublish runs between publishing and marking; tests use it to die there.
 	afterPublish func(context.Context) error
+	// pruneBatch bounds the rows one prune statement deletes (default
+	// 10,000).
+	pruneBatch int
 	// looks counts the claims tried, found rows or not (tests).
 	looks atomic.Int64
 }
@@ -66,6 +69,9 @@ func (r *Relay) defaults() {
 	if r.ackTimeout <= 0 {
 		r.ackTimeout = 10 * time.Second
 	}
+	if r.pruneBatch <= 0 {
+		r.pruneBatch = 10000
+	}
 	if r.Log == nil {
 		r.Log = slog.Default()
 	}
@@ -78,6 +84,10 @@ func (r *Relay) Run(ctx context.Context) error {
 	r.defaults()
 	wake, unsubscribe := subscribeWake()
 	defer unsubscribe()
+	pruneCtx, stopPruning := context.WithCancel(ctx)
+	pruned := make(chan struct{})
+	defer func() { stopPruning(); <-pruned }()
+	go func() { defer close(pruned); r.pruneHourly(pruneCtx) }()
 	for ctx.Err() == nil {
 		if err := r.relay(ctx, wake); err != nil && ctx.Err() == nil {
 			r.Log.Error("outbox relay", "error", err)
@@ -104,7 +114,6 @@ func (r *Relay) relay(ctx context.Context, wake *wakeSignals) error {
 	}()
 	step := 0
 	untracked := true // rows may be added without a commit's wake
-	lastPrune := time.Time{}
 	for {
 		for {
 			tx, n, err := r.claimAndPublish(ctx, skipLocked)
@@ -135,12 +144,6 @@ func (r *Relay) relay(ctx context.Context, wake *wakeSignals) error {
 			if n < r.BatchSize {
 				break
 			}
-		}
-		if time.Since(lastPrune) > time.Hour {
-			if err := r.prune(ctx); err != nil {
-				r.Log.Warn("outbox prune", "error", err)
-			}
-			lastPrune = time.Now()
 		}
 		delay := r.Fallback
 		if step < len(wakeBackoff) {
@@ -417,9 +420,38 @@ func (r *Relay) Republish(ctx context.Context, id uuid.UUID) error {
 // the connection.
 const planPerCall = pgx.QueryExecModeCacheDescribe
 
-func (r *Relay) prune(ctx context.Context) error {
-	_, err := r.Pool.Exec(ctx, `DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)`, r.Retention.Seconds())
-	return err
+// pruneHourly deletes the rows published longer ago than the retention, at
+// start and every hour until ctx ends, beside the publishing: a prune of an
+// hour's rows at a thousand events a second is millions of rows, and run in
+// the relay's loop as one statement it held publishing (every replica's,
+// the second waiting on the first's locks) for as long.
+func (r *Relay) pruneHourly(ctx context.Context) {
+	for ctx.Err() == nil {
+		if n, err := r.prune(ctx); err != nil && ctx.Err() == nil {
+			r.Log.Warn("outbox prune", "error", err)
+		} else if n > 0 {
+			r.Log.Info("outbox pruned", "rows", n)
+		}
+		sleep(ctx, time.Hour)
+	}
+}
+
+// prune deletes the rows published longer ago than the retention, a batch
+// at a time (no long transaction, no long hold of the rows' locks), and
+// returns how many.
+func (r *Relay) prune(ctx context.Context) (int64, error) {
+	var total int64
+	for {
+		tag, err := r.Pool.Exec(ctx, `DELETE FROM outbox WHERE seq = ANY(ARRAY(
+			SELECT seq FROM outbox WHERE published_at < now() - make_interval(secs => $1) LIMIT $2))`, r.Retention.Seconds(), r.pruneBatch)
+		if err != nil {
+			return total, err
+		}
+		total += tag.RowsAffected()
+		if tag.RowsAffected() < int64(r.pruneBatch) {
+			return total, nil
+		}
+	}
 }
 
 func sleep(ctx context.Context, d time.Duration) {

@@ -400,3 +400,37 @@ func TestARefusedEventWaitsAndTheRestArePublished(t *testing.T) {
 		t.Errorf("refused event: %d attempts, waiting %v; want 1 attempt and a retry time ahead", attempts, waits)
 	}
 }
+
+// A running relay deletes the rows published longer ago than its
+// retention, a batch at a time until none is left, and keeps the younger
+// ones and those not published yet.
+func TestOldPublishedRowsArePrunedInBatches(t *testing.T) {
+	e := eventstest.Setup(t)
+	ctx := t.Context()
+	e.Emit(t, 9, true)
+	var kept, old []int64
+	if err := e.Pool.QueryRow(ctx, `SELECT array_agg(seq ORDER BY seq) FROM outbox`).Scan(&kept); err != nil {
+		t.Fatal(err)
+	}
+	old, kept = kept[:5], kept[5:]
+	// Five published eight days ago, two an hour ago, two waiting.
+	for _, row := range []struct {
+		seqs []int64
+		age  string
+	}{{old, "8 days"}, {kept[:2], "1 hour"}} {
+		if _, err := e.Pool.Exec(ctx, `UPDATE outbox SET published_at = now() - $2::interval WHERE seq = ANY($1)`, row.seqs, row.age); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := newRelay(t, e)
+	outbox.SetPruneBatch(r, 2)
+	stop := e.Go(t, r.Run)
+	eventstest.Eventually(t, 10*time.Second, func() bool {
+		var left []int64
+		if err := e.Pool.QueryRow(ctx, `SELECT coalesce(array_agg(seq ORDER BY seq), '{}') FROM outbox`).Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		return slices.Equal(left, kept)
+	}, "the relay did not prune exactly the rows published beyond its retention")
+	stop()
+}
