@@ -480,7 +480,9 @@ export interface paths {
          *     answers the same order; the id reused for other lines, currency or coupon is
          *     ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED). A line that cannot be bought is INVALID_ARGUMENT with a
          *     violation naming it ("lines[2].sku_id"); stock that ran out is FAILED_PRECONDITION
-         *     (reason INSUFFICIENT_STOCK). Buyers, and members of a merchant: a merchant's order
+         *     (reason INSUFFICIENT_STOCK); lines making more than 32 sub-orders are
+         *     FAILED_PRECONDITION (reason TOO_MANY_SUB_ORDERS), one payment taking at most that
+         *     many. Buyers, and members of a merchant: a merchant's order
          *     is priced at its tier's cost prices and paid from its deposit at once (a deposit
          *     that cannot pay is FAILED_PRECONDITION, reason INSUFFICIENT_FUNDS, and the order
          *     is cancelled with its stock given back; its checkout_id retried is

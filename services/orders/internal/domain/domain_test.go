@@ -199,3 +199,29 @@ func TestTimeoutCancelsEverything(t *testing.T) {
 		t.Errorf("paying a cancelled order: %v", err)
 	}
 }
+
+// A checkout whose lines make more sub-orders than one payment takes is
+// refused before anything is held; before, it was placed and could never
+// be paid.
+func TestSplitRefusesMoreSubOrdersThanAPaymentTakes(t *testing.T) {
+	for _, tt := range []struct {
+		suppliers int
+		refused   bool
+	}{{domain.MaxSubOrders, false}, {domain.MaxSubOrders + 1, true}} {
+		var lines []domain.Line
+		for range tt.suppliers {
+			lines = append(lines, domain.Line{SKU: sku(uuid.New(), domain.Physical, 100, "USD"), Quantity: 1})
+		}
+		drafts, err := domain.Split(lines)
+		if tt.refused {
+			var e *apperr.Error
+			if !errors.As(err, &e) || e.Kind != apperr.KindFailedPrecondition || e.Reason != domain.ReasonTooManySubOrders {
+				t.Errorf("%d suppliers: %d sub-orders, %v; want %s", tt.suppliers, len(drafts), err, domain.ReasonTooManySubOrders)
+			}
+			continue
+		}
+		if err != nil || len(drafts) != tt.suppliers {
+			t.Errorf("%d suppliers: %d sub-orders, %v", tt.suppliers, len(drafts), err)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/google/uuid"
 
@@ -139,8 +140,12 @@ func PriceAt(lines []Line, prices []money.Money) ([]Line, error) {
 // holds one supplier's goods of one type. Drafts come in a stable order
 // (supplier id, then physical before virtual), lines in checkout order. A
 // supplier prices all its SKUs in one currency; two currencies from one
-// supplier are refused.
+// supplier are refused, and so are more than MaxSubOrders sub-orders
+// (ReasonTooManySubOrders).
 func Split(lines []Line) ([]SubOrderDraft, error) {
+	// Refused before anything is held: an order of more sub-orders than its
+	// payment can take was placed, its stock held and its coupon redeemed,
+	// and every payment then refused until the deadline cancelled it.
 	type key struct {
 		supplier uuid.UUID
 		typ      ProductType
@@ -167,6 +172,10 @@ func Split(lines []Line) ([]SubOrderDraft, error) {
 		d.WeightG += l.SKU.WeightG * int64(l.Quantity)
 		d.VolumeCM3 += l.SKU.VolumeCM3 * int64(l.Quantity)
 	}
+	if len(drafts) > MaxSubOrders {
+		return nil, apperr.FailedPrecondition(fmt.Sprintf("the lines make %d sub-orders (one per supplier and product type); a checkout pays at most %d: check out the rest apart",
+			len(drafts), MaxSubOrders)).WithReason(ReasonTooManySubOrders).WithMetadata("max_sub_orders", strconv.Itoa(MaxSubOrders))
+	}
 	slices.SortStableFunc(drafts, func(a, b SubOrderDraft) int {
 		if c := cmp.Compare(a.SupplierID.String(), b.SupplierID.String()); c != 0 {
 			return c
@@ -175,6 +184,15 @@ func Split(lines []Line) ([]SubOrderDraft, error) {
 	})
 	return drafts, nil
 }
+
+// MaxSubOrders bounds the sub-orders of one checkout: finance pays them all
+// in one ledger command, which takes at most 32 (two transfers for each
+// converted share).
+const MaxSubOrders = 32
+
+// ReasonTooManySubOrders refuses a checkout whose lines make more than
+// MaxSubOrders sub-orders.
+const ReasonTooManySubOrders = "TOO_MANY_SUB_ORDERS"
 
 func typeOrder(t ProductType) int {
 	if t == Physical {
