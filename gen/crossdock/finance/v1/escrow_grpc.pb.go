@@ -68,7 +68,9 @@ type EscrowServiceClient interface {
 	// opens a top-up request instead. Settling again at the same goods answers the
 	// settlement; at other goods, or while a top-up request for other goods is open,
 	// ALREADY_EXISTS. ABORTED (SETTLEMENT_IN_PROGRESS, ESCROW_CHANGED): escrow moved
-	// while this call settled; call again. Services only.
+	// while this call settled; call again. Goods of 0 (all of them returned, or a
+	// coupon of the supplier's took off their whole price) settle too: the supplier gets
+	// nothing, the freight the platform advanced is billed. Services only.
 	SettleSubOrder(ctx context.Context, in *SettleSubOrderRequest, opts ...grpc.CallOption) (*SettleSubOrderResponse, error)
 	// PayTopUpRequest pays a top-up request from the account that paid the checkout (the
 	// buyer's wallet, or the merchant's deposit), then settles. Paying a paid request
@@ -322,7 +324,9 @@ type EscrowServiceServer interface {
 	// opens a top-up request instead. Settling again at the same goods answers the
 	// settlement; at other goods, or while a top-up request for other goods is open,
 	// ALREADY_EXISTS. ABORTED (SETTLEMENT_IN_PROGRESS, ESCROW_CHANGED): escrow moved
-	// while this call settled; call again. Services only.
+	// while this call settled; call again. Goods of 0 (all of them returned, or a
+	// coupon of the supplier's took off their whole price) settle too: the supplier gets
+	// nothing, the freight the platform advanced is billed. Services only.
 	SettleSubOrder(context.Context, *SettleSubOrderRequest) (*SettleSubOrderResponse, error)
 	// PayTopUpRequest pays a top-up request from the account that paid the checkout (the
 	// buyer's wallet, or the merchant's deposit), then settles. Paying a paid request

@@ -69,7 +69,10 @@ func (e *Escrows) commissionBps(ctx context.Context, orgID string) (int64, error
 // (finance.topup.requested) and moves nothing. Settling a
 // settled sub-order again with the same goods price answers the first
 // settlement; another price is AlreadyExists, and so is another price
-// while a top-up request of the sub-order is open.
+// while a top-up request of the sub-order is open. Goods of nothing (all of
+// them returned before settlement, or a coupon of the supplier's took off
+// their whole price) settle too: the supplier gets nothing, and the freight
+// the platform advanced is still billed before the rest goes back.
 func (e *Escrows) SettleSubOrder(ctx context.Context, caller auth.Caller, subOrderID string, goods int64, currency string) (SettleResult, error) {
 	if _, err := requireService(caller); err != nil {
 		return SettleResult{}, err
@@ -90,8 +93,8 @@ func (e *Escrows) SettleSubOrder(ctx context.Context, caller auth.Caller, subOrd
 // the settlement or the top-up request that balance makes, not the
 // ledger's INSUFFICIENT_FUNDS, which a caller takes for a lasting refusal.
 func (e *Escrows) settle(ctx context.Context, subOrderID string, goods int64) (SettleResult, error) {
-	if goods <= 0 {
-		return SettleResult{}, apperr.InvalidField("goods_minor", "must be greater than zero")
+	if goods < 0 {
+		return SettleResult{}, apperr.InvalidField("goods_minor", "must not be negative")
 	}
 	for attempt := 1; ; attempt++ {
 		res, err := e.settleOnce(ctx, subOrderID, goods)

@@ -476,6 +476,57 @@ func TestFreightLegBeyondTheEscrowIsPaidByThePlatform(t *testing.T) {
 	k.balanced(t)
 }
 
+// A sub-order whose goods come to nothing at settlement (all of them
+// returned, or a coupon of the supplier's took off their whole price)
+// settles at 0: the supplier gets nothing, the freight the platform
+// advanced is billed (a top-up when escrow is short of it), and the rest
+// goes back to the buyer. Before, goods of 0 were refused, so the sub-order
+// was never settled and the platform never got its advanced freight back.
+func TestSettlingGoodsOfNothingBillsTheAdvancedFreight(t *testing.T) {
+	for _, tt := range []struct {
+		name            string
+		paid, leg       int64 // escrow paid in, and a leg beyond it
+		topUp, refunded int64
+	}{
+		{"escrow short of the advanced leg", 2000, 2500, 500, 0},
+		{"a later leg the escrow pays, the rest back", 3000, 0, 0, 3000},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			k := newEscrowKit(t)
+			k.fund(t, "buyer-1", "USD", 5000, "fund-1")
+			k.payUSD(t, "o-1", "s-1", tt.paid)
+			if tt.leg > 0 {
+				if _, err := k.e.PayFreightLeg(ctx, svcs, escrow.FreightLeg{SubOrderID: "s-1", LegID: "leg-1", CarrierID: "carrier-1", Amount: tt.leg, Currency: "USD"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 0, "USD")
+			if err != nil {
+				t.Fatalf("settling goods of 0: %v", err)
+			}
+			if tt.topUp > 0 {
+				if res.TopUp == nil || res.TopUp.Amount != tt.topUp {
+					t.Fatalf("settlement %+v; want a top-up of %d", res, tt.topUp)
+				}
+				if res, err = k.e.PayTopUp(ctx, buyer, res.TopUp.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r := res.Record
+			if r.State != escrow.StateSettled || r.SupplierNet != 0 || r.Commission != 0 || r.Refunded != tt.refunded {
+				t.Errorf("settled %+v; want nothing to the supplier and %d back", r, tt.refunded)
+			}
+			if got := k.net(t, escrow.FreightExpense("USD")); got != 0 {
+				t.Errorf("the freight expense holds %d after the settlement, want the advance back", got)
+			}
+			if got := k.net(t, escrow.Escrow("s-1", "USD")); got != 0 {
+				t.Errorf("escrow holds %d after the settlement", got)
+			}
+			k.balanced(t)
+		})
+	}
+}
+
 // The buyer's bill does not depend on the order in which legs beyond what
 // the escrow holds arrive: goods 15.00 with 5.00 of buffer, legs of 10.00
 // and 12.00, either first, ask for a top-up of 17.00 (goods + freight −

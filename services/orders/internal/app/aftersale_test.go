@@ -1384,6 +1384,40 @@ func TestAnExchangesReplacementBackWithItsSupplierBecomesAReturn(t *testing.T) {
 	}
 }
 
+// A sub-order all of whose goods came back before settlement still settles,
+// at goods of 0: finance bills the freight the platform advanced and gives
+// the buyer the rest. Before, orders refunded the rest itself and never
+// settled: an advance was never billed.
+func TestASubOrderAllReturnedSettlesAtNothing(t *testing.T) {
+	s := newSaga(t)
+	ann, o := s.delivered(t, line(s.scarf, 1))
+	sub := o.SubOrders[0]
+	linen := supplierOf(s.linen)
+	a := s.file(t, ann, sub.ID, domain.Return, back(s.scarf, 1))
+	if _, err := s.svc.ConfirmReceipt(ctx, ann, sub.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.DecideAfterSale(ctx, linen, a.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	w := s.w.warehouseOf(s.linen)
+	if _, err := s.svc.ReceiveReturn(ctx, linen, a.ID, true, &w); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	wallet := s.w.wallets[ann.Subject]
+	s.at = s.at.Add(2 * time.Minute)
+	s.run(t)
+	e := s.w.escrows[sub.ID]
+	if got := s.subOrder(t, o.ID, sub.ID); got.Status != domain.Completed || !e.settled || e.supplierPaid != 0 {
+		t.Fatalf("after the whole return: %s, escrow settled %v, supplier paid %d; want completed, settled at nothing", got.Status, e.settled, e.supplierPaid)
+	}
+	if d := s.w.wallets[ann.Subject] - wallet; d != 500 {
+		t.Errorf("the buyer got %d of the unspent freight back at settlement, want 500", d)
+	}
+}
+
 // A shipped replacement is looked up at logistics daily: its delivery,
 // should the event be lost, is found that way, and once the event comes
 // the look-up stops.

@@ -374,15 +374,15 @@ func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
 		}
 	}
 	var topUp *TopUpRequest
-	switch goods := sub.SettledGoods(returned); {
-	case o.External():
-	case goods.Amount <= 0:
-		// Everything went back before settlement: the supplier has nothing
-		// to be paid, and what escrow still holds is the buyer's.
-		if err := s.refundCancelled(ctx, subID); err != nil {
-			return err
-		}
-	default:
+	if !o.External() {
+		// Goods that came to nothing (all of them back before settlement,
+		// or a coupon of the supplier's took off their whole price) settle
+		// at 0 all the same: the supplier is paid nothing, the freight the
+		// platform advanced is billed, and the rest goes back to the buyer.
+		// Before, the rest was refunded outright and the advance never
+		// billed.
+		goods := sub.SettledGoods(returned)
+		goods.Amount = max(goods.Amount, 0)
 		if topUp, err = s.Finance.Settle(ctx, subID, goods); err != nil {
 			return err
 		}

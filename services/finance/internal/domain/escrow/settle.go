@@ -209,8 +209,8 @@ type SettlementPlan struct {
 // payment's original rate.
 func PlanSettlement(s Settlement) (SettlementPlan, error) {
 	var v apperr.Violations
-	if s.Goods <= 0 {
-		v.Add("goods_minor", "must be greater than zero")
+	if s.Goods < 0 {
+		v.Add("goods_minor", "must not be negative")
 	}
 	if s.CommissionBps < 0 || s.CommissionBps > 10000 {
 		v.Add("commission_bps", "must be between 0 and 10000")
