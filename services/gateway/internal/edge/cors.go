@@ -29,7 +29,10 @@ func CORS(allowed []string) func(http.Handler) http.Handler {
 			h.Set("Access-Control-Expose-Headers", strings.Join([]string{HeaderRequestID, "Retry-After", "Allow", "WWW-Authenticate"}, ", "))
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 				h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE")
-				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key, Grpc-Timeout, "+HeaderRequestID)
+				// The W3C trace context a browser's tracing sends (the gateway
+				// continues its trace): without them every call of a page
+				// that traces was refused at its preflight.
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key, Grpc-Timeout, "+HeaderRequestID+", traceparent, tracestate, baggage")
 				h.Set("Access-Control-Max-Age", "600")
 				w.WriteHeader(http.StatusNoContent)
 				return

@@ -92,7 +92,8 @@ func TestCORS(t *testing.T) {
 }
 
 // TestCORSLetsBrowsersUseTheDocumentedHeaders: a preflight for the headers
-// the API document offers (Grpc-Timeout for a shorter deadline) is granted,
+// the API document offers (Grpc-Timeout for a shorter deadline) and the W3C
+// trace context a page's tracing sends is granted,
 // and the headers it answers with (Allow on 405, WWW-Authenticate on 401 and
 // 403) are readable by the page.
 func TestCORSLetsBrowsersUseTheDocumentedHeaders(t *testing.T) {
@@ -103,7 +104,7 @@ func TestCORSLetsBrowsersUseTheDocumentedHeaders(t *testing.T) {
 	rec := httptest.NewRecorder()
 	handler(t).ServeHTTP(rec, req)
 	allowed := strings.Split(strings.ToLower(rec.Header().Get("Access-Control-Allow-Headers")), ", ")
-	for _, h := range []string{"authorization", "grpc-timeout", "idempotency-key"} {
+	for _, h := range []string{"authorization", "grpc-timeout", "idempotency-key", "traceparent", "tracestate", "baggage"} {
 		if !slices.Contains(allowed, h) {
 			t.Errorf("Allow-Headers %v lacks %s", allowed, h)
 		}
