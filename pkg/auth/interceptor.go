@@ -15,7 +15,7 @@ const AuthorizationHeader = "authorization"
 
 // ErrMissingToken is returned for a call to a non-public method without a
 // bearer token.
-var ErrMissingToken = apperr.Unauthenticated("missing bearer token").WithReason("MISSING_TOKEN")
+var ErrMissingToken = apperr.Unauthenticated("missing bearer token").WithReason(ReasonTokenMissing)
 
 // alwaysPublic are method prefixes no token is needed for: probes and
 // tooling must work without credentials.

@@ -14,10 +14,19 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 )
 
+// The reasons of a token refused, the same from the gateway and from every
+// service: a client refreshing its token on TOKEN_INVALID does so whichever
+// of them found it expired (one a moment after the other, or on a clock a
+// little ahead).
+const (
+	ReasonTokenMissing = "TOKEN_MISSING"
+	ReasonTokenInvalid = "TOKEN_INVALID"
+)
+
 // ErrInvalidToken is what every rejected access token gets. The reason is
 // attached as the cause, for logs; the client learns nothing that would help
 // it probe the verifier.
-var ErrInvalidToken = apperr.Unauthenticated("invalid or expired token").WithReason("INVALID_TOKEN")
+var ErrInvalidToken = apperr.Unauthenticated("invalid or expired token").WithReason(ReasonTokenInvalid)
 
 // ErrKeysUnavailable reports that the verification keys could not be
 // fetched. It is Unavailable rather than Unauthenticated: the token may be

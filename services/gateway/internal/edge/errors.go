@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
 )
 
 // errorBody is the JSON shape of errors the gateway itself produces: the same
@@ -32,10 +33,11 @@ func writeErrorReason(w http.ResponseWriter, httpStatus int, code codes.Code, re
 	writeStatus(w, httpStatus, errorBody{Code: code, Message: message, Details: []any{info}})
 }
 
-// The reasons of the edge's own refusals of a request's token.
+// The reasons of the edge's own refusals of a request's token: those the
+// services give (pkg/auth), and one of its own.
 const (
-	ReasonTokenMissing       = "TOKEN_MISSING"
-	ReasonTokenInvalid       = "TOKEN_INVALID"
+	ReasonTokenMissing       = auth.ReasonTokenMissing
+	ReasonTokenInvalid       = auth.ReasonTokenInvalid
 	ReasonTokenNotForThisAPI = "TOKEN_NOT_FOR_PUBLIC_API"
 )
 

@@ -16,6 +16,8 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+
+	"github.com/crossdock/crossdock/pkg/auth"
 )
 
 // errorHandler renders errors as grpc-gateway does ({"code","message",
@@ -51,7 +53,34 @@ func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshale
 		// all taken, a parcel's last charge on its way): when to ask again.
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(d)))))
 	}
+	if st.Code() == codes.Unauthenticated {
+		w = bearerChallenge{w, challenge(st)}
+	}
 	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, withJSONFieldPaths(inputDescriptor(ctx), err))
+}
+
+// bearerChallenge answers a 401 with the gateway's own Bearer challenge:
+// grpc-gateway puts the error's message there ("invalid e-mail or
+// password"), which is no challenge a client can parse.
+type bearerChallenge struct {
+	http.ResponseWriter
+	value string
+}
+
+func (b bearerChallenge) WriteHeader(code int) {
+	b.Header().Set("WWW-Authenticate", b.value)
+	b.ResponseWriter.WriteHeader(code)
+}
+
+// challenge is the WWW-Authenticate a service's 401 answers with, as the
+// gateway's own refusals write it: invalid_token for a token refused.
+func challenge(st *status.Status) string {
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetReason() == auth.ReasonTokenInvalid {
+			return `Bearer realm="crossdock", error="invalid_token"`
+		}
+	}
+	return `Bearer realm="crossdock"`
 }
 
 // upstreamFailure is what a client reads of a failure behind the gateway.

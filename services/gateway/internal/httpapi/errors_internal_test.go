@@ -13,6 +13,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/crossdock/crossdock/pkg/auth"
 )
 
 // An error carrying a retry delay answers Retry-After: rate limited (429),
@@ -78,5 +80,32 @@ func TestUpstreamFailuresDoNotShowInternals(t *testing.T) {
 	errorHandler(context.Background(), runtime.NewServeMux(), &runtime.JSONPb{}, rec, httptest.NewRequest("POST", "/v1/wallet/top-ups", nil), own.Err())
 	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "payment provider") {
 		t.Errorf("%d %s: the service's own message was rewritten", rec.Code, rec.Body)
+	}
+}
+
+// A service's 401 answers the gateway's Bearer challenge, invalid_token for
+// a token the service refused, not the error's message (grpc-gateway's
+// default), and names the reason as the gateway's own refusals do.
+func TestAServicesUnauthenticatedAnswersABearerChallenge(t *testing.T) {
+	for _, tt := range []struct {
+		name, reason, message, want string
+	}{
+		{"a token refused", auth.ReasonTokenInvalid, "invalid or expired token", `Bearer realm="crossdock", error="invalid_token"`},
+		{"a wrong password", "INVALID_CREDENTIALS", "invalid e-mail or password", `Bearer realm="crossdock"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := status.New(codes.Unauthenticated, tt.message).WithDetails(&errdetails.ErrorInfo{Reason: tt.reason, Domain: "crossdock"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := httptest.NewRecorder()
+			errorHandler(context.Background(), runtime.NewServeMux(), &runtime.JSONPb{}, rec, httptest.NewRequest("GET", "/v1/me", nil), st.Err())
+			if got := rec.Header().Get("WWW-Authenticate"); rec.Code != http.StatusUnauthorized || got != tt.want {
+				t.Errorf("%d, WWW-Authenticate %q; want 401 and %q", rec.Code, got, tt.want)
+			}
+			if !strings.Contains(rec.Body.String(), tt.reason) {
+				t.Errorf("the body %s does not name the reason %s", rec.Body, tt.reason)
+			}
+		})
 	}
 }
