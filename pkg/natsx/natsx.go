@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -159,13 +160,21 @@ func ExtractTrace(ctx context.Context, h nats.Header) context.Context {
 	return otel.GetTextMapPropagator().Extract(ctx, propagation.HeaderCarrier(http.Header(h)))
 }
 
-// Ping reports whether the connection is usable; services use it as a
-// readiness check.
-func Ping(nc *nats.Conn) func(context.Context) error {
+// ConnectedOnce is a readiness check that passes once nc has been
+// connected, and stays passed: a broker outage after that delays events
+// (the outbox keeps them, and its backlog's age alerts), it does not make
+// every replica of every service unready, which would take their reads and
+// the commands that need only PostgreSQL down with it.
+func ConnectedOnce(nc *nats.Conn) func(context.Context) error {
+	var was atomic.Bool
 	return func(context.Context) error {
-		if !nc.IsConnected() {
-			return errors.New("nats not connected")
+		if was.Load() {
+			return nil
 		}
+		if !nc.IsConnected() {
+			return errors.New("nats not connected yet")
+		}
+		was.Store(true)
 		return nil
 	}
 }

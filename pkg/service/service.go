@@ -227,7 +227,7 @@ func New(ctx context.Context, spec Spec, cfg Config) (*Runtime, error) {
 	}
 	r.Go("session-revocations", func(ctx context.Context) error { return revoked.Follow(ctx, r.JS, r.Log) })
 	r.Server.AddReadiness("postgres", pool.Ping)
-	r.Server.AddReadiness("nats", natsx.Ping(nc))
+	r.Server.AddReadiness("nats", natsx.ConnectedOnce(nc))
 	// A replica taking calls before it read the recent revocations would
 	// accept the tokens of a session revoked a moment before it started.
 	r.Server.AddReadiness("session-revocations", revoked.ReadinessCheck(log))
