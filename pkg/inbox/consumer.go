@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -78,6 +79,10 @@ type Consumer struct {
 	Name     string
 	Stream   string
 	Subjects []string
+	// Retired are subjects an earlier version consumed and this one no
+	// longer does: setUp takes them off the durable's filter, which it
+	// otherwise only widens (filterFor).
+	Retired []string
 	Pool     *pgxpool.Pool
 	JS       jetstream.JetStream
 	Log      *slog.Logger
@@ -230,9 +235,16 @@ func (c *Consumer) setUp(ctx context.Context) (jetstream.Consumer, error) {
 		if _, err := natsx.EnsureStream(ctx, c.JS, c.DeadLetters); err != nil {
 			return nil, err
 		}
+		var current []string
+		switch info, err := c.JS.Consumer(ctx, c.Stream, c.Name); {
+		case err == nil:
+			current = info.CachedInfo().Config.FilterSubjects
+		case !errors.Is(err, jetstream.ErrConsumerNotFound):
+			return nil, err
+		}
 		return c.JS.CreateOrUpdateConsumer(ctx, c.Stream, jetstream.ConsumerConfig{
 			Durable:        c.Name,
-			FilterSubjects: c.Subjects,
+			FilterSubjects: filterFor(current, c.Subjects, c.Retired),
 			AckPolicy:      jetstream.AckExplicitPolicy,
 			AckWait:        c.AckWait,
 			// No limit on the server: one there drops a message silently
@@ -245,6 +257,24 @@ func (c *Consumer) setUp(ctx context.Context) (jetstream.Consumer, error) {
 	}, func(err error, next time.Duration) {
 		c.Log.Warn("inbox: setting up the consumer failed; retrying", "consumer", c.Name, "retry_in", next.Round(time.Millisecond), "error", err)
 	})
+}
+
+// filterFor is the durable's filter once this version sets it up: the
+// subjects it has (current) and this version's, less those retired. It
+// never narrows otherwise: during a rolling update an older replica that
+// restarts (an eviction, a rollback under way) would take a newer version's
+// subjects off the shared durable, and their events, passed over by its
+// position, would never be delivered to anyone; a newer replica's events
+// reaching an older one are refused (mine) and come back for it.
+func filterFor(current, subjects, retired []string) []string {
+	out := slices.Clone(subjects)
+	for _, s := range current {
+		overlaps := slices.ContainsFunc(out, func(o string) bool { return subjectMatches(o, s) || subjectMatches(s, o) })
+		if !overlaps && !slices.Contains(retired, s) { // the broker refuses overlapping filters
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // consume reads the iterator in a goroutine and applies what has arrived in

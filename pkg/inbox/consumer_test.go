@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -511,5 +512,35 @@ func TestAnEventWaitsOutADiskFull(t *testing.T) {
 	eventstest.ExactlyOnce(t, e.WaitApplied(t, "c1", []uuid.UUID{id}), []uuid.UUID{id})
 	if dead, err := inbox.ListDeadLetters(t.Context(), e.JS, "c1"); err != nil || len(dead) != 0 {
 		t.Fatalf("dead letters: %v, %v; want none", dead, err)
+	}
+}
+
+// A replica of an older version that restarts during a rolling update
+// does not narrow the shared durable's filter: a newer version's subjects
+// stay on it (their events, passed over, would never be delivered). A
+// subject retired on purpose goes; a wider one takes the place of those it
+// covers, which the broker would refuse beside it.
+func TestAnOlderReplicaDoesNotNarrowTheDurablesFilter(t *testing.T) {
+	e := eventstest.Setup(t)
+	ctx := t.Context()
+	for _, step := range []struct {
+		name              string
+		subjects, retired []string
+		want              []string
+	}{
+		{"the newer version", []string{"test.a", "test.b"}, nil, []string{"test.a", "test.b"}},
+		{"an older replica restarting", []string{"test.a"}, nil, []string{"test.a", "test.b"}},
+		{"a version retiring a subject", []string{"test.a"}, []string{"test.b"}, []string{"test.a"}},
+		{"a version taking the whole area", []string{"test.>"}, nil, []string{"test.>"}},
+	} {
+		c := e.Consumer(t, "c1")
+		c.Subjects, c.Retired = step.subjects, step.retired
+		got, err := inbox.SetUp(ctx, c)
+		if err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		if !slices.Equal(slices.Sorted(slices.Values(got)), step.want) {
+			t.Errorf("%s: the durable filters %v, want %v", step.name, got, step.want)
+		}
 	}
 }
