@@ -33,7 +33,34 @@ var (
 // version); when something did, they are redone under the order's lock.
 func (s *Service) PayOrder(ctx context.Context, c auth.Caller, id uuid.UUID) (domain.Order, error) {
 	o, _, err := s.pay(ctx, c, id)
+	if errors.Is(err, ErrDeadline) {
+		switch took, terr := s.tookAfterAll(ctx, id); {
+		case terr != nil:
+			return domain.Order{}, terr
+		case took:
+			return domain.Order{}, ErrAlreadyPaid.WithMetadata("order_id", id.String())
+		}
+	}
 	return o, err
+}
+
+// tookAfterAll reports whether finance took an order's payment that its
+// record does not show yet: a payment started before the deadline, taken,
+// and its answer lost (the client gone before the order was written).
+// Found, the order is marked paid, and its retry answers ALREADY_PAID, as a
+// retry finding it paid does, not PAYMENT_DEADLINE_PASSED for a payment
+// that went through.
+func (s *Service) tookAfterAll(ctx context.Context, id uuid.UUID) (bool, error) {
+	o, err := s.store.GetOrder(ctx, id, false)
+	if err != nil || o.PaymentStartedAt == nil || o.Status != domain.PendingPayment || len(o.SubOrders) == 0 {
+		return false, err
+	}
+	e, err := s.Finance.Escrow(ctx, o.SubOrders[0].ID)
+	if err != nil || e == nil {
+		return false, err
+	}
+	_, err = s.markPaid(ctx, id, system, false)
+	return err == nil, err
 }
 
 // pay is PayOrder, also answering the order's version as the payment's

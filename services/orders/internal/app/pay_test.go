@@ -256,3 +256,28 @@ func TestALastSecondPaymentOutlastsAShortInventoryOutage(t *testing.T) {
 		t.Fatalf("its stock hold %+v, want the fulfilment hold", r)
 	}
 }
+
+// A payment finance took whose answer was lost, retried just past the
+// deadline, answers ALREADY_PAID and the order is paid: finance is asked
+// before the deadline refuses it. Before, the retry read
+// PAYMENT_DEADLINE_PASSED for a payment that went through.
+func TestAPaymentTakenRetriedPastTheDeadlineIsAlreadyPaid(t *testing.T) {
+	s := newSaga(t)
+	ann := s.buyer(100_000)
+	o := s.checkout(t, ann, line(s.phone, 1))
+	s.w.failPay = true
+	if _, err := s.svc.PayOrder(ctx, ann, o.ID); apperr.KindOf(err) != apperr.KindUnavailable {
+		t.Fatalf("the payment whose answer was lost: %v", err)
+	}
+	s.w.failPay = false
+	charged := s.w.wallets[ann.Subject]
+	s.at = s.at.Add(timeout)
+	_, err := s.svc.PayOrder(ctx, ann, o.ID)
+	wantKind(t, err, apperr.KindFailedPrecondition, "ALREADY_PAID")
+	if got, _ := s.store.GetOrder(ctx, o.ID, false); got.Status != domain.Paid {
+		t.Errorf("the order is %s, want paid", got.Status)
+	}
+	if s.w.wallets[ann.Subject] != charged || s.w.payCalls[o.ID] != 1 {
+		t.Errorf("wallet %d (was %d), %d payment calls; want it charged once", s.w.wallets[ann.Subject], charged, s.w.payCalls[o.ID])
+	}
+}
