@@ -38,6 +38,15 @@ func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshale
 		if len(st.Details()) == 0 {
 			err = requestError(ctx, r.URL.Query(), st.Message())
 		}
+	case codes.ResourceExhausted:
+		// A service's own (a rate limit, its hashing slots all taken)
+		// carries details and its RetryInfo; one without is the
+		// transport's, an answer larger than the gateway takes: no 429 a
+		// client would wait and retry in vain.
+		if _, grpcStatus := status.FromError(err); grpcStatus && len(st.Details()) == 0 {
+			slog.WarnContext(ctx, "upstream answer refused by the transport", "error", st.Message(), "path", r.URL.Path)
+			err = status.Error(codes.Internal, upstreamFailure[codes.Internal])
+		}
 	case codes.Unavailable, codes.Internal, codes.Unknown, codes.DataLoss, codes.DeadlineExceeded:
 		// A service's own error carries details (ErrorInfo) and a message
 		// meant for the client; one without is the transport's or a

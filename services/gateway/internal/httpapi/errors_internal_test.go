@@ -109,3 +109,14 @@ func TestAServicesUnauthenticatedAnswersABearerChallenge(t *testing.T) {
 		})
 	}
 }
+
+// An answer the transport refused as too large is a 500 without the
+// transport's text, not a 429 a client would wait and retry in vain.
+func TestATooLargeAnswerIsNoRateLimit(t *testing.T) {
+	transport := status.Error(codes.ResourceExhausted, "grpc: received message larger than max (5000000 vs. 4194304)")
+	rec := httptest.NewRecorder()
+	errorHandler(context.Background(), runtime.NewServeMux(), &runtime.JSONPb{}, rec, httptest.NewRequest("GET", "/v1/product-models", nil), transport)
+	if rec.Code != http.StatusInternalServerError || strings.Contains(rec.Body.String(), "larger than max") {
+		t.Errorf("%d %s; want 500 without the transport's text", rec.Code, rec.Body)
+	}
+}

@@ -32,6 +32,11 @@ type Conns struct {
 	Users, Catalog, Inventory, Orders, Logistics, Finance, FreightEstimator, PlatformDocking *grpc.ClientConn
 }
 
+// maxAnswerBytes bounds a service's answer the gateway takes: above gRPC's
+// default 4 MiB, which the lists without paging (the category tree, product
+// models) may reach as the catalogue grows.
+const maxAnswerBytes = 16 << 20
+
 // Dial creates the connections (without waiting for any service). Every
 // unary call through them ends within callTimeout (0: no bound of the
 // gateway's own), so a service that hangs costs a caller at most that and
@@ -53,6 +58,7 @@ func Dial(a Addresses, callTimeout time.Duration) (*Conns, error) {
 			// cannot marshal (invalid UTF-8) is refused here with the field
 			// named, instead of surfacing as an Internal error.
 			grpc.WithChainUnaryInterceptor(textguard.UnaryClientInterceptor(), service.CallTimeout(callTimeout)),
+			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxAnswerBytes)),
 		)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s (%s): %w", name, addr, err))
