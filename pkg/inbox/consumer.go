@@ -83,9 +83,9 @@ type Consumer struct {
 	// longer does: setUp takes them off the durable's filter, which it
 	// otherwise only widens (filterFor).
 	Retired []string
-	Pool     *pgxpool.Pool
-	JS       jetstream.JetStream
-	Log      *slog.Logger
+	Pool    *pgxpool.Pool
+	JS      jetstream.JetStream
+	Log     *slog.Logger
 	// Handler applies one event. BatchHandler, when set, is used for batches
 	// instead; at least one of them is required.
 	Handler      Handler
