@@ -70,7 +70,8 @@ type EscrowServiceClient interface {
 	// ALREADY_EXISTS. ABORTED (SETTLEMENT_IN_PROGRESS, ESCROW_CHANGED): escrow moved
 	// while this call settled; call again. Goods of 0 (all of them returned, or a
 	// coupon of the supplier's took off their whole price) settle too: the supplier gets
-	// nothing, the freight the platform advanced is billed. Services only.
+	// nothing, escrow pays back the freight the platform advanced as far as it holds,
+	// and no top-up is asked. Services only.
 	SettleSubOrder(ctx context.Context, in *SettleSubOrderRequest, opts ...grpc.CallOption) (*SettleSubOrderResponse, error)
 	// PayTopUpRequest pays a top-up request from the account that paid the checkout (the
 	// buyer's wallet, or the merchant's deposit), then settles. Paying a paid request
@@ -326,7 +327,8 @@ type EscrowServiceServer interface {
 	// ALREADY_EXISTS. ABORTED (SETTLEMENT_IN_PROGRESS, ESCROW_CHANGED): escrow moved
 	// while this call settled; call again. Goods of 0 (all of them returned, or a
 	// coupon of the supplier's took off their whole price) settle too: the supplier gets
-	// nothing, the freight the platform advanced is billed. Services only.
+	// nothing, escrow pays back the freight the platform advanced as far as it holds,
+	// and no top-up is asked. Services only.
 	SettleSubOrder(context.Context, *SettleSubOrderRequest) (*SettleSubOrderResponse, error)
 	// PayTopUpRequest pays a top-up request from the account that paid the checkout (the
 	// buyer's wallet, or the merchant's deposit), then settles. Paying a paid request

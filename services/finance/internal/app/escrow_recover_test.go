@@ -63,6 +63,41 @@ func TestSettlementInterruptedBeforeItsRecordIsFinishedByTheRetry(t *testing.T) 
 	k.balanced(t)
 }
 
+// A settlement at goods 0 (everything returned) interrupted before its
+// record is found in the ledger too, by the recovery and by the retry: it
+// moved no goods or commission, but its remainder back is its own. Before,
+// neither found it: the recovery left the escrow held, and the retry,
+// planned again on the emptied escrow, recorded nothing given back.
+func TestSettlementAtNothingInterruptedIsFinishedFromTheLedger(t *testing.T) {
+	k := newEscrowKit(t)
+	k.fund(t, "buyer-1", "USD", 50000, "fund-1")
+	k.payUSD(t, "o-1", "s-1", 4000)
+	if _, err := k.e.PayFreightLeg(ctx, svcs, escrow.FreightLeg{SubOrderID: "s-1", LegID: "leg-1", CarrierID: "carrier-1", Amount: 2500, Currency: "USD"}); err != nil {
+		t.Fatal(err)
+	}
+	dying := app.NewEscrows(k.fin, k.ledger, stopsBeforeMarking{postgres.New(k.pool)}, escrow.DefaultCommissionBps)
+	if _, err := dying.SettleSubOrder(ctx, svcs, "s-1", 0, "USD"); !errors.Is(err, errStopped) {
+		t.Fatalf("interrupted settlement: %v", err)
+	}
+	wallet := k.net(t, escrow.BuyerWallet("buyer-1", "USD"))
+	if n, err := k.e.FinishUnmarkedSettlements(ctx, -time.Second, 10); err != nil || n != 1 {
+		t.Fatalf("FinishUnmarkedSettlements = %d, %v; want 1", n, err)
+	}
+	if got, _, err := k.e.GetSubOrderEscrow(ctx, svcs, "s-1"); err != nil || got.State != escrow.StateSettled || got.Refunded != 1500 {
+		t.Fatalf("record after the recovery: %+v, %v; want settled, 1500 back", got, err)
+	}
+	for range 2 {
+		res, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 0, "USD")
+		if err != nil || res.TopUp != nil || res.Record.State != escrow.StateSettled || res.Record.Refunded != 1500 {
+			t.Fatalf("retry: %+v, %v; want the settlement at nothing, 1500 back", res, err)
+		}
+	}
+	if w := k.net(t, escrow.BuyerWallet("buyer-1", "USD")); w != wallet {
+		t.Errorf("the wallet moved on the retries: %d, was %d", w, wallet)
+	}
+	k.balanced(t)
+}
+
 // A settlement committed in the ledger whose record was never marked, and
 // whose caller never asks again (its event went out with the command, so
 // orders completed the sub-order), is marked by the recovery from what the

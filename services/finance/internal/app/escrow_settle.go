@@ -71,8 +71,9 @@ func (e *Escrows) commissionBps(ctx context.Context, orgID string) (int64, error
 // settlement; another price is AlreadyExists, and so is another price
 // while a top-up request of the sub-order is open. Goods of nothing (all of
 // them returned before settlement, or a coupon of the supplier's took off
-// their whole price) settle too: the supplier gets nothing, and the freight
-// the platform advanced is still billed before the rest goes back.
+// their whole price) settle too: the supplier gets nothing, what escrow
+// holds pays back the freight the platform advanced as far as it goes, and
+// the rest goes back to the buyer, who is asked for nothing more.
 func (e *Escrows) SettleSubOrder(ctx context.Context, caller auth.Caller, subOrderID string, goods int64, currency string) (SettleResult, error) {
 	if _, err := requireService(caller); err != nil {
 		return SettleResult{}, err
@@ -142,6 +143,13 @@ func (e *Escrows) settleOnce(ctx context.Context, subOrderID string, goods int64
 	refunded, err := e.store.RefundsClaimed(ctx, subOrderID)
 	if err != nil {
 		return SettleResult{}, err
+	}
+	if goods == 0 {
+		// Goods that all went back (or whose whole price a coupon of the
+		// supplier's took off): the buyer is asked for nothing more. What
+		// escrow holds pays back the freight the platform advanced, as far
+		// as it goes, and the rest of the advance stays the platform's.
+		advanced = min(advanced, balance)
 	}
 	plan, err := escrow.PlanSettlement(escrow.Settlement{Paid: r.Paid, EscrowBalance: balance, Goods: goods, AdvancedFreight: advanced,
 		CommissionBps: bps, Today: e.todayRate(ctx, r), Returned: refunded})
@@ -318,8 +326,13 @@ func (e *Escrows) heldBalance(ctx context.Context, r escrow.Record) (int64, erro
 var errSettledInLedger = errors.New("the escrow's settlement is in the ledger")
 
 // settlementTransfers returns the transfers of the sub-order's settlement
-// command (the one holding its goods or commission transfer), or none when
-// the ledger holds no settlement of it.
+// command (the one holding a transfer only a settlement makes under the
+// sub-order's id: goods, commission, freight recovered, the remainder
+// back or kept as FX rounding), or none when the ledger holds no
+// settlement of it. A settlement at goods 0 holds no goods or commission
+// transfer: found by its goods alone, its retry after a crash before the
+// record was marked planned it again on the emptied escrow, and asked the
+// buyer for the advanced freight a second time.
 func (e *Escrows) settlementTransfers(ctx context.Context, subOrderID string) ([]ledger.Transfer, error) {
 	ts, err := e.ledger.TransfersByReference(ctx, subOrderID)
 	if err != nil {
@@ -327,7 +340,8 @@ func (e *Escrows) settlementTransfers(ctx context.Context, subOrderID string) ([
 	}
 	command := ""
 	for _, t := range ts {
-		if t.Code == ledger.CodeSettlementGoods || t.Code == ledger.CodeCommission {
+		switch t.Code {
+		case ledger.CodeSettlementGoods, ledger.CodeCommission, ledger.CodeFreightRecovered, ledger.CodeEscrowRefund, ledger.CodeFXDifference:
 			command = t.CommandID
 		}
 	}

@@ -1385,9 +1385,9 @@ func TestAnExchangesReplacementBackWithItsSupplierBecomesAReturn(t *testing.T) {
 }
 
 // A sub-order all of whose goods came back before settlement still settles,
-// at goods of 0: finance bills the freight the platform advanced and gives
-// the buyer the rest. Before, orders refunded the rest itself and never
-// settled: an advance was never billed.
+// at goods of 0: finance recovers the freight the platform advanced from
+// what escrow holds and gives the buyer the rest. Before, orders refunded
+// the rest itself and never settled: an advance was never recovered.
 func TestASubOrderAllReturnedSettlesAtNothing(t *testing.T) {
 	s := newSaga(t)
 	ann, o := s.delivered(t, line(s.scarf, 1))

@@ -377,10 +377,10 @@ func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
 	if !o.External() {
 		// Goods that came to nothing (all of them back before settlement,
 		// or a coupon of the supplier's took off their whole price) settle
-		// at 0 all the same: the supplier is paid nothing, the freight the
-		// platform advanced is billed, and the rest goes back to the buyer.
-		// Before, the rest was refunded outright and the advance never
-		// billed.
+		// at 0 all the same: the supplier is paid nothing, escrow pays back
+		// the freight the platform advanced as far as it holds, and the
+		// rest goes back to the buyer. Before, the rest was refunded
+		// outright and the advance never recovered.
 		goods := sub.SettledGoods(returned)
 		goods.Amount = max(goods.Amount, 0)
 		if topUp, err = s.Finance.Settle(ctx, subID, goods); err != nil {
