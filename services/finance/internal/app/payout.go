@@ -114,6 +114,9 @@ func (w *Wallets) advancePayout(ctx context.Context, p wallet.Payout) (wallet.Pa
 	}
 	if p.State == wallet.PayoutRequested {
 		if err := w.checkClawBacksWaiting(ctx, p); err != nil {
+			if !errors.Is(err, wallet.ErrClawBackWaiting) {
+				return wallet.Payout{}, err // the check could not run (the database away): the worker asks again
+			}
 			if _, ferr := w.failPayout(ctx, p.ID, wallet.FailureClawBackWaiting, false); ferr != nil {
 				return wallet.Payout{}, ferr
 			}

@@ -890,6 +890,17 @@ func TestAPayoutReportNotOfWhatWasSentIsRefused(t *testing.T) {
 	e.assertBooksBalance(t)
 }
 
+// earn credits a supplier's USD payable as a settlement would.
+func (k escrowKit) earn(t *testing.T, org string, amount int64) {
+	t.Helper()
+	if _, err := k.ledger.Execute(ctx, ledger.Command{IdempotencyKey: "earned:" + org, Transfers: []ledger.TransferSpec{{
+		Debit:  ledger.AccountRef{Kind: ledger.KindPaymentProvider, Owner: ledger.Owner{Type: ledger.OwnerProvider, ID: "sandbox"}, Currency: "USD"},
+		Credit: escrow.SupplierPayable(org, "USD"), Amount: amount, Currency: "USD", Code: ledger.CodeSettlementGoods, Reference: "earned", Phase: ledger.PhasePosted,
+	}}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A payout leaves the supplier's payable what the claw-backs waiting for it
 // need: before, a supplier whose claw-back waited for its payable could pay
 // out each new earning before the retry run took it, and the buyer's refund
@@ -913,12 +924,7 @@ func TestAPayoutLeavesWhatWaitingClawBacksNeed(t *testing.T) {
 		t.Fatalf("claw-back on an empty payable: %+v, %v", r, err)
 	}
 	// The supplier earns 50.00: 30.00 may leave, 20.00 stays for the buyer.
-	if _, err := k.ledger.Execute(ctx, ledger.Command{IdempotencyKey: "earned", Transfers: []ledger.TransferSpec{{
-		Debit:  ledger.AccountRef{Kind: ledger.KindPaymentProvider, Owner: ledger.Owner{Type: ledger.OwnerProvider, ID: "sandbox"}, Currency: "USD"},
-		Credit: payable, Amount: 5000, Currency: "USD", Code: ledger.CodeSettlementGoods, Reference: "earned", Phase: ledger.PhasePosted,
-	}}}); err != nil {
-		t.Fatal(err)
-	}
+	k.earn(t, org, 5000)
 	_, err := pay("too-much", 3001)
 	var refusal *apperr.Error
 	if !errors.As(err, &refusal) || refusal.Kind != apperr.KindFailedPrecondition || refusal.Reason != wallet.ReasonClawBackWaiting ||
@@ -945,4 +951,46 @@ func TestAPayoutLeavesWhatWaitingClawBacksNeed(t *testing.T) {
 		t.Errorf("payout once nothing waits: %+v, %v", p, err)
 	}
 	k.balanced(t)
+}
+
+// waitingUnreadable is a wallet store whose claw-back read fails, as with
+// the database away for a moment.
+type waitingUnreadable struct{ app.WalletStore }
+
+func (waitingUnreadable) WaitingClawBacks(context.Context, string, string) (int64, error) {
+	return 0, errors.New("the database is away")
+}
+
+// A payout whose claw-back check cannot run (the database away) is not
+// failed: it stays requested, and the worker sends it once the check runs.
+// Only the check's refusal fails it.
+func TestAPayoutWhoseClawBackCheckFailsIsAskedAgain(t *testing.T) {
+	k := newEscrowKit(t)
+	store := postgres.NewWallets(postgres.New(k.pool))
+	provider := newProvider()
+	clock := app.WithWalletsClock(func() time.Time { return t0 })
+	away := app.NewWallets(waitingUnreadable{store}, k.ledger, provider, clock)
+	w := app.NewWallets(store, k.ledger, provider, clock)
+	org := uuid.NewString()
+	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
+	k.payTwoUSD(t, org)
+	k.settle(t, "s-2", 10000, "USD")
+	k.payOut(t, org, "USD", 9500, "payout-0")
+	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-2", "r-w", 2000, "USD"); err != nil || !r.Waiting {
+		t.Fatalf("claw-back on an empty payable: %+v, %v", r, err)
+	}
+	k.earn(t, org, 5000)
+	if _, err := away.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 1000, Currency: "USD", Destination: "DE89 3704", IdempotencyKey: "k"}); err == nil || errors.Is(err, wallet.ErrClawBackWaiting) {
+		t.Fatalf("the check could not run: %v; want its error", err)
+	}
+	list, _, err := w.ListPayouts(ctx, owner, org, 0, "")
+	if err != nil || len(list) != 1 || list[0].State != wallet.PayoutRequested {
+		t.Fatalf("the payout: %+v, %v; want requested", list, err)
+	}
+	if n, err := w.RetryPayouts(ctx, 0, 10); err != nil || n != 1 {
+		t.Fatalf("retry: %d, %v", n, err)
+	}
+	if list, _, _ = w.ListPayouts(ctx, owner, org, 0, ""); list[0].State != wallet.PayoutSent {
+		t.Errorf("the payout after the retry: %s, want sent", list[0].State)
+	}
 }

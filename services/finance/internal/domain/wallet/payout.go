@@ -119,6 +119,10 @@ func (p Payout) HoldsLateReservation() bool {
 // wait for the payable.
 const ReasonClawBackWaiting = "CLAW_BACK_WAITING"
 
+// ErrClawBackWaiting matches (errors.Is: kind and reason) every refusal of
+// CheckPayoutLeavesClawBacks.
+var ErrClawBackWaiting = apperr.FailedPrecondition("the payable holds what after-sale refunds waiting for it need").WithReason(ReasonClawBackWaiting)
+
 // MetadataPayable is how much of the payable a payout may still take, in
 // minor units of its currency.
 const MetadataPayable = "available_minor_units"

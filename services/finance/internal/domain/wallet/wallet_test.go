@@ -107,7 +107,7 @@ func TestPayoutLeavesWaitingClawBacks(t *testing.T) {
 				return
 			}
 			var e *apperr.Error
-			if !errors.As(err, &e) || e.Kind != apperr.KindFailedPrecondition || e.Reason != wallet.ReasonClawBackWaiting || e.Metadata[wallet.MetadataPayable] != tt.left {
+			if !errors.As(err, &e) || !errors.Is(err, wallet.ErrClawBackWaiting) || e.Metadata[wallet.MetadataPayable] != tt.left {
 				t.Fatalf("err = %v; want FailedPrecondition %s leaving %s", err, wallet.ReasonClawBackWaiting, tt.left)
 			}
 		})

@@ -8,11 +8,14 @@ import (
 	"context"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/server/grpcerr"
 	"github.com/crossdock/crossdock/services/logistics/internal/app"
 )
@@ -63,5 +66,13 @@ func (i Inventory) Commit(ctx context.Context, reservationID string, shippedAt t
 }
 
 // peerError is a peer's answer as an *apperr.Error (grpcerr.FromPeer: our
-// own credentials refused is Unavailable, not our caller's).
-func peerError(err error) error { return grpcerr.FromPeer(err) }
+// own credentials refused is Unavailable, not our caller's). A peer that
+// did not answer within the call's bound (PEER_CALL_TIMEOUT) is
+// Unavailable too: the workers end their round on it, rather than wait the
+// bound out again for each item of the round on a peer that hangs.
+func peerError(err error) error {
+	if status.Code(err) == codes.DeadlineExceeded {
+		return apperr.Unavailable("the service did not answer in time").Wrap(err)
+	}
+	return grpcerr.FromPeer(err)
+}
