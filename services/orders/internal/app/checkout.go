@@ -305,13 +305,18 @@ func (s *Service) resolve(ctx context.Context, lines []domain.CartLine, merchant
 }
 
 // split prices lines with the SKUs read and splits them into sub-order
-// drafts (per supplier, then per product type).
+// drafts (per supplier, then per product type), no more than one payment
+// takes.
 func split(lines []domain.CartLine, skus map[uuid.UUID]domain.SKU) ([]domain.SubOrderDraft, error) {
 	resolved, err := domain.Resolve(lines, skus)
 	if err != nil {
 		return nil, err
 	}
-	return domain.Split(resolved)
+	drafts, err := domain.Split(resolved)
+	if err != nil {
+		return nil, err
+	}
+	return drafts, domain.CheckOnePayment(drafts)
 }
 
 func newSubOrder(o domain.Order, i int, d domain.SubOrderDraft, address *domain.Address, now time.Time) domain.SubOrder {

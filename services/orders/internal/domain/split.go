@@ -140,12 +140,8 @@ func PriceAt(lines []Line, prices []money.Money) ([]Line, error) {
 // holds one supplier's goods of one type. Drafts come in a stable order
 // (supplier id, then physical before virtual), lines in checkout order. A
 // supplier prices all its SKUs in one currency; two currencies from one
-// supplier are refused, and so are more than MaxSubOrders sub-orders
-// (ReasonTooManySubOrders).
+// supplier are refused.
 func Split(lines []Line) ([]SubOrderDraft, error) {
-	// Refused before anything is held: an order of more sub-orders than its
-	// payment can take was placed, its stock held and its coupon redeemed,
-	// and every payment then refused until the deadline cancelled it.
 	type key struct {
 		supplier uuid.UUID
 		typ      ProductType
@@ -172,10 +168,6 @@ func Split(lines []Line) ([]SubOrderDraft, error) {
 		d.WeightG += l.SKU.WeightG * int64(l.Quantity)
 		d.VolumeCM3 += l.SKU.VolumeCM3 * int64(l.Quantity)
 	}
-	if len(drafts) > MaxSubOrders {
-		return nil, apperr.FailedPrecondition(fmt.Sprintf("the lines make %d sub-orders (one per supplier and product type); a checkout pays at most %d: check out the rest apart",
-			len(drafts), MaxSubOrders)).WithReason(ReasonTooManySubOrders).WithMetadata("max_sub_orders", strconv.Itoa(MaxSubOrders))
-	}
 	slices.SortStableFunc(drafts, func(a, b SubOrderDraft) int {
 		if c := cmp.Compare(a.SupplierID.String(), b.SupplierID.String()); c != 0 {
 			return c
@@ -189,6 +181,19 @@ func Split(lines []Line) ([]SubOrderDraft, error) {
 // in one ledger command, which takes at most 32 (two transfers for each
 // converted share).
 const MaxSubOrders = 32
+
+// CheckOnePayment refuses a checkout whose drafts are more sub-orders than
+// one payment takes, before anything is held: such an order was placed, its
+// stock held and its coupon redeemed, and every payment then refused until
+// the deadline cancelled it. A partner's order, paid on the partner's
+// platform, is not bound by it.
+func CheckOnePayment(drafts []SubOrderDraft) error {
+	if len(drafts) <= MaxSubOrders {
+		return nil
+	}
+	return apperr.FailedPrecondition(fmt.Sprintf("the lines make %d sub-orders (one per supplier and product type); a checkout pays at most %d: check out the rest apart",
+		len(drafts), MaxSubOrders)).WithReason(ReasonTooManySubOrders).WithMetadata("max_sub_orders", strconv.Itoa(MaxSubOrders))
+}
 
 // ReasonTooManySubOrders refuses a checkout whose lines make more than
 // MaxSubOrders sub-orders.
