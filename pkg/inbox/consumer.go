@@ -217,6 +217,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 		// consume until the service restarted.
 		if _, ierr := cons.Info(ctx); errors.Is(ierr, jetstream.ErrConsumerNotFound) {
 			c.Log.Warn("inbox: the durable consumer is gone; setting it up again", "consumer", c.Name)
+			c.waitedMu.Lock()
+			c.waited = nil // its deliveries count from one again
+			c.waitedMu.Unlock()
 			cons, err = c.setUp(ctx)
 		}
 	}
@@ -260,17 +263,26 @@ func (c *Consumer) setUp(ctx context.Context) (jetstream.Consumer, error) {
 }
 
 // filterFor is the durable's filter once this version sets it up: the
-// subjects it has (current) and this version's, less those retired. It
-// never narrows otherwise: during a rolling update an older replica that
+// subjects it has (current) and this version's, less those retired, a
+// wider subject standing for the narrower ones it covers (whichever
+// version brought it). It never narrows otherwise: during a rolling update an older replica that
 // restarts (an eviction, a rollback under way) would take a newer version's
 // subjects off the shared durable, and their events, passed over by its
 // position, would never be delivered to anyone; a newer replica's events
 // reaching an older one are refused (mine) and come back for it.
 func filterFor(current, subjects, retired []string) []string {
-	out := slices.Clone(subjects)
+	var out []string // the durable's subjects kept: not retired, nor covered by one of this version's
 	for _, s := range current {
-		overlaps := slices.ContainsFunc(out, func(o string) bool { return subjectMatches(o, s) || subjectMatches(s, o) })
-		if !overlaps && !slices.Contains(retired, s) { // the broker refuses overlapping filters
+		covered := slices.ContainsFunc(subjects, func(o string) bool { return o != s && subjectMatches(o, s) })
+		if !covered && !slices.Contains(retired, s) {
+			out = append(out, s)
+		}
+	}
+	kept := len(out)
+	for _, s := range subjects {
+		// One the durable has, or a wider one of it covers, is there: the
+		// broker refuses overlapping filters.
+		if !slices.ContainsFunc(out[:kept], func(k string) bool { return subjectMatches(k, s) }) {
 			out = append(out, s)
 		}
 	}
@@ -371,7 +383,7 @@ func (c *Consumer) ProcessBatch(ctx context.Context, msgs []jetstream.Msg) error
 			errs = append(errs, c.deadLetter(ctx, raw, meta.NumDelivered, Permanent(err)))
 			continue
 		}
-		if c.unanswered(meta.NumDelivered - c.waitedFor(meta.Sequence.Stream, 0)) {
+		if c.unanswered(c.ownDeliveries(meta)) {
 			errs = append(errs, c.deadLetter(ctx, raw, meta.NumDelivered, Permanent(fmt.Errorf(
 				"delivered %d times, most never answered: a consumer died or stopped each time it held the event", meta.NumDelivered))))
 			continue
@@ -519,6 +531,14 @@ func (c *Consumer) waitedFor(seq, more uint64) uint64 {
 		c.waited[seq] += more
 	}
 	return c.waited[seq]
+}
+
+// ownDeliveries is a message's deliveries less those this consumer nak'd
+// for the database's sake (never below zero: a durable set up again counts
+// deliveries from one).
+func (c *Consumer) ownDeliveries(meta *jetstream.MsgMetadata) uint64 {
+	n := meta.NumDelivered
+	return n - min(n, c.waitedFor(meta.Sequence.Stream, 0))
 }
 
 // forgetWaits drops a message's count once it is settled for good.
@@ -689,7 +709,7 @@ func (c *Consumer) settle(ctx context.Context, d delivered, err error) error {
 			"event_id", d.msg.EventID, "delivery", n, "error", err)
 		return errors.Join(errDatabaseDown, d.raw.NakWithDelay(c.Backoff[0]))
 	}
-	if permanent || int(n-c.waitedFor(d.meta.Sequence.Stream, 0)) >= c.MaxDeliver {
+	if permanent || int(c.ownDeliveries(d.meta)) >= c.MaxDeliver {
 		c.forgetWaits(d.meta.Sequence.Stream)
 		return c.deadLetter(ctx, d.raw, n, err)
 	}

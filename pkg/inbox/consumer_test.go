@@ -532,6 +532,7 @@ func TestAnOlderReplicaDoesNotNarrowTheDurablesFilter(t *testing.T) {
 		{"an older replica restarting", []string{"test.a"}, nil, []string{"test.a", "test.b"}},
 		{"a version retiring a subject", []string{"test.a"}, []string{"test.b"}, []string{"test.a"}},
 		{"a version taking the whole area", []string{"test.>"}, nil, []string{"test.>"}},
+		{"an older replica restarting after it", []string{"test.a"}, nil, []string{"test.>"}},
 	} {
 		c := e.Consumer(t, "c1")
 		c.Subjects, c.Retired = step.subjects, step.retired
