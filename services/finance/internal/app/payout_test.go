@@ -901,6 +901,20 @@ func (k escrowKit) earn(t *testing.T, org string, amount int64) {
 	}
 }
 
+// clawBackWaitsThenEarns has org's sub-order s-2 settled at 100.00 (95.00
+// to its payable), all of it paid out, a claw-back of 20.00 waiting for the
+// payable, and then 50.00 earned.
+func (k escrowKit) clawBackWaitsThenEarns(t *testing.T, org string) {
+	t.Helper()
+	k.payTwoUSD(t, org)
+	k.settle(t, "s-2", 10000, "USD")
+	k.payOut(t, org, "USD", 9500, "payout-0")
+	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-2", "r-w", 2000, "USD"); err != nil || !r.Waiting {
+		t.Fatalf("claw-back on an empty payable: %+v, %v", r, err)
+	}
+	k.earn(t, org, 5000)
+}
+
 // A payout leaves the supplier's payable what the claw-backs waiting for it
 // need: before, a supplier whose claw-back waited for its payable could pay
 // out each new earning before the retry run took it, and the buyer's refund
@@ -915,16 +929,8 @@ func TestAPayoutLeavesWhatWaitingClawBacksNeed(t *testing.T) {
 	}
 	payable := escrow.SupplierPayable(org, "USD")
 
-	// s-2 settled at 100.00 (95.00 to the payable), all of it paid out:
-	// a claw-back of 20.00 waits.
-	k.payTwoUSD(t, org)
-	k.settle(t, "s-2", 10000, "USD")
-	k.payOut(t, org, "USD", 9500, "payout-0")
-	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-2", "r-w", 2000, "USD"); err != nil || !r.Waiting {
-		t.Fatalf("claw-back on an empty payable: %+v, %v", r, err)
-	}
-	// The supplier earns 50.00: 30.00 may leave, 20.00 stays for the buyer.
-	k.earn(t, org, 5000)
+	// 30.00 may leave, 20.00 stays for the buyer.
+	k.clawBackWaitsThenEarns(t, org)
 	_, err := pay("too-much", 3001)
 	var refusal *apperr.Error
 	if !errors.As(err, &refusal) || refusal.Kind != apperr.KindFailedPrecondition || refusal.Reason != wallet.ReasonClawBackWaiting ||
@@ -973,13 +979,7 @@ func TestAPayoutWhoseClawBackCheckFailsIsAskedAgain(t *testing.T) {
 	w := app.NewWallets(store, k.ledger, provider, clock)
 	org := uuid.NewString()
 	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
-	k.payTwoUSD(t, org)
-	k.settle(t, "s-2", 10000, "USD")
-	k.payOut(t, org, "USD", 9500, "payout-0")
-	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-2", "r-w", 2000, "USD"); err != nil || !r.Waiting {
-		t.Fatalf("claw-back on an empty payable: %+v, %v", r, err)
-	}
-	k.earn(t, org, 5000)
+	k.clawBackWaitsThenEarns(t, org)
 	if _, err := away.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 1000, Currency: "USD", Destination: "DE89 3704", IdempotencyKey: "k"}); err == nil || errors.Is(err, wallet.ErrClawBackWaiting) {
 		t.Fatalf("the check could not run: %v; want its error", err)
 	}

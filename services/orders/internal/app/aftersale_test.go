@@ -940,19 +940,8 @@ func TestASettlementReadingAcrossARefundSettlesOnlyTheGoodsKept(t *testing.T) {
 	s := newSaga(t)
 	ann, o := s.delivered(t, line(s.scarf, 3))
 	sub := o.SubOrders[0]
-	linen := supplierOf(s.linen)
 	a := s.file(t, ann, sub.ID, domain.Return, back(s.scarf, 2))
-	if _, err := s.svc.ConfirmReceipt(ctx, ann, sub.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.svc.DecideAfterSale(ctx, linen, a.ID, true, ""); err != nil {
-		t.Fatal(err)
-	}
-	s.run(t)
-	w := s.w.warehouseOf(s.linen)
-	if _, err := s.svc.ReceiveReturn(ctx, linen, a.ID, true, &w); err != nil {
-		t.Fatal(err)
-	}
+	s.receivedBack(t, ann, sub.ID, a)
 	// The refund waits; the settle step comes due alone.
 	if _, err := s.pool.Exec(ctx, `UPDATE saga_tasks SET due_at = due_at + interval '1 day' WHERE kind = $1`, app.TaskReturnRefund); err != nil {
 		t.Fatal(err)
@@ -1392,19 +1381,8 @@ func TestASubOrderAllReturnedSettlesAtNothing(t *testing.T) {
 	s := newSaga(t)
 	ann, o := s.delivered(t, line(s.scarf, 1))
 	sub := o.SubOrders[0]
-	linen := supplierOf(s.linen)
 	a := s.file(t, ann, sub.ID, domain.Return, back(s.scarf, 1))
-	if _, err := s.svc.ConfirmReceipt(ctx, ann, sub.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.svc.DecideAfterSale(ctx, linen, a.ID, true, ""); err != nil {
-		t.Fatal(err)
-	}
-	s.run(t)
-	w := s.w.warehouseOf(s.linen)
-	if _, err := s.svc.ReceiveReturn(ctx, linen, a.ID, true, &w); err != nil {
-		t.Fatal(err)
-	}
+	s.receivedBack(t, ann, sub.ID, a)
 	s.run(t)
 	wallet := s.w.wallets[ann.Subject]
 	s.at = s.at.Add(2 * time.Minute)
@@ -1761,5 +1739,24 @@ func TestAReturnParcelOnItsWayForGoodIsCountedOverdue(t *testing.T) {
 	}
 	if got := testkit.FailingSteps(t, overdue); got["return_parcel_overdue"].Count != 1 || got["return_parcel_overdue"].Longest < 44*24*time.Hour {
 		t.Errorf("overdue return parcels %+v, want the one on its way for 45 days", got)
+	}
+}
+
+// receivedBack confirms the buyer received a sub-order of linen, approves
+// its return request a and receives the goods back into the supplier's
+// warehouse.
+func (s *saga) receivedBack(t *testing.T, ann auth.Caller, sub uuid.UUID, a domain.AfterSale) {
+	t.Helper()
+	linen := supplierOf(s.linen)
+	if _, err := s.svc.ConfirmReceipt(ctx, ann, sub); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.DecideAfterSale(ctx, linen, a.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	w := s.w.warehouseOf(s.linen)
+	if _, err := s.svc.ReceiveReturn(ctx, linen, a.ID, true, &w); err != nil {
+		t.Fatal(err)
 	}
 }
