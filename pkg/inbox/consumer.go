@@ -265,11 +265,12 @@ func (c *Consumer) setUp(ctx context.Context) (jetstream.Consumer, error) {
 // filterFor is the durable's filter once this version sets it up: the
 // subjects it has (current) and this version's, less those retired, a
 // wider subject standing for the narrower ones it covers (whichever
-// version brought it). It never narrows otherwise: during a rolling update an older replica that
-// restarts (an eviction, a rollback under way) would take a newer version's
-// subjects off the shared durable, and their events, passed over by its
-// position, would never be delivered to anyone; a newer replica's events
-// reaching an older one are refused (mine) and come back for it.
+// version brought it). It never narrows otherwise: during a rolling update
+// an older replica that restarts (an eviction, a rollback under way) would
+// take a newer version's subjects off the shared durable, and their events,
+// passed over by its position, would never be delivered to anyone; a newer
+// replica's events reaching an older one are refused (mine) and come back
+// for it.
 func filterFor(current, subjects, retired []string) []string {
 	var out []string // the durable's subjects kept: not retired, nor covered by one of this version's
 	for _, s := range current {
