@@ -126,7 +126,7 @@ type Consumer struct {
 	// answer: Run then stops fetching until it answers again (awaitDatabase).
 	databaseDown atomic.Bool
 	// waited counts, per stream sequence, the deliveries this consumer
-	// nak'd because the database refused them (waitedFor): those were
+	// nak'd because the database refused them (addWait): those were
 	// answered, and do not count towards unanswered.
 	waitedMu sync.Mutex
 	waited   map[uint64]uint64
@@ -520,26 +520,25 @@ func (c *Consumer) acknowledge(ctx context.Context, d delivered) error {
 	return d.raw.Ack()
 }
 
-// waitedFor adds more to the deliveries of the message at stream sequence
-// seq that this consumer nak'd for the database's sake, and returns them.
-func (c *Consumer) waitedFor(seq, more uint64) uint64 {
+// addWait counts a delivery of the message at stream sequence seq that
+// this consumer nak'd for the database's sake.
+func (c *Consumer) addWait(seq uint64) {
 	c.waitedMu.Lock()
 	defer c.waitedMu.Unlock()
-	if more > 0 {
-		if c.waited == nil {
-			c.waited = map[uint64]uint64{}
-		}
-		c.waited[seq] += more
+	if c.waited == nil {
+		c.waited = map[uint64]uint64{}
 	}
-	return c.waited[seq]
+	c.waited[seq]++
 }
 
 // ownDeliveries is a message's deliveries less those this consumer nak'd
 // for the database's sake (never below zero: a durable set up again counts
 // deliveries from one).
 func (c *Consumer) ownDeliveries(meta *jetstream.MsgMetadata) uint64 {
+	c.waitedMu.Lock()
+	defer c.waitedMu.Unlock()
 	n := meta.NumDelivered
-	return n - min(n, c.waitedFor(meta.Sequence.Stream, 0))
+	return n - min(n, c.waited[meta.Sequence.Stream])
 }
 
 // forgetWaits drops a message's count once it is settled for good.
@@ -705,7 +704,7 @@ func (c *Consumer) settle(ctx context.Context, d delivered, err error) error {
 		// meanwhile, or each redelivery nak'd here would count towards
 		// the dead letters (unanswered) while the database refuses.
 		c.databaseDown.Store(true)
-		c.waitedFor(d.meta.Sequence.Stream, 1)
+		c.addWait(d.meta.Sequence.Stream)
 		c.Log.Warn("inbox: the database does not answer, or cannot take writes now; the event waits for it", "consumer", c.Name,
 			"event_id", d.msg.EventID, "delivery", n, "error", err)
 		return errors.Join(errDatabaseDown, d.raw.NakWithDelay(c.Backoff[0]))

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/crossdock/crossdock/pkg/natsx"
+	"github.com/crossdock/crossdock/pkg/periodic"
 )
 
 // Relay publishes committed outbox rows to JetStream and marks them published.
@@ -87,7 +88,10 @@ func (r *Relay) Run(ctx context.Context) error {
 	pruneCtx, stopPruning := context.WithCancel(ctx)
 	pruned := make(chan struct{})
 	defer func() { stopPruning(); <-pruned }()
-	go func() { defer close(pruned); r.pruneHourly(pruneCtx) }()
+	go func() {
+		defer close(pruned)
+		periodic.RunPurge(pruneCtx, time.Hour, "published outbox rows", r.Log, r.prune)
+	}()
 	for ctx.Err() == nil {
 		if err := r.relay(ctx, wake); err != nil && ctx.Err() == nil {
 			r.Log.Error("outbox relay", "error", err)
@@ -420,38 +424,18 @@ func (r *Relay) Republish(ctx context.Context, id uuid.UUID) error {
 // the connection.
 const planPerCall = pgx.QueryExecModeCacheDescribe
 
-// pruneHourly deletes the rows published longer ago than the retention, at
-// start and every hour until ctx ends, beside the publishing: a prune of an
+// prune deletes the rows published longer ago than the retention, a batch
+// at a time (no long transaction, no long hold of the rows' locks), and
+// returns how many. Run prunes hourly beside the publishing: a prune of an
 // hour's rows at a thousand events a second is millions of rows, and run in
 // the relay's loop as one statement it held publishing (every replica's,
 // the second waiting on the first's locks) for as long.
-func (r *Relay) pruneHourly(ctx context.Context) {
-	for ctx.Err() == nil {
-		if n, err := r.prune(ctx); err != nil && ctx.Err() == nil {
-			r.Log.Warn("outbox prune", "error", err)
-		} else if n > 0 {
-			r.Log.Info("outbox pruned", "rows", n)
-		}
-		sleep(ctx, time.Hour)
-	}
-}
-
-// prune deletes the rows published longer ago than the retention, a batch
-// at a time (no long transaction, no long hold of the rows' locks), and
-// returns how many.
-func (r *Relay) prune(ctx context.Context) (int64, error) {
-	var total int64
-	for {
+func (r *Relay) prune(ctx context.Context) (int, error) {
+	return periodic.Drain(ctx, r.pruneBatch, func(ctx context.Context, limit int) (int, error) {
 		tag, err := r.Pool.Exec(ctx, `DELETE FROM outbox WHERE seq = ANY(ARRAY(
-			SELECT seq FROM outbox WHERE published_at < now() - make_interval(secs => $1) LIMIT $2))`, r.Retention.Seconds(), r.pruneBatch)
-		if err != nil {
-			return total, err
-		}
-		total += tag.RowsAffected()
-		if tag.RowsAffected() < int64(r.pruneBatch) {
-			return total, nil
-		}
-	}
+			SELECT seq FROM outbox WHERE published_at < now() - make_interval(secs => $1) LIMIT $2))`, r.Retention.Seconds(), limit)
+		return int(tag.RowsAffected()), err
+	})
 }
 
 func sleep(ctx context.Context, d time.Duration) {

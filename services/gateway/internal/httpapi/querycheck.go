@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -26,13 +27,7 @@ var mapKeyParameter = regexp.MustCompile(`^(.*)\[(.*)\]$`)
 
 func (q *strictQuery) Parse(msg proto.Message, values url.Values, filter *utilities.DoubleArray) error {
 	input := msg.ProtoReflect().Descriptor()
-	for _, key := range slices.Sorted(func(yield func(string) bool) {
-		for k := range values {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, key := range slices.Sorted(maps.Keys(values)) {
 		name := key
 		if m := mapKeyParameter.FindStringSubmatch(key); m != nil {
 			name = m[1]

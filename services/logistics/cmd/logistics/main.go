@@ -16,6 +16,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/kek"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/natsx"
+	"github.com/crossdock/crossdock/pkg/periodic"
 	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/services/logistics/internal/adapters/carrierapi"
 	"github.com/crossdock/crossdock/services/logistics/internal/adapters/peers"
@@ -146,15 +147,15 @@ func run(ctx context.Context) error {
 	// that cannot open one fails, naming it), then every poll interval:
 	// during a rotation's roll-out a replica still on the old order of keys
 	// may write a carrier under the old key after the new ones started.
-	sealCarriers := func(ctx context.Context) (int, error) {
+	sealCarriers := func(ctx context.Context) error {
 		sealed, err := store.SealCarrierCredentials(ctx)
 		if sealed > 0 {
 			rt.Log.Info("carriers' credentials sealed under the current key", "carriers", sealed, "kid", keys.Primary())
 		}
-		return sealed, err
+		return err
 	}
 	rt.Go("carriers", func(ctx context.Context) error {
-		if _, err := sealCarriers(ctx); err != nil {
+		if err := sealCarriers(ctx); err != nil {
 			return fmt.Errorf("sealing carriers' credentials under LOGISTICS_SECRETS_KEY: %w", err)
 		}
 		if cfg.SeedCarrierCode != "" {
@@ -163,13 +164,14 @@ func run(ctx context.Context) error {
 				return err
 			}
 		}
-		// Never again at once: during a roll-out, a replica on the old order
-		// of keys seals back what a new one sealed, and each round's count
-		// would wake the other at once, rewriting the carriers in a loop.
-		return app.Every(ctx, cfg.PollInterval, rt.Log, "sealing carriers' credentials", func(ctx context.Context) (int, error) {
-			_, err := sealCarriers(ctx)
-			return 0, err
+		// At the interval whatever a round wrote (not app.Every, which goes
+		// again at once after work): during a roll-out, a replica on the old
+		// order of keys seals back what a new one sealed, and each would
+		// wake the other at once, rewriting the carriers in a loop.
+		periodic.Run(ctx, cfg.PollInterval, sealCarriers, func(err error) {
+			rt.Log.Warn("sealing carriers' credentials failed; retrying", "error", err)
 		})
+		return nil
 	})
 	rt.Go("carrier-feeds", func(ctx context.Context) error {
 		return app.Every(ctx, cfg.PollInterval, rt.Log, "reading carrier feeds", func(ctx context.Context) (int, error) {

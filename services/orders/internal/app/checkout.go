@@ -228,13 +228,9 @@ func (s *Service) payFromDeposit(ctx context.Context, c auth.Caller, o domain.Or
 	case !fundsShort(err):
 		return domain.Order{}, err
 	}
-	e, eerr := s.Finance.Escrow(ctx, o.SubOrders[0].ID)
-	if eerr != nil {
-		return domain.Order{}, eerr
-	}
-	if e != nil {
-		// Another attempt's payment landed after finance refused this one.
-		return s.markPaid(ctx, o.ID, system, false)
+	// Another attempt's payment may have landed after finance refused this one.
+	if paid, took, err := s.paidAtFinance(ctx, o); took || err != nil {
+		return paid, err
 	}
 	cancelled, cerr := s.cancelIf(ctx, o.ID, actor(c), reasonDepositShort, func(cur domain.Order) (bool, error) {
 		return cur.Status == domain.PendingPayment && cur.Version == started, nil

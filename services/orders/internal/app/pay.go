@@ -55,12 +55,22 @@ func (s *Service) tookAfterAll(ctx context.Context, id uuid.UUID) (bool, error) 
 	if err != nil || o.PaymentStartedAt == nil || o.Status != domain.PendingPayment || len(o.SubOrders) == 0 {
 		return false, err
 	}
+	_, took, err := s.paidAtFinance(ctx, o)
+	return took && err == nil, err
+}
+
+// paidAtFinance marks o paid when finance holds its payment (the escrow of
+// its first sub-order: a checkout pays them all at once) though o's record
+// does not show it: an answer lost, or another attempt's payment landing
+// after this one was refused. took says whether finance held it; paid is
+// markPaid's answer then.
+func (s *Service) paidAtFinance(ctx context.Context, o domain.Order) (paid domain.Order, took bool, err error) {
 	e, err := s.Finance.Escrow(ctx, o.SubOrders[0].ID)
 	if err != nil || e == nil {
-		return false, err
+		return domain.Order{}, false, err
 	}
-	_, err = s.markPaid(ctx, id, system, false)
-	return err == nil, err
+	paid, err = s.markPaid(ctx, o.ID, system, false)
+	return paid, true, err
 }
 
 // pay is PayOrder, also answering the order's version as the payment's
@@ -286,15 +296,11 @@ func (s *Service) paymentDeadline(ctx context.Context, id uuid.UUID) error {
 		if settled := o.PaymentStartedAt.Add(s.cfg.PaymentSettle); s.clock().Before(settled) {
 			return errNotYet{until: settled}
 		}
-		e, err := s.Finance.Escrow(ctx, o.SubOrders[0].ID)
-		if err != nil {
-			return err
+		_, took, err := s.paidAtFinance(ctx, o)
+		if took && errors.Is(err, ErrCancelled) {
+			return nil // cancelled meanwhile: its refund is scheduled
 		}
-		if e != nil {
-			_, err := s.markPaid(ctx, id, system, false)
-			if errors.Is(err, ErrCancelled) {
-				return nil // cancelled meanwhile: its refund is scheduled
-			}
+		if took || err != nil {
 			return err
 		}
 	}
